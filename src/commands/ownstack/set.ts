@@ -1,0 +1,32 @@
+import type { CommandModule } from '../../program.js';
+import { assertAppExists } from '../../lib/context.js';
+import { UserError } from '../../lib/output/errors.js';
+import { log, printable } from '../../lib/output/log.js';
+import { assertSettingKey, assertSettingValue, GLOBAL, writeSetting } from '../../lib/settings/settings.js';
+
+const register: CommandModule = (program, ctx) => {
+  program
+    .command('ownstack:set')
+    .description('set or clear an ownstack setting')
+    .argument('[app]', 'an app, or --global')
+    .argument('[key]')
+    .argument('[value]')
+    .option('--global', 'set the global value')
+    .action(async (first: string | undefined, second: string | undefined, third: string | undefined, options: { global?: boolean }, command) => {
+      const args = [first, second, third].filter((arg): arg is string => arg !== undefined);
+      if ((command.args as string[]).length > 3) throw new UserError(`Too many arguments: ${printable((command.args as string[]).slice(3).join(' '))}`);
+      const scope = options.global ? GLOBAL : assertAppExists(ctx(), args.shift());
+      if (options.global && args.length > 2) throw new UserError(`Too many arguments: ${printable(args.slice(2).join(' '))}`);
+      const key = assertSettingKey(args[0]);
+      const value = args[1];
+      if (value === undefined || value === '') {
+        await writeSetting(ctx().paths, scope, key, undefined);
+        log.step(`Unsetting ${key}`);
+        return;
+      }
+      await writeSetting(ctx().paths, scope, key, assertSettingValue(key, value));
+      log.step(`Setting ${key} to ${value}`);
+    });
+};
+
+export default register;

@@ -1,0 +1,91 @@
+import { z } from 'zod';
+
+// One record per deploy attempt of an app (DESIGN.md §1). Stored as JSON, one file per release;
+// this schema is the documented, stable JSON shape of `ownstack:history --format json`.
+// Config values never appear in a record.
+
+export const RELEASE_KINDS = ['push', 'image', 'rebuild', 'config', 'deploy', 'promote', 'rollback'] as const;
+export const RELEASE_STATUSES = ['running', 'succeeded', 'failed'] as const;
+export const PHASES = ['build', 'release', 'deploy', 'postdeploy'] as const;
+
+export type ReleaseKind = (typeof RELEASE_KINDS)[number];
+export type ReleaseStatus = (typeof RELEASE_STATUSES)[number];
+export type Phase = (typeof PHASES)[number];
+
+export const TaskOutcomeSchema = z.object({
+  /** predeploy (app.json scripts.dokku.predeploy), release (Procfile), postdeploy (app.json
+   * scripts.postdeploy, run once per app), dokku-postdeploy (scripts.dokku.postdeploy). */
+  name: z.enum(['predeploy', 'release', 'postdeploy', 'dokku-postdeploy']),
+  status: z.enum(['succeeded', 'failed', 'skipped']),
+  exit_code: z.number().int().nullable(),
+  /** The command as written in Procfile/app.json (no config values are substituted). */
+  command: z.string().nullable(),
+});
+export type TaskOutcome = z.infer<typeof TaskOutcomeSchema>;
+
+export const ReleaseRecordSchema = z.object({
+  id: z.number().int().positive(),
+  app: z.string(),
+  kind: z.enum(RELEASE_KINDS),
+  status: z.enum(RELEASE_STATUSES),
+  /** The furthest phase reached; for a failed record, the phase that failed. */
+  phase: z.enum(PHASES),
+  /** One line, for a failed record. */
+  reason: z.string().nullable(),
+  description: z.string(),
+  git_sha: z.string().nullable(),
+  /** Dokku's deploy source and its metadata (deploy-source-set), e.g. git-push + SHA. */
+  source: z.string().nullable(),
+  source_metadata: z.string().nullable(),
+  /** `sha256:…` of the image the release deployed (or was about to deploy). */
+  image_id: z.string().nullable(),
+  /** The immutable per-release name of the retained image, re-tagged from image_id when needed. */
+  image_tag: z.string().nullable(),
+  builder: z.string().nullable(),
+  who: z.string(),
+  started_at: z.string(),
+  finished_at: z.string().nullable(),
+  /** Dokku's DOKKU_BUILD_ID, linking to `builds:info`. */
+  build_id: z.string().nullable(),
+  /** Process whose death without finishing means the attempt failed. */
+  pid: z.number().int().nullable(),
+  /** /proc start time of that process, so a reused pid is not mistaken for it. */
+  pid_start: z.string().nullable(),
+  dokku_pid: z.string().nullable(),
+  promoted_from: z.object({ app: z.string(), id: z.number().int().positive() }).nullable(),
+  rollback_of: z.number().int().positive().nullable(),
+  tasks: z.array(TaskOutcomeSchema),
+  /** Holding container that protects image_id from Dokku's prune and retire; null once released. */
+  retained_by: z.string().nullable(),
+  /** ps:restart and similar events on this release, newest last, bounded. */
+  events: z.array(z.object({ at: z.string(), what: z.string(), who: z.string() })),
+  /** Where our compressed copy of the deploy log is, relative to the app's store. */
+  log: z.string().nullable(),
+});
+
+export type ReleaseRecord = z.infer<typeof ReleaseRecordSchema>;
+
+/** What history/info show: `expired` is derived (the image is gone), never stored. */
+export type DisplayStatus = ReleaseStatus | 'expired';
+
+/** Maps Dokku's DOKKU_BUILD_SOURCE (builds-record-start's 4th argument) to a release kind. */
+export function kindForBuildSource(source: string | undefined): ReleaseKind | undefined {
+  switch (source) {
+    case 'git-hook':
+    case 'git:sync':
+    case 'git:from-archive':
+      return 'push';
+    case 'git:from-image':
+    case 'git:load-image':
+      return 'image';
+    case 'ps:rebuild':
+      return 'rebuild';
+    case 'config-redeploy':
+      return 'config';
+    case 'ps:restart':
+    case 'ps:start':
+      return undefined; // not a release: an event on the current one
+    default:
+      return 'deploy';
+  }
+}

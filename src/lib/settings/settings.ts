@@ -1,0 +1,89 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { UserError } from '../output/errors.js';
+import { printable } from '../output/log.js';
+import type { DokkuPaths } from '../dokku/env.js';
+
+// Properties in Dokku's layout (config/ownstack/<app|--global>/<key>), like letsencrypt:set.
+// Each key validates its value and has a default; the app value wins over the global one.
+export const GLOBAL = '--global';
+
+interface SettingSpec {
+  description: string;
+  defaultValue: string;
+  validate(value: string): string | undefined;
+}
+
+const wholeNumber = (min: number, max: number) => (value: string) =>
+  /^[0-9]{1,9}$/.test(value) && Number(value) >= min && Number(value) <= max
+    ? undefined
+    : `expected a whole number from ${min} to ${max}`;
+
+export const SETTINGS: Record<string, SettingSpec> = {
+  retention: {
+    description: 'succeeded releases per app whose images are kept for rollback',
+    defaultValue: '5',
+    validate: wholeNumber(1, 1000),
+  },
+  'lock-wait': {
+    description: 'seconds promote and rollback wait for the deploy lock',
+    defaultValue: '600',
+    validate: wholeNumber(0, 86400),
+  },
+};
+
+export type SettingKey = keyof typeof SETTINGS;
+
+export function assertSettingKey(key: string | undefined): SettingKey {
+  if (!key) throw new UserError(`Please specify a key: one of ${Object.keys(SETTINGS).join(', ')}`);
+  if (!Object.hasOwn(SETTINGS, key)) {
+    throw new UserError(`Invalid key "${printable(key)}": expected one of ${Object.keys(SETTINGS).join(', ')}`);
+  }
+  return key;
+}
+
+export function assertSettingValue(key: SettingKey, value: string): string {
+  const problem = SETTINGS[key].validate(value);
+  if (problem) throw new UserError(`Invalid ${key} "${printable(value)}": ${problem}`);
+  return value;
+}
+
+function readProperty(paths: DokkuPaths, scope: string, key: string): string | undefined {
+  try {
+    const value = fs.readFileSync(paths.property(scope, key), 'utf8').trim();
+    return value === '' ? undefined : value;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new UserError(`Cannot read setting ${paths.property(scope, key)}: ${(error as Error).message}`);
+  }
+}
+
+export interface SettingValues {
+  app?: string;
+  global?: string;
+  computed: string;
+}
+
+export function readSetting(paths: DokkuPaths, app: string | undefined, key: SettingKey): SettingValues {
+  const global = readProperty(paths, GLOBAL, key);
+  const own = app ? readProperty(paths, app, key) : undefined;
+  // A hand-edited file with a bad value must not break deploys: fall back and say nothing here;
+  // `ownstack:report` shows the raw value so the user can see and fix it.
+  const valid = (value: string | undefined) => (value !== undefined && !SETTINGS[key].validate(value) ? value : undefined);
+  return { app: own, global, computed: valid(own) ?? valid(global) ?? SETTINGS[key].defaultValue };
+}
+
+export function settingNumber(paths: DokkuPaths, app: string | undefined, key: SettingKey): number {
+  return Number(readSetting(paths, app, key).computed);
+}
+
+export async function writeSetting(paths: DokkuPaths, scope: string, key: SettingKey, value: string | undefined) {
+  const file = paths.property(scope, key);
+  if (value === undefined || value === '') {
+    fs.rmSync(file, { force: true });
+    return;
+  }
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  await writeFileAtomic(file, `${value}\n`, { mode: 0o600, fsync: true });
+}

@@ -1,0 +1,53 @@
+import { Command, Option } from 'commander';
+import { COMMANDS } from './commands/index.js';
+import { createContext, type Context } from './lib/context.js';
+import { dokkuHelpRows } from './help.js';
+import { runTriggerHandler } from './triggers/index.js';
+
+declare const OWNSTACK_VERSION: string;
+export const VERSION = typeof OWNSTACK_VERSION === 'string' ? OWNSTACK_VERSION : '0.0.0-dev';
+
+/** One module per command (src/commands/<topic>/<verb>.ts); each adds itself to the program. */
+export type CommandModule = (program: Command, ctx: () => Context) => void;
+
+export function buildProgram(): Command {
+  let context: Context | undefined;
+  const ctx = () => (context ??= createContext());
+
+  const program = new Command()
+    .name('ownstack')
+    .description('Release history, rollback and pipelines for Dokku')
+    .version(VERSION, '--version', 'print the version')
+    .helpCommand(false)
+    .showSuggestionAfterError(false)
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined, outputError: () => undefined });
+
+  program
+    .command('help', { hidden: true })
+    .description('rows for `dokku help`')
+    .addOption(new Option('--all'))
+    .allowUnknownOption()
+    .action((options: { all?: boolean }) => {
+      process.stdout.write(`${dokkuHelpRows(Boolean(options.all))}\n`);
+    });
+
+  program
+    .command('trigger', { hidden: true })
+    .description('run a Dokku plugin trigger')
+    .argument('<name>')
+    .argument('[args...]')
+    .allowUnknownOption()
+    .helpOption(false)
+    .action(async (name: string, args: string[]) => {
+      process.exitCode = await runTriggerHandler(ctx(), name, args);
+    });
+
+  for (const register of COMMANDS) register(program, ctx);
+
+  // Options are parsed once here, for every command, and reach the actions as plain values.
+  for (const command of program.commands) {
+    command.exitOverride().configureOutput({ writeErr: () => undefined, outputError: () => undefined });
+  }
+  return program;
+}
