@@ -1,0 +1,55 @@
+import type { ReleaseKind, ReleaseRecord } from './record.js';
+
+// The contract of an app's release store (implemented in store.ts). Writes are atomic and take
+// the store's own lock for one read-modify-write at a time; reads never take it.
+
+/** What a caller supplies to start a record; the store fills id, status, times and defaults. */
+export interface NewRelease {
+  kind: ReleaseKind;
+  description?: string;
+  git_sha?: string | null;
+  source?: string | null;
+  source_metadata?: string | null;
+  image_id?: string | null;
+  builder?: string | null;
+  build_id?: string | null;
+  pid?: number | null;
+  promoted_from?: { app: string; id: number } | null;
+  rollback_of?: number | null;
+  phase?: ReleaseRecord['phase'];
+}
+
+export interface CorruptRecord {
+  id: number;
+  file: string;
+  problem: string;
+}
+
+export interface Snapshot {
+  procfile: string | null;
+  appJson: string | null;
+}
+
+export interface ReleaseStore {
+  readonly app: string;
+  readonly dir: string;
+  /** New `running` record with the next ID (never reused), who = SSH_NAME/SSH_USER. */
+  create(init: NewRelease): Promise<ReleaseRecord>;
+  /** Atomic read-modify-write under the store lock; returns the record as written. */
+  update(id: number, change: (record: ReleaseRecord) => void): Promise<ReleaseRecord>;
+  /** undefined when there is no such release; throws a UserError naming the file when corrupt. */
+  get(id: number): ReleaseRecord | undefined;
+  /** Newest first; cost depends on `limit`, not on how many releases exist. */
+  newest(limit: number): { records: ReleaseRecord[]; corrupt: CorruptRecord[] };
+  /** The release whose image serves now, as last recorded. */
+  currentId(): number | undefined;
+  setCurrent(id: number): Promise<void>;
+  /** The newest record linked to a Dokku build ID, if any (searches recent records only). */
+  findByBuildId(buildId: string): ReleaseRecord | undefined;
+  /** The Procfile and app.json a release deployed, kept so promote/rollback can install them. */
+  writeSnapshot(id: number, snapshot: Snapshot): Promise<void>;
+  readSnapshot(id: number): Snapshot | undefined;
+  /** Stores a deploy log compressed (gzip); returns the path relative to the store. */
+  writeLog(id: number, content: string | Buffer): Promise<string>;
+  readLog(id: number): string | undefined;
+}
