@@ -11,6 +11,11 @@ const HANDLERS: Record<string, TriggerHandler> = {
   install,
 };
 
+/** The triggers we implement; each must have a shim in triggers/ and a link at the plugin root. */
+export function implementedTriggers(): string[] {
+  return Object.keys(HANDLERS).sort();
+}
+
 export async function runTriggerHandler(ctx: Context, name: string, args: string[]): Promise<number> {
   const handler = Object.hasOwn(HANDLERS, name) ? HANDLERS[name] : undefined;
   if (!handler) {

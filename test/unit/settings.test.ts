@@ -1,0 +1,56 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { dokkuPaths, readDokkuEnv } from '../../src/lib/dokku/env.js';
+import { assertSettingKey, assertSettingValue, GLOBAL, readSetting, writeSetting } from '../../src/lib/settings/settings.js';
+
+let libRoot: string;
+let paths: ReturnType<typeof dokkuPaths>;
+
+beforeEach(() => {
+  libRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'ownstack-settings-'));
+  paths = dokkuPaths(readDokkuEnv({ DOKKU_LIB_ROOT: libRoot, DOKKU_ROOT: libRoot }));
+});
+afterEach(() => fs.rmSync(libRoot, { recursive: true, force: true }));
+
+describe('settings', () => {
+  it('defaults, then global, then app value wins', async () => {
+    expect(readSetting(paths, 'web', 'retention').computed).toBe('5');
+    await writeSetting(paths, GLOBAL, 'retention', '3');
+    expect(readSetting(paths, 'web', 'retention')).toEqual({ app: undefined, global: '3', computed: '3' });
+    await writeSetting(paths, 'web', 'retention', '9');
+    expect(readSetting(paths, 'web', 'retention').computed).toBe('9');
+  });
+
+  it('an empty value unsets', async () => {
+    await writeSetting(paths, 'web', 'lock-wait', '30');
+    await writeSetting(paths, 'web', 'lock-wait', '');
+    expect(readSetting(paths, 'web', 'lock-wait').app).toBeUndefined();
+    expect(fs.existsSync(paths.property('web', 'lock-wait'))).toBe(false);
+  });
+
+  it('writes owner-only files in Dokku property layout', async () => {
+    await writeSetting(paths, 'web', 'retention', '2');
+    const file = path.join(libRoot, 'config', 'ownstack', 'web', 'retention');
+    expect(fs.readFileSync(file, 'utf8')).toBe('2\n');
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('a hand-edited bad value falls back to the next level', () => {
+    fs.mkdirSync(path.dirname(paths.property('web', 'retention')), { recursive: true });
+    fs.writeFileSync(paths.property('web', 'retention'), 'lots\n');
+    expect(readSetting(paths, 'web', 'retention')).toEqual({ app: 'lots', global: undefined, computed: '5' });
+  });
+
+  it('validates keys and values', () => {
+    expect(assertSettingKey('retention')).toBe('retention');
+    expect(() => assertSettingKey('__proto__')).toThrow(/Invalid key/);
+    expect(() => assertSettingKey('retention\n')).toThrow(/Invalid key/);
+    expect(() => assertSettingValue('retention', '0')).toThrow(/1 to 1000/);
+    expect(() => assertSettingValue('retention', '-1')).toThrow();
+    expect(() => assertSettingValue('retention', '1e3')).toThrow();
+    expect(() => assertSettingValue('lock-wait', '86401')).toThrow();
+    expect(assertSettingValue('lock-wait', '0')).toBe('0');
+  });
+});
