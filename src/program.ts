@@ -46,8 +46,12 @@ export function buildProgram(): Command {
   for (const register of COMMANDS) register(program, ctx);
 
   // Options are parsed once here, for every command, and reach the actions as plain values.
+  // Help comes from `ownstack:help` / `pipeline:help` as in Dokku, so `--help` is just an unknown option.
   for (const command of program.commands) {
-    command.exitOverride().configureOutput({ writeErr: () => undefined, outputError: () => undefined });
+    command
+      .helpOption(false)
+      .exitOverride()
+      .configureOutput({ writeErr: () => undefined, outputError: () => undefined });
   }
   return program;
 }
