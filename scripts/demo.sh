@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The sandbox demo: installs the release tarball into a Dokku-compatible test host under a
+# temporary root, then push to staging -> promote to production -> history -> rollback, asking
+# the running app over HTTP at every step. KEEP=1 leaves the sandbox and its apps in place.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo="$PWD"
+
+headline() { printf '\n\033[1m### %s\033[0m\n' "$*"; }
+run() { printf '\033[2m$ %s\033[0m\n' "$*"; "$@"; }
+answer() { local url; url="$(app-url "$1")"; printf '\033[2m$ curl %s\033[0m\n' "$url"; curl -fsS --max-time 5 "$url"; }
+
+bash scripts/prereqs.sh
+node scripts/package.mjs
+version="$(node -p 'require("./package.json").version')"
+
+root="$(mktemp -d /tmp/ownstack-demo.XXXXXX)"
+cleanup() {
+  [[ "${KEEP:-}" == 1 ]] && { echo "Sandbox kept: source $root/host/env"; return; }
+  dokku --force apps:destroy demo >/dev/null 2>&1 || true
+  dokku --force apps:destroy demo-staging >/dev/null 2>&1 || true
+  rm -rf "$root"
+}
+# shellcheck disable=SC1090
+source "$(test/host/bin/dokku-host-setup "$root/host")"
+trap cleanup EXIT
+test/host/bin/base-image >/dev/null
+
+headline "Install ownstack from its release tarball"
+run dokku plugin:install "file://$repo/dist/ownstack-$version.tgz" --name ownstack
+
+headline "Two apps, one pipeline: demo-staging -> demo"
+for app in demo demo-staging; do
+  dokku apps:create "$app" >/dev/null
+  dokku scheduler:set "$app" shell /bin/sh >/dev/null # the sample image has busybox, no bash
+done
+dokku config:set --no-restart demo GREETING=hello-from-production >/dev/null
+dokku config:set --no-restart demo-staging GREETING=hello-from-staging >/dev/null
+run dokku pipeline:create demo
+run dokku pipeline:add-staging demo demo-staging
+
+src="$root/src"
+cp -r test/fixtures/sample-app "$src"
+git -C "$src" init -q -b main
+git -C "$src" -c user.name=Demo -c user.email=demo@example.com add -A
+git -C "$src" -c user.name=Demo -c user.email=demo@example.com commit -qm "v1"
+
+push() { NAME=alice git -C "$src" push -q "$DOKKU_ROOT/$1" main:main 2>&1 | grep -E '^(remote: )?(-----|=====| !)' | sed 's/^remote: //' || true; }
+
+headline "git push staging main (v1)"
+push demo-staging
+answer demo-staging
+
+headline "Promote staging -> production: the same image, production's own config"
+run dokku pipeline:promote demo-staging
+answer demo
+
+headline "A second release (v2), promoted the same way"
+echo "v2" >"$src/VERSION"
+git -C "$src" -c user.name=Demo -c user.email=demo@example.com commit -qam "v2"
+push demo-staging
+run dokku pipeline:promote demo-staging
+answer demo
+
+headline "History of production"
+run dokku ownstack:history demo
+run dokku ownstack:info demo
+
+headline "Roll production back to the previous release, without a rebuild"
+run dokku ownstack:rollback demo
+answer demo
+run dokku ownstack:history demo
