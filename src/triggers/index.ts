@@ -1,6 +1,15 @@
 import type { Context } from '../lib/context.js';
 import { log } from '../lib/output/log.js';
 import install from './install.js';
+import buildsRecordStart from './builds-record-start.js';
+import preReceiveApp from './pre-receive-app.js';
+import preReleaseBuilder from './pre-release-builder.js';
+import postReleaseBuilder from './post-release-builder.js';
+import postDeploy from './post-deploy.js';
+import buildsRecordFinalize from './builds-record-finalize.js';
+import deploySourceSet from './deploy-source-set.js';
+import postAppRenameSetup from './post-app-rename-setup.js';
+import postDelete from './post-delete.js';
 
 // One module per Dokku trigger we implement (each has a shim in triggers/ and a link at the
 // plugin root). A handler returns the exit code Dokku sees; non-zero stops Dokku's trigger chain,
@@ -9,6 +18,15 @@ export type TriggerHandler = (ctx: Context, args: string[]) => Promise<number>;
 
 const HANDLERS: Record<string, TriggerHandler> = {
   install,
+  'builds-record-start': buildsRecordStart,
+  'pre-receive-app': preReceiveApp,
+  'pre-release-builder': preReleaseBuilder,
+  'post-release-builder': postReleaseBuilder,
+  'post-deploy': postDeploy,
+  'builds-record-finalize': buildsRecordFinalize,
+  'deploy-source-set': deploySourceSet,
+  'post-app-rename-setup': postAppRenameSetup,
+  'post-delete': postDelete,
 };
 
 /** The triggers we implement; each must have a shim in triggers/ and a link at the plugin root. */

@@ -86,3 +86,35 @@ export async function containersWithLabel(label: string): Promise<{ id: string; 
       return { id, name, image };
     });
 }
+
+/**
+ * Removes a holding container and the anonymous volumes `docker container create` made for the
+ * image's VOLUME declarations, which a plain `rm --force` would leave behind on every release.
+ */
+export async function removeHoldingContainer(nameOrId: string): Promise<boolean> {
+  const result = await docker(['container', 'rm', '--force', '--volumes', nameOrId]);
+  return result.exitCode === 0;
+}
+
+export interface LabelledContainer {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+}
+
+/** Containers carrying a label (`key` or `key=value`), with the values of the labels asked for. */
+export async function containersWithLabels(filter: string, keys: string[]): Promise<LabelledContainer[]> {
+  // Go templates quote the key, so any label name is safe here; tabs cannot occur in labels we set.
+  const columns = ['{{.ID}}', '{{.Names}}', ...keys.map((key) => `{{.Label ${JSON.stringify(key)}}}`)];
+  const result = await docker([
+    'container', 'ls', '--all', '--no-trunc', '--filter', `label=${filter}`, '--format', columns.join('\t'),
+  ]);
+  if (result.exitCode !== 0) throw new Error(`docker container ls failed: ${result.stderr.trim()}`);
+  return result.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [id, name, ...values] = line.split('\t');
+      return { id, name, labels: Object.fromEntries(keys.map((key, i) => [key, values[i] ?? ''])) };
+    });
+}

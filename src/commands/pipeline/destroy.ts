@@ -1,0 +1,18 @@
+import type { CommandModule } from '../../program.js';
+import { log } from '../../lib/output/log.js';
+import { assertValidPipelineName, destroyPipeline } from '../../lib/pipelines/model.js';
+import { updatePipelines } from '../../lib/pipelines/store.js';
+
+const register: CommandModule = (program, ctx) => {
+  program
+    .command('pipeline:destroy')
+    .description('delete a pipeline; its apps are left alone')
+    .argument('<pipeline>')
+    .action(async (pipelineArg: string) => {
+      const name = assertValidPipelineName(pipelineArg);
+      await updatePipelines(ctx().paths, (file) => ({ file: destroyPipeline(file, name), result: undefined }));
+      log.step(`Destroyed pipeline ${name}; its apps are unchanged`);
+    });
+};
+
+export default register;

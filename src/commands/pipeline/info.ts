@@ -1,0 +1,26 @@
+import type { CommandModule } from '../../program.js';
+import { parseFormat, reportBlock } from '../../lib/output/format.js';
+import { log } from '../../lib/output/log.js';
+import { assertValidPipelineName, resolvePipeline, STAGES } from '../../lib/pipelines/model.js';
+import { readPipelines } from '../../lib/pipelines/store.js';
+
+const register: CommandModule = (program, ctx) => {
+  program
+    .command('pipeline:info')
+    .description('show the stages and apps of a pipeline')
+    .argument('<pipeline|app>')
+    .option('--format <format>', 'stdout or json')
+    .action((nameArg: string, options: { format?: string }) => {
+      const format = parseFormat(options.format);
+      // Pipeline and app names follow the same rule, so one check covers both readings.
+      const name = assertValidPipelineName(nameArg);
+      const pipeline = resolvePipeline(readPipelines(ctx().paths), name);
+      if (format === 'json') {
+        log.out(JSON.stringify(pipeline));
+        return;
+      }
+      log.out(reportBlock(`Pipeline ${pipeline.name}`, STAGES.map((stage) => [stage, pipeline.stages[stage].join(' ')])));
+    });
+};
+
+export default register;

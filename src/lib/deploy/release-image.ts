@@ -1,0 +1,237 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import type { Context } from '../context.js';
+import * as docker from '../dokku/docker.js';
+import { acquireFileLock } from '../dokku/lock.js';
+import { runTrigger } from '../dokku/plugn.js';
+import { UserError } from '../output/errors.js';
+import { log } from '../output/log.js';
+import type { ReleaseRecord } from '../releases/record.js';
+import type { NewRelease, ReleaseStore, Snapshot } from '../releases/store-api.js';
+import { openStore } from '../releases/store.js';
+import { onReleaseSucceeded, servingImage } from '../retention/index.js';
+
+// Deploys an image that already exists to an app through Dokku's own release path, for promote
+// and rollback (dokku-verified.md, "Promotion and rollback mechanics"): Dokku then relabels it
+// for the app, runs predeploy and the release task with the app's config, checks and switches
+// traffic exactly as for a git push, minus the build.
+
+export interface ReleaseImageRequest {
+  /** The app to deploy to (validated, exists). */
+  app: string;
+  /** `sha256:…` of the image to deploy. */
+  imageId: string;
+  /** The Procfile and app.json to install with it. */
+  snapshot: Snapshot;
+  /** The record to create: kind 'promote' | 'rollback', description, git_sha, … */
+  release: NewRelease;
+  /** Rollback --skip-release: no predeploy, no release task (Dokku's `deploy` trigger). */
+  skipRelease?: boolean;
+  lockWaitSeconds: number;
+  /** Prefixes every output line, e.g. "myapp-prod: " for parallel promotions. */
+  outputPrefix?: string;
+  /** Called once the lock is held and the record exists, before Dokku starts: refusals print nothing before theirs. */
+  onStart?: (record: ReleaseRecord) => void;
+}
+
+export interface ReleaseImageResult {
+  ok: boolean;
+  record: ReleaseRecord;
+  reason?: string;
+}
+
+/** Everything releaseImage does outside its own process, so tests can stand in for the host. */
+export interface ReleaseImageSeam {
+  acquireFileLock: typeof acquireFileLock;
+  imageId: typeof docker.imageId;
+  containerImage: typeof docker.containerImage;
+  tagImage: typeof docker.tagImage;
+  runTrigger: typeof runTrigger;
+  openStore: (ctx: Context, app: string) => ReleaseStore;
+  onReleaseSucceeded: (ctx: Context, store: ReleaseStore, record: ReleaseRecord) => Promise<void>;
+}
+
+const defaultSeam: ReleaseImageSeam = {
+  acquireFileLock,
+  imageId: docker.imageId,
+  containerImage: docker.containerImage,
+  tagImage: docker.tagImage,
+  runTrigger,
+  openStore,
+  onReleaseSucceeded: (ctx, store, record) => onReleaseSucceeded(ctx, store, record),
+};
+
+/** The one line a failed deploy is summed up by: Dokku's last ` !` line, else the exit code. */
+export function failureReason(output: string, what: string, exitCode: number): string {
+  const lines = output.split('\n').map((line) => line.trimEnd());
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const match = /^\s*!\s+(.*\S)/.exec(lines[i]);
+    if (match) return match[1].slice(0, 300);
+  }
+  return `${what} exited with code ${exitCode}`;
+}
+
+const shortId = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
+
+export async function releaseImage(
+  ctx: Context,
+  request: ReleaseImageRequest,
+  seam: ReleaseImageSeam = defaultSeam,
+): Promise<ReleaseImageResult> {
+  const { app } = request;
+  const prefix = request.outputPrefix ?? '';
+
+  // Dokku's own per-app deploy lock, shared with git push, so nothing else deploys meanwhile.
+  // flock dies with our process, so even kill -9 cannot leave it held.
+  const lock = await seam.acquireFileLock(ctx.paths.deployLock(app), {
+    waitSeconds: request.lockWaitSeconds,
+    what: `App ${app}`,
+    owner: ctx.env.buildId ?? ctx.env.dokkuPid,
+    removeOnRelease: true,
+  });
+  try {
+    // release-and-deploy prints an error and exits 0 when the image is missing, so look first.
+    const imageId = await seam.imageId(request.imageId);
+    if (!imageId) {
+      throw new UserError(`Image ${shortId(request.imageId)} no longer exists on this host; it cannot be deployed to ${app}`);
+    }
+
+    // What serves now, so a failure can point `latest` back at it (trap 1). Read before we tag.
+    const previous = await servingImage(ctx, app, seam);
+
+    const store = seam.openStore(ctx, app);
+    let record = await store.create({
+      phase: request.skipRelease ? 'deploy' : 'release',
+      ...request.release,
+      image_id: request.release.image_id ?? imageId,
+      pid: process.pid,
+    });
+    request.onStart?.(record);
+    const what = request.skipRelease ? 'plugn trigger deploy' : 'plugn trigger release-and-deploy';
+
+    const pidFiles = [ctx.paths.procfile(app, ctx.env.dokkuPid), ctx.paths.appJson(app, ctx.env.dokkuPid)];
+    const leftovers = pidFiles.flatMap((file) => [file, `${file}.missing`]);
+    let output = '';
+    let ok = false;
+    let reason: string | undefined;
+    const interrupted = trapInterrupts();
+    try {
+      await seam.tagImage(imageId, `dokku/${app}:latest`);
+      await installSnapshot(pidFiles, request.snapshot);
+      const run = await seam.runTrigger(
+        request.skipRelease ? 'deploy' : 'release-and-deploy',
+        request.skipRelease ? [app, 'latest'] : [app, 'latest', 'deploy'],
+        {
+          // Our own triggers update this record instead of starting another; DOKKU_PID names the
+          // `.<pid>` Procfile and app.json Dokku reads.
+          env: { OWNSTACK_RELEASE: `${app}/${record.id}`, DOKKU_PID: ctx.env.dokkuPid },
+          onLine: (line) => log.out(`${prefix}${line}`),
+        },
+      );
+      output = run.output;
+      ok = run.exitCode === 0 && !interrupted.signal;
+      if (!ok) reason = interrupted.signal ? `interrupted by ${interrupted.signal}` : failureReason(output, what, run.exitCode);
+    } catch (error) {
+      ok = false;
+      reason = (error as Error).message.split('\n')[0];
+    } finally {
+      // Dokku promotes the `.<pid>` copies (and `.missing` markers) only on success and leaves
+      // them behind on failure (trap 2); a later command of this Dokku process would read them.
+      for (const file of leftovers) fs.rmSync(file, { force: true });
+    }
+
+    if (!ok) {
+      // Dokku leaves `latest` on the image that failed (trap 1); the next ps:restart or
+      // config:set would deploy it. Point it back at what serves: usually what served before,
+      // but a failure after the traffic switch (scripts.dokku.postdeploy) leaves the new
+      // containers serving, and then latest must stay with them.
+      const serving = (await webContainerImage(ctx, app, seam)) ?? previous;
+      if (serving) {
+        try {
+          await seam.tagImage(serving, `dokku/${app}:latest`);
+        } catch (error) {
+          log.warn(`Could not tag the running image ${shortId(serving)} as dokku/${app}:latest again: ${(error as Error).message.split('\n')[0]}`);
+        }
+      }
+    }
+    interrupted.restore();
+
+    if (output) {
+      const logPath = await store.writeLog(record.id, output);
+      record = await store.update(record.id, (stored) => {
+        stored.log = logPath;
+      });
+    }
+
+    if (!ok) {
+      record = await store.update(record.id, (stored) => {
+        if (stored.status === 'succeeded') return; // post-deploy already ran: it serves
+        stored.status = 'failed';
+        stored.reason = reason ?? 'failed';
+        stored.finished_at ??= new Date().toISOString();
+      });
+      if (record.status === 'succeeded') return { ok: true, record };
+      return { ok: false, record, reason: record.reason ?? reason };
+    }
+
+    record = await store.update(record.id, (stored) => {
+      if (stored.status !== 'running') return;
+      stored.status = 'succeeded';
+      stored.reason = null;
+      stored.finished_at ??= new Date().toISOString();
+    });
+    if (store.currentId() !== record.id && record.status === 'succeeded') await store.setCurrent(record.id);
+    if (record.status === 'succeeded' && !record.retained_by) {
+      await seam.onReleaseSucceeded(ctx, store, record);
+      record = store.get(record.id) ?? record;
+    }
+    return { ok: record.status === 'succeeded', record, reason: record.status === 'succeeded' ? undefined : record.reason ?? undefined };
+  } finally {
+    lock.release();
+  }
+}
+
+async function webContainerImage(ctx: Context, app: string, seam: ReleaseImageSeam): Promise<string | undefined> {
+  let containerId = '';
+  try {
+    containerId = fs.readFileSync(ctx.paths.containerFile(app), 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+  return containerId ? seam.containerImage(containerId) : undefined;
+}
+
+async function installSnapshot([procfile, appJson]: string[], snapshot: Snapshot): Promise<void> {
+  for (const [file, content] of [[procfile, snapshot.procfile], [appJson, snapshot.appJson]] as const) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    if (content === null) {
+      // The release had none. Dokku's own marker for that (core-post-extract writes it when the
+      // source has no such file) makes readers see none instead of falling back to the plain
+      // file of the release serving now, and core-post-deploy then removes the plain file.
+      fs.rmSync(file, { force: true });
+      fs.writeFileSync(`${file}.missing`, '');
+      continue;
+    }
+    fs.rmSync(`${file}.missing`, { force: true });
+    await writeFileAtomic(file, content, { mode: 0o644 });
+  }
+}
+
+/**
+ * Until restored, SIGINT/SIGTERM/SIGHUP do not kill us at once: the trigger (in our process
+ * group) gets the signal too and stops, and we still put `latest` back and record the failure.
+ */
+function trapInterrupts(): { signal?: string; restore(): void } {
+  const state: { signal?: string; restore(): void } = {
+    restore() {
+      for (const signal of signals) process.off(signal, onSignal);
+    },
+  };
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  const onSignal = (signal: NodeJS.Signals) => {
+    state.signal = signal;
+  };
+  for (const signal of signals) process.on(signal, onSignal);
+  return state;
+}

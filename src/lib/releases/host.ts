@@ -1,0 +1,95 @@
+import fs from 'node:fs';
+import type { Context } from '../context.js';
+import type { DokkuBuildRecord } from './lifecycle.js';
+import type { Snapshot } from './store-api.js';
+import { taskCommands, type TaskCommands } from './tasks.js';
+
+// The release history's read-only window on the host: /proc, and Dokku's own files found
+// through ctx.paths (the seam's path table). No process runs here and nothing is written; the
+// domain modules beside this one receive what these return as arguments, so they are unit-tested
+// without a host. Docker calls stay in lib/dokku/docker.ts.
+
+/** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot), or undefined if gone. */
+export function processStartTime(pid: number): string | undefined {
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The command name (field 2) is in parentheses and may itself contain spaces or ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is field 3 (state); a zombie has finished its work.
+  if (fields[0] === 'Z') return undefined;
+  return fields[19];
+}
+
+/** The process is the one we recorded: alive, and not a later process given the same pid. */
+export function processAlive(pid: number | null, pidStart: string | null): boolean {
+  if (pid === null) return false;
+  const start = processStartTime(pid);
+  if (start === undefined) return false;
+  return pidStart === null || start === pidStart;
+}
+
+function readText(file: string): string | null {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** Dokku's builds record (data/builds/APP/<id>.json) for the same deploy, when there is one. */
+export function dokkuBuildRecord(ctx: Context, app: string, buildId: string | null): DokkuBuildRecord | undefined {
+  if (!buildId || !/^[A-Za-z0-9._-]+$/.test(buildId)) return undefined;
+  const text = readText(ctx.paths.buildRecord(app, buildId));
+  if (!text) return undefined;
+  try {
+    const data = JSON.parse(text) as { status?: unknown; exit_code?: unknown };
+    if (typeof data.status !== 'string') return undefined;
+    return { status: data.status, exit_code: typeof data.exit_code === 'number' ? data.exit_code : undefined };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The deploy's full log: DOKKU_BUILD_LOG_FILE inside a deploy, else Dokku's builds log. */
+export function dokkuBuildLog(ctx: Context, app: string, buildId: string | null, logFile?: string): Buffer | undefined {
+  const candidates = [logFile, buildId && /^[A-Za-z0-9._-]+$/.test(buildId) ? ctx.paths.buildLog(app, buildId) : undefined];
+  for (const file of candidates) {
+    if (!file) continue;
+    try {
+      return fs.readFileSync(file);
+    } catch {
+      // try the next one
+    }
+  }
+  return undefined;
+}
+
+/** The Procfile and app.json of the deploy in progress: Dokku prefers the `.<DOKKU_PID>` copies. */
+export function deployingFiles(ctx: Context, app: string): Snapshot {
+  const pid = ctx.env.dokkuPid;
+  return {
+    procfile: readText(ctx.paths.procfile(app, pid)) ?? readText(ctx.paths.procfile(app)),
+    appJson: readText(ctx.paths.appJson(app, pid)) ?? readText(ctx.paths.appJson(app)),
+  };
+}
+
+/** The plain files, which core-post-deploy has just promoted: what the release deployed. */
+export function deployedFiles(ctx: Context, app: string): Snapshot {
+  return { procfile: readText(ctx.paths.procfile(app)), appJson: readText(ctx.paths.appJson(app)) };
+}
+
+export function deployingTasks(ctx: Context, app: string): TaskCommands {
+  const files = deployingFiles(ctx, app);
+  return taskCommands(files.procfile, files.appJson);
+}
+
+/** The container ID in $DOKKU_ROOT/APP/CONTAINER.web.1, if the app has a web container. */
+export function webContainerId(ctx: Context, app: string): string | undefined {
+  const id = readText(ctx.paths.containerFile(app, 'web', 1))?.trim();
+  return id && /^[0-9a-f]{12,64}$/.test(id) ? id : undefined;
+}

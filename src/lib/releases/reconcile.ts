@@ -1,0 +1,51 @@
+import type { DokkuBuildRecord } from './lifecycle.js';
+import { atAbandoned } from './lifecycle.js';
+import type { ReleaseRecord } from './record.js';
+import type { FileReleaseStore } from './store.js';
+
+// Records left `running` by a process that is gone (a build failure exits before any finalize;
+// kill -9 skips everything) are finished here: failed at the phase they reached, unless Dokku's
+// own builds record says the deploy succeeded. Run whenever a trigger or a read command touches
+// the app; the state file lists the running IDs, so this costs one small read when none run.
+
+export interface ReconcileProbes {
+  /** The recorded process (pid plus /proc start time) still runs. */
+  alive(pid: number | null, pidStart: string | null): boolean;
+  dokkuBuild(buildId: string | null): DokkuBuildRecord | undefined;
+  dokkuLog(buildId: string | null): Buffer | undefined;
+  now(): string;
+}
+
+export function recordProcessAlive(record: ReleaseRecord, alive: ReconcileProbes['alive']): boolean {
+  if (record.pid !== null) return alive(record.pid, record.pid_start);
+  // Without a pid of its own, the record lives as long as the dokku command that started it.
+  const dokkuPid = Number(record.dokku_pid);
+  return Number.isInteger(dokkuPid) && dokkuPid > 0 && alive(dokkuPid, null);
+}
+
+export async function reconcileRunning(store: FileReleaseStore, probes: ReconcileProbes): Promise<ReleaseRecord[]> {
+  const finished: ReleaseRecord[] = [];
+  for (const id of store.runningIds()) {
+    let record: ReleaseRecord | undefined;
+    try {
+      record = store.get(id);
+    } catch {
+      record = undefined; // unreadable: history names the file; nothing to finish here
+    }
+    if (!record || record.status !== 'running') {
+      await store.forgetRunning(id);
+      continue;
+    }
+    if (recordProcessAlive(record, probes.alive)) continue;
+    const log = probes.dokkuLog(record.build_id);
+    const logPath = log && record.log === null ? await store.writeLog(id, log) : record.log;
+    const dokku = probes.dokkuBuild(record.build_id);
+    finished.push(
+      await store.update(id, (draft) => {
+        draft.log = logPath;
+        atAbandoned(draft, dokku, log?.toString('utf8'), probes.now());
+      }),
+    );
+  }
+  return finished;
+}

@@ -1,0 +1,420 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import writeFileAtomic from 'write-file-atomic';
+import { z } from 'zod';
+import type { Context } from '../context.js';
+import { acquireFileLock } from '../dokku/lock.js';
+import { UserError } from '../output/errors.js';
+import { describeRelease } from './describe.js';
+import { processStartTime } from './host.js';
+import { ReleaseRecordSchema, type ReleaseRecord } from './record.js';
+import type { CorruptRecord, NewRelease, ReleaseStore, Snapshot } from './store-api.js';
+
+// One app's release store, `$DOKKU_LIB_ROOT/data/ownstack/<app>/`:
+//   state.json           next ID, current ID, IDs still running (small, rewritten on each change)
+//   releases/<id>.json   one record per release; never pruned
+//   snapshots/<id>.json  the Procfile and app.json the release deployed
+//   logs/<id>.log.gz     our copy of the deploy log; pruned with the app's retention
+//   .lock                the store's own lock, held for one read-modify-write only
+//
+// Why a state file: listing the newest N reads the state and then N record files downward from
+// the newest ID, so it costs the same with 100 or 100,000 releases (no directory scan). The next
+// ID lives there too, so an ID is never reused even if records were ever removed.
+// Every write is atomic (temp file, fsync, rename) with mode 0600 in directories of mode 0700;
+// readers never lock, because a rename is all-or-nothing.
+
+const StateSchema = z.object({
+  next_id: z.number().int().positive(),
+  current_id: z.number().int().positive().nullable(),
+  /** Records still `running`; kept here so reconciling costs nothing when nothing runs. */
+  running: z.array(z.number().int().positive()),
+});
+export type StoreState = z.infer<typeof StateSchema>;
+
+/** How far findByBuildId looks back: a trigger's record is nearly always the newest. */
+const BUILD_ID_LOOKBACK = 50;
+/** Events (ps:restart, …) kept per record. */
+export const MAX_EVENTS = 50;
+const LOCK_WAIT_SECONDS = 60;
+
+export interface StoreOptions {
+  dir: string;
+  app: string;
+  /** SSH_NAME, else SSH_USER, else the local user. */
+  who: string;
+  dokkuPid?: string | null;
+  /** /proc start time of a pid, stored as pid_start so a reused pid is not taken for ours. */
+  processStart?: (pid: number) => string | undefined;
+  now?: () => Date;
+}
+
+export class FileReleaseStore implements ReleaseStore {
+  readonly app: string;
+  readonly dir: string;
+  private readonly options: StoreOptions;
+
+  constructor(options: StoreOptions) {
+    this.options = options;
+    this.app = options.app;
+    this.dir = options.dir;
+  }
+
+  // ---- paths -------------------------------------------------------------------------------
+  private get stateFile() {
+    return path.join(this.dir, 'state.json');
+  }
+  recordFile(id: number) {
+    return path.join(this.dir, 'releases', `${id}.json`);
+  }
+  private snapshotFile(id: number) {
+    return path.join(this.dir, 'snapshots', `${id}.json`);
+  }
+  private logRelative(id: number) {
+    return path.join('logs', `${id}.log.gz`);
+  }
+
+  private now(): string {
+    return (this.options.now?.() ?? new Date()).toISOString();
+  }
+
+  // ---- state ------------------------------------------------------------------------------
+  exists(): boolean {
+    return fs.existsSync(this.dir);
+  }
+
+  /** The state file; a missing or damaged one is rebuilt in memory (see repairState). */
+  readState(): StoreState {
+    let raw: string;
+    try {
+      raw = fs.readFileSync(this.stateFile, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return this.repairState();
+      throw error;
+    }
+    const parsed = safeJson(raw, StateSchema);
+    return parsed ?? this.repairState();
+  }
+
+  /**
+   * Only after a damaged or deleted state file: the one place that scans the directory. The next
+   * ID comes from the highest record file, so IDs stay unique; current is the newest succeeded
+   * record among the recent ones.
+   */
+  private repairState(): StoreState {
+    let highest = 0;
+    try {
+      for (const name of fs.readdirSync(path.join(this.dir, 'releases'))) {
+        const match = /^([0-9]+)\.json$/.exec(name);
+        if (match) highest = Math.max(highest, Number(match[1]));
+      }
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    const state: StoreState = { next_id: highest + 1, current_id: null, running: [] };
+    for (let id = highest, seen = 0; id >= 1 && seen < 100; id--, seen++) {
+      const record = this.tryRead(id);
+      if (!record || 'problem' in record) continue;
+      if (record.status === 'running') state.running.push(id);
+      if (state.current_id === null && record.status === 'succeeded') state.current_id = id;
+    }
+    return state;
+  }
+
+  private async writeState(state: StoreState): Promise<void> {
+    await this.writeFile(this.stateFile, `${JSON.stringify(state)}\n`);
+  }
+
+  private ensureDirs(): void {
+    for (const sub of ['', 'releases', 'snapshots', 'logs']) {
+      fs.mkdirSync(path.join(this.dir, sub), { recursive: true, mode: 0o700 });
+    }
+  }
+
+  private async writeFile(file: string, data: string | Buffer): Promise<void> {
+    await writeFileAtomic(file, data, { mode: 0o600, fsync: true });
+  }
+
+  /** The store's own lock, for one read-modify-write; never held across a deploy. */
+  async withLock<T>(work: () => Promise<T>): Promise<T> {
+    this.ensureDirs();
+    const lock = await acquireFileLock(path.join(this.dir, '.lock'), {
+      waitSeconds: LOCK_WAIT_SECONDS,
+      what: `The release history of ${this.app}`,
+    });
+    try {
+      return await work();
+    } finally {
+      lock.release();
+    }
+  }
+
+  // ---- records ----------------------------------------------------------------------------
+  /** A record, `{problem}` when the file is unreadable, or undefined when there is none. */
+  private tryRead(id: number): ReleaseRecord | { problem: string } | undefined {
+    let raw: string;
+    try {
+      raw = fs.readFileSync(this.recordFile(id), 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return undefined;
+      return { problem: (error as Error).message };
+    }
+    let data: unknown;
+    try {
+      data = JSON.parse(raw);
+    } catch {
+      return { problem: raw.trim() === '' ? 'the file is empty' : 'the file is not valid JSON (truncated?)' };
+    }
+    const parsed = ReleaseRecordSchema.safeParse(data);
+    if (!parsed.success) return { problem: `the record does not match the schema (${parsed.error.issues[0]?.path.join('.') || 'root'})` };
+    // Records keep the name they were written under; the store's directory is the truth after
+    // an apps:rename, so no record ever has to be rewritten for it.
+    return { ...parsed.data, app: this.app };
+  }
+
+  get(id: number): ReleaseRecord | undefined {
+    const record = this.tryRead(id);
+    if (record && 'problem' in record) throw new UserError(`Release v${id} of ${this.app} is unreadable: ${this.recordFile(id)}: ${record.problem}`);
+    return record;
+  }
+
+  async create(init: NewRelease & { pid_start?: string | null }): Promise<ReleaseRecord> {
+    return this.withLock(async () => {
+      const state = this.readState();
+      let id = state.next_id;
+      // A crash between writing a record and the state leaves the state behind; never overwrite.
+      while (fs.existsSync(this.recordFile(id))) id++;
+      // An explicit null means "no process to watch"; undefined means the creating process.
+      const pid = init.pid === undefined ? process.pid : init.pid;
+      const record: ReleaseRecord = ReleaseRecordSchema.parse({
+        id,
+        app: this.app,
+        kind: init.kind,
+        status: 'running',
+        phase: init.phase ?? 'build',
+        reason: null,
+        description: init.description ?? describeRelease(init),
+        git_sha: init.git_sha ?? null,
+        source: init.source ?? null,
+        source_metadata: init.source_metadata ?? null,
+        image_id: init.image_id ?? null,
+        image_tag: null,
+        builder: init.builder ?? null,
+        who: this.options.who,
+        started_at: this.now(),
+        finished_at: null,
+        build_id: init.build_id ?? null,
+        pid,
+        pid_start: init.pid_start ?? (pid !== null ? (this.options.processStart?.(pid) ?? null) : null),
+        dokku_pid: this.options.dokkuPid ?? null,
+        promoted_from: init.promoted_from ?? null,
+        rollback_of: init.rollback_of ?? null,
+        tasks: [],
+        retained_by: null,
+        events: [],
+        log: null,
+      } satisfies ReleaseRecord);
+      // State first: if we die before the record is written the ID is skipped, never reused.
+      await this.writeState({ ...state, next_id: id + 1, running: [...state.running.filter((r) => r !== id), id] });
+      await this.writeFile(this.recordFile(id), `${JSON.stringify(record)}\n`);
+      return record;
+    });
+  }
+
+  async update(id: number, change: (record: ReleaseRecord) => void): Promise<ReleaseRecord> {
+    return this.withLock(async () => {
+      const current = this.get(id);
+      if (!current) throw new UserError(`Release v${id} of ${this.app} does not exist`);
+      const draft = structuredClone(current);
+      change(draft);
+      draft.id = id;
+      draft.events = draft.events.slice(-MAX_EVENTS);
+      const record = ReleaseRecordSchema.parse(draft);
+      await this.writeFile(this.recordFile(id), `${JSON.stringify(record)}\n`);
+      const state = this.readState();
+      const listed = state.running.includes(id);
+      if (record.status === 'running' ? !listed : listed) {
+        const running = state.running.filter((r) => r !== id);
+        if (record.status === 'running') running.push(id);
+        await this.writeState({ ...state, running });
+      }
+      return record;
+    });
+  }
+
+  newest(limit: number): { records: ReleaseRecord[]; corrupt: CorruptRecord[] } {
+    return this.newestFrom(this.readState().next_id - 1, limit);
+  }
+
+  /** Newest first from `fromId` downward: one file read per record, plus holes and corrupt ones. */
+  newestFrom(fromId: number, limit: number): { records: ReleaseRecord[]; corrupt: CorruptRecord[] } {
+    const records: ReleaseRecord[] = [];
+    const corrupt: CorruptRecord[] = [];
+    for (let id = fromId; id >= 1 && records.length < limit; id--) {
+      const record = this.tryRead(id);
+      if (!record) continue; // an ID skipped by a crash
+      if ('problem' in record) corrupt.push({ id, file: this.recordFile(id), problem: record.problem });
+      else records.push(record);
+    }
+    return { records, corrupt };
+  }
+
+  currentId(): number | undefined {
+    return this.readState().current_id ?? undefined;
+  }
+
+  runningIds(): number[] {
+    return this.readState().running;
+  }
+
+  /** Drops an ID from the running list (its record is gone or no longer running). */
+  async forgetRunning(id: number): Promise<void> {
+    await this.withLock(async () => {
+      const state = this.readState();
+      if (state.running.includes(id)) await this.writeState({ ...state, running: state.running.filter((r) => r !== id) });
+    });
+  }
+
+  async setCurrent(id: number): Promise<void> {
+    await this.withLock(async () => {
+      const state = this.readState();
+      await this.writeState({ ...state, current_id: id });
+    });
+  }
+
+  findByBuildId(buildId: string): ReleaseRecord | undefined {
+    return this.findRecent((record) => record.build_id === buildId);
+  }
+
+  /** The newest record among the recent ones matching a test (unreadable ones are skipped). */
+  findRecent(test: (record: ReleaseRecord) => boolean, lookback = BUILD_ID_LOOKBACK): ReleaseRecord | undefined {
+    const state = this.readState();
+    for (let id = state.next_id - 1, seen = 0; id >= 1 && seen < lookback; id--, seen++) {
+      const record = this.tryRead(id);
+      if (record && !('problem' in record) && test(record)) return record;
+    }
+    return undefined;
+  }
+
+  // ---- snapshots and logs -----------------------------------------------------------------
+  async writeSnapshot(id: number, snapshot: Snapshot): Promise<void> {
+    this.ensureDirs();
+    await this.writeFile(this.snapshotFile(id), `${JSON.stringify({ procfile: snapshot.procfile, appJson: snapshot.appJson })}\n`);
+  }
+
+  readSnapshot(id: number): Snapshot | undefined {
+    let raw: string;
+    try {
+      raw = fs.readFileSync(this.snapshotFile(id), 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    const parsed = safeJson(raw, z.object({ procfile: z.string().nullable(), appJson: z.string().nullable() }));
+    if (!parsed) throw new UserError(`The snapshot of release v${id} of ${this.app} is unreadable: ${this.snapshotFile(id)}`);
+    return parsed;
+  }
+
+  async writeLog(id: number, content: string | Buffer): Promise<string> {
+    this.ensureDirs();
+    const relative = this.logRelative(id);
+    await this.writeFile(path.join(this.dir, relative), zlib.gzipSync(content));
+    return relative;
+  }
+
+  readLog(id: number): string | undefined {
+    let compressed: Buffer;
+    try {
+      compressed = fs.readFileSync(path.join(this.dir, this.logRelative(id)));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    try {
+      return zlib.gunzipSync(compressed).toString('utf8');
+    } catch {
+      throw new UserError(`The deploy log of release v${id} of ${this.app} is damaged: ${path.join(this.dir, this.logRelative(id))}`);
+    }
+  }
+
+  /**
+   * Logs follow the app's retention: the logs of releases older than the `retention`-th newest
+   * succeeded release are deleted (records never are). Failed attempts newer than that keep
+   * theirs, so a failure can be debugged. Returns the IDs whose logs were removed.
+   */
+  async pruneLogs(retention: number): Promise<number[]> {
+    const cutoff = this.logCutoff(retention);
+    if (cutoff === undefined) return [];
+    const logsDir = path.join(this.dir, 'logs');
+    let names: string[];
+    try {
+      names = fs.readdirSync(logsDir); // bounded: everything older than the cutoff goes each time
+    } catch {
+      return [];
+    }
+    const removed: number[] = [];
+    for (const name of names) {
+      const match = /^([0-9]+)\.log\.gz$/.exec(name);
+      if (!match || Number(match[1]) >= cutoff) continue;
+      fs.rmSync(path.join(logsDir, name), { force: true });
+      removed.push(Number(match[1]));
+    }
+    for (const id of removed.sort((a, b) => a - b)) {
+      // An unreadable record keeps its stale `log` field; the log file is gone either way.
+      await this.update(id, (record) => {
+        record.log = null;
+      }).catch(() => undefined);
+    }
+    return removed;
+  }
+
+  /** ID of the `retention`-th newest succeeded release, or undefined when there are fewer. */
+  logCutoff(retention: number): number | undefined {
+    const state = this.readState();
+    let succeeded = 0;
+    // Bounded look-back: a history with thousands of failures in a row keeps its logs a while longer.
+    for (let id = state.next_id - 1, seen = 0; id >= 1 && seen < retention * 20 + 100; id--, seen++) {
+      const record = this.tryRead(id);
+      if (!record || 'problem' in record || record.status !== 'succeeded') continue;
+      succeeded += 1;
+      if (succeeded === retention) return id;
+    }
+    return undefined;
+  }
+
+  // ---- lifecycle ----------------------------------------------------------------------------
+  /** apps:rename: the directory moves; records keep their IDs (their `app` is read from here). */
+  moveTo(newDir: string): boolean {
+    if (!fs.existsSync(this.dir)) return false;
+    fs.mkdirSync(path.dirname(newDir), { recursive: true, mode: 0o700 });
+    // A new app has no store yet; an empty leftover directory would make rename fail.
+    if (fs.existsSync(newDir)) fs.rmdirSync(newDir);
+    fs.renameSync(this.dir, newDir);
+    return true;
+  }
+
+  destroy(): void {
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function safeJson<T>(raw: string, schema: z.ZodType<T>): T | undefined {
+  try {
+    const parsed = schema.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The release store of an app; the name must already be validated (assertAppExists). */
+export function openStore(ctx: Context, app: string): FileReleaseStore {
+  return new FileReleaseStore({
+    dir: ctx.paths.ownstackApp(app),
+    app,
+    who: ctx.env.who,
+    dokkuPid: ctx.env.dokkuPid,
+    processStart: processStartTime,
+  });
+}

@@ -1,0 +1,104 @@
+import type { Context } from '../context.js';
+import { assertValidAppName } from '../dokku/validate.js';
+import { log } from '../output/log.js';
+import { dokkuBuildLog, dokkuBuildRecord, processAlive, webContainerId } from './host.js';
+import { findLinkedRecord } from './linking.js';
+import { kindForBuildSource, type ReleaseRecord } from './record.js';
+import { reconcileRunning, type ReconcileProbes } from './reconcile.js';
+import { openStore, type FileReleaseStore } from './store.js';
+
+// What the release-history triggers share: how they find their app's store and record, and the
+// rule that a trigger never breaks a deploy by accident (one warning line, exit 0).
+
+export const nowIso = () => new Date().toISOString();
+
+export function reconcileProbes(ctx: Context, app: string): ReconcileProbes {
+  return {
+    alive: processAlive,
+    dokkuBuild: (buildId) => dokkuBuildRecord(ctx, app, buildId),
+    dokkuLog: (buildId) => dokkuBuildLog(ctx, app, buildId),
+    now: nowIso,
+  };
+}
+
+/** Opens the store and finishes records whose process is gone (cheap when nothing runs). */
+export async function touchStore(ctx: Context, app: string): Promise<FileReleaseStore> {
+  const store = openStore(ctx, app);
+  if (store.exists()) {
+    try {
+      await reconcileRunning(store, reconcileProbes(ctx, app));
+    } catch (error) {
+      warn(`could not finish abandoned releases of ${app}: ${message(error)}`);
+    }
+  }
+  return store;
+}
+
+export function deployKeys(ctx: Context) {
+  return { ownstackRelease: process.env.OWNSTACK_RELEASE, buildId: ctx.env.buildId, dokkuPid: ctx.env.dokkuPid };
+}
+
+export function linkedRecord(ctx: Context, store: FileReleaseStore): ReleaseRecord | undefined {
+  return findLinkedRecord(store, deployKeys(ctx));
+}
+
+/** The record belongs to an ownstack command (promote, rollback), which keeps its own log. */
+export function ownedByOwnstackCommand(record: ReleaseRecord): boolean {
+  const value = process.env.OWNSTACK_RELEASE;
+  return value === `${record.app}/${record.id}`;
+}
+
+/**
+ * The app had never been deployed before this deploy: Dokku runs Heroku's scripts.postdeploy
+ * only then (and only once). No current release, no web container and no earlier release that
+ * ran it means no earlier deploy we know of.
+ */
+export function isFirstDeploy(ctx: Context, store: FileReleaseStore, app: string, record?: ReleaseRecord): boolean {
+  const current = store.currentId();
+  if (current !== undefined && current !== record?.id) return false;
+  if (webContainerId(ctx, app) !== undefined) return false;
+  const ranBefore = store.findRecent(
+    (earlier) => earlier.id !== record?.id && earlier.tasks.some((task) => task.name === 'postdeploy' && task.status !== 'skipped'),
+    20,
+  );
+  return ranBefore === undefined;
+}
+
+export function warn(text: string): void {
+  log.warn(`ownstack: ${text}`);
+}
+
+export function message(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0];
+}
+
+/** Runs a trigger's work; any error is one warning line and exit 0, so a deploy never breaks by accident. */
+export async function safely(trigger: string, work: () => Promise<void>): Promise<number> {
+  try {
+    await work();
+  } catch (error) {
+    warn(`${trigger}: ${message(error)}`);
+    if (process.env.DOKKU_TRACE && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  }
+  return 0;
+}
+
+/** Trigger arguments carry the app name; an invalid one is not ours to record (thrown, then warned). */
+export function appArg(value: string | undefined): string {
+  return assertValidAppName(value);
+}
+
+/** A release kind whose deploy starts at the release phase (nothing is built). */
+export const startsAtRelease = (kind: ReleaseRecord['kind']) => kind === 'config' || kind === 'deploy';
+
+/**
+ * The trigger's record; created here when builds-record-start did not create it (ownstack was
+ * installed in the middle of the deploy, or that trigger failed), so the history stays whole.
+ */
+export async function ensureRecord(ctx: Context, store: FileReleaseStore): Promise<ReleaseRecord | undefined> {
+  const found = linkedRecord(ctx, store);
+  if (found) return found;
+  const kind = kindForBuildSource(ctx.env.buildSource);
+  if (!kind || !ctx.env.buildId) return undefined;
+  return store.create({ kind, build_id: ctx.env.buildId, pid: null, phase: startsAtRelease(kind) ? 'release' : 'build' });
+}

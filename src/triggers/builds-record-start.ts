@@ -1,0 +1,49 @@
+import type { TriggerHandler } from './index.js';
+import { ownstackReleaseId } from '../lib/releases/linking.js';
+import { kindForBuildSource } from '../lib/releases/record.js';
+import { appArg, safely, startsAtRelease, touchStore } from '../lib/releases/trigger-support.js';
+
+// `builds-record-start APP BUILD_ID PID SOURCE`: Dokku starts a deploy attempt. A new running
+// record, its kind from SOURCE; PID is the script that lives through the whole deploy, so its
+// death without a result means the attempt failed. ps:restart is no release (post-deploy adds
+// an event to the current one instead).
+const buildsRecordStart: TriggerHandler = (ctx, args) =>
+  safely('builds-record-start', async () => {
+    const [appRaw, buildId, pidRaw, source] = args;
+    const app = appArg(appRaw);
+    const store = await touchStore(ctx, app);
+
+    // ownstack's own promote/rollback made the record already; link it to Dokku's build.
+    const own = ownstackReleaseId(app, process.env.OWNSTACK_RELEASE);
+    if (own !== undefined) {
+      await store.update(own, (record) => {
+        if (buildId) record.build_id = buildId;
+      });
+      return;
+    }
+
+    const kind = kindForBuildSource(source);
+    if (!kind) return;
+    if (buildId && store.findByBuildId(buildId)) return; // fired again for the same deploy
+    const pid = /^[1-9][0-9]{0,9}$/.test(pidRaw ?? '') ? Number(pidRaw) : null;
+
+    // A redeploy of the same code (config:set, release-and-deploy) builds nothing: it carries
+    // the current release's SHA and builder.
+    let inherited: { git_sha?: string | null; builder?: string | null } = {};
+    if (startsAtRelease(kind)) {
+      const currentId = store.currentId();
+      const current = currentId !== undefined ? safeGet(() => store.get(currentId)) : undefined;
+      if (current) inherited = { git_sha: current.git_sha, builder: current.builder };
+    }
+    await store.create({ kind, build_id: buildId || null, pid, phase: startsAtRelease(kind) ? 'release' : 'build', ...inherited });
+  });
+
+function safeGet<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch {
+    return undefined;
+  }
+}
+
+export default buildsRecordStart;

@@ -1,0 +1,62 @@
+import type { TriggerHandler } from './index.js';
+import { containerImage, imageId } from '../lib/dokku/docker.js';
+import { deployedFiles, deployingTasks, webContainerId } from '../lib/releases/host.js';
+import { atSucceeded } from '../lib/releases/lifecycle.js';
+import { onReleaseSucceeded } from '../lib/retention/index.js';
+import { settingNumber } from '../lib/settings/settings.js';
+import type { Context } from '../lib/context.js';
+import type { FileReleaseStore } from '../lib/releases/store.js';
+import { appArg, isFirstDeploy, linkedRecord, message, nowIso, safely, touchStore, warn } from '../lib/releases/trigger-support.js';
+
+// `post-deploy APP "" "" TAG`: the new containers serve, and scripts.dokku.postdeploy (app-json
+// runs before us) succeeded. The release succeeded: keep the Procfile and app.json it deployed
+// (core-post-deploy has just promoted them) for promote and rollback, record the image that
+// serves, make it current and let retention hold its image. A ps:restart (or `dokku deploy`)
+// has no record of its own: it becomes an event on the current release.
+const postDeploy: TriggerHandler = (ctx, args) =>
+  safely('post-deploy', async () => {
+    const [appRaw, , , tag] = args;
+    const app = appArg(appRaw);
+    const store = await touchStore(ctx, app);
+    const record = linkedRecord(ctx, store);
+    if (!record || record.status !== 'running') {
+      if (!record) await addRestartEvent(ctx, store);
+      return;
+    }
+
+    const facts = { commands: deployingTasks(ctx, app), firstDeploy: isFirstDeploy(ctx, store, app, record) };
+    const serving = await servingImageId(ctx, app, tag);
+    const succeeded = await store.update(record.id, (draft) => atSucceeded(draft, facts, serving ?? null, nowIso()));
+    await store.writeSnapshot(succeeded.id, deployedFiles(ctx, app));
+    await store.setCurrent(succeeded.id);
+
+    try {
+      await onReleaseSucceeded(ctx, store, succeeded);
+    } catch (error) {
+      warn(`could not keep the image of ${app} v${succeeded.id} for rollback: ${message(error)}`);
+    }
+    try {
+      await store.pruneLogs(settingNumber(ctx.paths, app, 'retention'));
+    } catch (error) {
+      warn(`could not prune old deploy logs of ${app}: ${message(error)}`);
+    }
+  });
+
+/** The image the web container runs; without a web process, what the deployed tag names. */
+async function servingImageId(ctx: Context, app: string, tag: string | undefined): Promise<string | undefined> {
+  const container = webContainerId(ctx, app);
+  const fromContainer = container ? await containerImage(container) : undefined;
+  return fromContainer ?? (await imageId(`dokku/${app}:${tag || 'latest'}`));
+}
+
+async function addRestartEvent(ctx: Context, store: FileReleaseStore): Promise<void> {
+  const currentId = store.currentId();
+  if (currentId === undefined) return;
+  const source = ctx.env.buildSource;
+  const what = source === 'ps:restart' ? 'restart' : source === 'ps:start' ? 'start' : 'deploy';
+  await store.update(currentId, (current) => {
+    current.events.push({ at: nowIso(), what, who: ctx.env.who });
+  });
+}
+
+export default postDeploy;

@@ -1,0 +1,18 @@
+import type { TriggerHandler } from './index.js';
+import { atGitRevision } from '../lib/releases/lifecycle.js';
+import { appArg, ensureRecord, safely, touchStore } from '../lib/releases/trigger-support.js';
+
+// `pre-receive-app APP BUILDER DIR REV`: the commit being built and the builder that builds it.
+// (GIT_REV is not a reliable source: Dokku sets it before the build and never reverts it.)
+const preReceiveApp: TriggerHandler = (ctx, args) =>
+  safely('pre-receive-app', async () => {
+    const [appRaw, builder, , rev] = args;
+    const app = appArg(appRaw);
+    const store = await touchStore(ctx, app);
+    const record = await ensureRecord(ctx, store);
+    if (!record) return;
+    const sha = /^[0-9a-f]{40}$/.test(rev ?? '') ? rev : null;
+    await store.update(record.id, (draft) => atGitRevision(draft, builder || null, sha));
+  });
+
+export default preReceiveApp;

@@ -1,0 +1,210 @@
+#!/usr/bin/env bats
+# Conformance of the Dokku test host with real Dokku 0.38: every flow below
+# replays one of the reference traces (test/fixtures/traces/NN-flow.enter.log,
+# captured on a real host) and compares the triggers a deploy plugin can see:
+# same sequence, same arguments, same DOKKU_BUILD_ID/DOKKU_BUILD_SOURCE use.
+# The flows build on each other in the traces' order, on one app, as they did there.
+
+load helpers/host
+
+# the triggers compared by helpers/compare-events.mjs
+TRACED_TRIGGERS="builds-generate-id builds-record-start builds-record-finalize receive-app git-from-image
+  git-from-directory core-post-extract post-extract pre-receive-app builder-build pre-build post-build
+  release-and-deploy builder-release pre-release-builder post-release-builder ps-can-scale pre-deploy deploy
+  scheduler-deploy check-deploy scheduler-register-retired core-post-deploy post-deploy domains-urls
+  deploy-source-set post-create git-has-code post-app-clone-setup post-app-clone post-app-rename-setup
+  post-app-rename pre-delete scheduler-stop scheduler-post-delete post-delete scheduler-retire"
+
+setup_file() {
+  host_setup_file
+  export APP="$(host_app_name t1)" CLONE="$(host_app_name t1clone)" RENAMED="$(host_app_name t1renamed)"
+  export SRC="$HOST_SANDBOX/src" PROMO_IMAGE="local/promo-$HOST_TOKEN:1"
+  host_track_image "$PROMO_IMAGE"
+  host_sample_app "$SRC" v1
+
+  # The traces were made with a plugin implementing every traced trigger (it
+  # did nothing). Implementing pre-deploy is what makes the registry plugin
+  # fire it, so the same kind of plugin is installed here.
+  local tracer="$HOST_SANDBOX/trace-plugin" trigger
+  mkdir -p "$tracer"
+  printf '#!/usr/bin/env bash\nexit 0\n' >"$tracer/hook"
+  chmod +x "$tracer/hook"
+  for trigger in $TRACED_TRIGGERS; do ln -s hook "$tracer/$trigger"; done
+  dokku plugin:install "$tracer" --name zz-trace >/dev/null
+}
+
+teardown_file() {
+  host_teardown_file
+}
+
+# conform FLOW MARK: the events since MARK against the real trace of FLOW
+conform() {
+  events_since "$2" >"$HOST_SANDBOX/$1.log"
+  run node "$BATS_TEST_DIRNAME/helpers/compare-events.mjs" "$HOST_TRACES/$1.enter.log" "$HOST_SANDBOX/$1.log" \
+    --map "$APP=t1" --map "$CLONE=t1clone" --map "$RENAMED=t1renamed" --map "$PROMO_IMAGE=local/promo:1"
+  assert_success
+}
+
+@test "01 apps:create" {
+  mark="$(events_mark)"
+  run dokku apps:create "$APP"
+  assert_success
+  dokku scheduler:set "$APP" shell /bin/sh
+  conform 01-apps-create "$mark"
+}
+
+@test "02 first git push" {
+  mark="$(events_mark)"
+  run host_push "$APP" "$SRC"
+  assert_success
+  assert_output --partial "Set main as deploy-branch"
+  assert_output --partial "heroku-postdeploy-ran version=v1"
+  conform 02-git-push-first "$mark"
+  run app_http "$APP"
+  assert_output --partial "sample v1"
+}
+
+@test "03 second git push" {
+  host_set_version "$SRC" v2
+  mark="$(events_mark)"
+  run host_push "$APP" "$SRC"
+  assert_success
+  refute_output --partial "heroku-postdeploy-ran"
+  conform 03-git-push-second "$mark"
+  run app_http "$APP"
+  assert_output --partial "sample v2"
+}
+
+@test "04 git push whose Procfile release task fails" {
+  dokku config:set --no-restart "$APP" FAIL_RELEASE=1
+  host_set_version "$SRC" v3
+  mark="$(events_mark)"
+  run host_push "$APP" "$SRC"
+  assert_failure
+  assert_output --partial " !     Execution of release task failed: /app/bin/release"
+  conform 04-git-push-release-fails "$mark"
+  dokku config:set --no-restart "$APP" FAIL_RELEASE=0
+  run app_http "$APP"
+  assert_output --partial "sample v2"
+}
+
+@test "05 git push whose Dockerfile build fails" {
+  host_break_build "$SRC" "$APP"
+  mark="$(events_mark)"
+  run host_push "$APP" "$SRC"
+  assert_failure
+  assert_output --partial "Retagging old image"
+  assert_output --partial "App build failed"
+  conform 05-git-push-build-fails "$mark"
+  run app_http "$APP"
+  assert_output --partial "sample v2"
+}
+
+@test "06 git push whose app.json health check fails" {
+  cp "$HOST_SAMPLE_APP/Dockerfile" "$SRC/Dockerfile"
+  sed -i 's|"path": "/health"|"path": "/does-not-exist"|' "$SRC/app.json"
+  host_commit "$SRC" "health check on a missing path"
+  mark="$(events_mark)"
+  run host_push "$APP" "$SRC"
+  assert_failure
+  assert_output --partial "Could not start due to 1 failed checks (web.1)"
+  conform 06-git-push-healthcheck-fails "$mark"
+  run app_http "$APP"
+  assert_output --partial "sample v2"
+}
+
+@test "07 git push whose scripts.dokku.postdeploy fails" {
+  cp "$HOST_SAMPLE_APP/app.json" "$SRC/app.json"
+  dokku config:set --no-restart "$APP" FAIL_POSTDEPLOY=1
+  host_set_version "$SRC" v4
+  mark="$(events_mark)"
+  run host_push "$APP" "$SRC"
+  assert_failure
+  assert_output --partial "Execution of postdeploy task failed: /app/bin/postdeploy"
+  conform 07-git-push-postdeploy-fails "$mark"
+  run app_http "$APP" # the new code is live anyway
+  assert_output --partial "sample v4"
+}
+
+@test "07r restore push" {
+  dokku config:set --no-restart "$APP" FAIL_POSTDEPLOY=0
+  host_set_version "$SRC" v5
+  mark="$(events_mark)"
+  run host_push "$APP" "$SRC"
+  assert_success
+  conform 07r-restore-push "$mark"
+}
+
+@test "08 config:set" {
+  mark="$(events_mark)"
+  run dokku config:set "$APP" FOO=bar
+  assert_success
+  conform 08-config-set "$mark"
+}
+
+@test "09 ps:rebuild" {
+  mark="$(events_mark)"
+  run dokku ps:rebuild "$APP"
+  assert_success
+  conform 09-ps-rebuild "$mark"
+}
+
+@test "10 ps:restart" {
+  mark="$(events_mark)"
+  run dokku ps:restart "$APP"
+  assert_success
+  conform 10-ps-restart "$mark"
+}
+
+@test "11 git:from-image" {
+  docker image build -q -t "$PROMO_IMAGE" "$HOST_SAMPLE_APP" >/dev/null
+  mark="$(events_mark)"
+  run dokku git:from-image "$APP" "$PROMO_IMAGE"
+  assert_success
+  assert_output --partial "Image exists on host, skipping pull"
+  conform 11-git-from-image "$mark"
+}
+
+@test "12 dokku deploy APP latest" {
+  mark="$(events_mark)"
+  run dokku deploy "$APP" latest
+  assert_success
+  conform 12-deploy-cli "$mark"
+}
+
+@test "13a plugin:trigger release-and-deploy APP latest" {
+  mark="$(events_mark)"
+  run dokku plugin:trigger release-and-deploy "$APP" latest
+  assert_success
+  conform 13a-plugin-trigger-release-and-deploy "$mark"
+}
+
+@test "13b plugin:trigger release-and-deploy APP latest SOURCE" {
+  mark="$(events_mark)"
+  run dokku plugin:trigger release-and-deploy "$APP" latest my-custom-source
+  assert_success
+  assert_output --partial "builds-record-start: unknown source \"my-custom-source\""
+  conform 13b-plugin-trigger-release-and-deploy-source-arg "$mark"
+}
+
+@test "14 apps:clone" {
+  mark="$(events_mark)"
+  run dokku apps:clone "$APP" "$CLONE"
+  assert_success
+  conform 14-apps-clone "$mark"
+}
+
+@test "15 apps:rename" {
+  mark="$(events_mark)"
+  run dokku apps:rename "$CLONE" "$RENAMED"
+  assert_success
+  conform 15-apps-rename "$mark"
+}
+
+@test "16 apps:destroy --force" {
+  mark="$(events_mark)"
+  run dokku apps:destroy "$RENAMED" --force
+  assert_success
+  conform 16-apps-destroy "$mark"
+  assert [ ! -d "$DOKKU_ROOT/$RENAMED" ]
+}

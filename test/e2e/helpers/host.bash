@@ -1,0 +1,110 @@
+# Helpers for bats tests that run against the Dokku test host (test/host).
+#
+#   load helpers/host            # at the top of a .bats file (loads bats-support/assert too)
+#   setup_file()    { host_setup_file; }      # new sandbox + env, base image
+#   teardown_file() { host_teardown_file; }   # removes this file's containers/images/sandbox
+#
+# App names must be unique per file (sandboxes share one docker engine):
+# use APP="$(host_app_name web)" and host_create_app "$APP".
+
+HOST_REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
+HOST_DIR="$HOST_REPO_ROOT/test/host"
+HOST_SAMPLE_APP="$HOST_REPO_ROOT/test/fixtures/sample-app"
+HOST_TRACES="$HOST_REPO_ROOT/test/fixtures/traces"
+
+load "$HOST_REPO_ROOT/node_modules/bats-support/load"
+load "$HOST_REPO_ROOT/node_modules/bats-assert/load"
+
+# Creates the sandbox and exports its environment (DOKKU_ROOT, PATH with the
+# host's dokku/plugn, ...) to every test of the file.
+host_setup_file() {
+  local token="" i
+  for i in 1 2 3 4 5 6; do token+="$(printf '%x' $((RANDOM % 16)))"; done
+  export HOST_TOKEN="$token"
+  export HOST_SANDBOX="$(mktemp -d "${TMPDIR:-/tmp}/dokku-host.XXXXXX")"
+  "$HOST_DIR/bin/base-image" >/dev/null
+  source "$("$HOST_DIR/bin/dokku-host-setup" "$HOST_SANDBOX/root")"
+  : >"$HOST_SANDBOX/apps"
+  : >"$HOST_SANDBOX/images"
+}
+
+# Removes what this file's apps left on the docker engine, then the sandbox.
+host_teardown_file() {
+  [[ -n "$HOST_SANDBOX" ]] || return 0
+  local app ids
+  for app in $(sort -u "$HOST_SANDBOX/apps"); do
+    ids="$(docker container ls -aq --filter "label=com.dokku.app-name=$app"; docker container ls -aq --filter "name=^/$app\.")"
+    # failed `docker build` steps carry no label; host_break_build names the app in them
+    ids+=" $(docker container ls -a --no-trunc --filter status=exited --format '{{.ID}} {{.Command}}' | grep -F -- "$app" | cut -d' ' -f1 || true)"
+    [[ -z "${ids// /}" ]] || docker container rm --force $ids >/dev/null 2>&1 || true
+    ids="$(docker image ls -q --filter "label=com.dokku.app-name=$app"; docker image ls -q "dokku/$app")"
+    [[ -z "$ids" ]] || docker image rm --force $(sort -u <<<"$ids") >/dev/null 2>&1 || true
+  done
+  for app in $(sort -u "$HOST_SANDBOX/images"); do docker image rm --force "$app" >/dev/null 2>&1 || true; done
+  rm -rf "$HOST_SANDBOX"
+}
+
+# Unique name for this file's sandbox; remembered for teardown.
+host_app_name() {
+  echo "$1-$HOST_TOKEN" | tee -a "$HOST_SANDBOX/apps"
+}
+
+# An image the test builds or tags itself, removed at teardown.
+host_track_image() { echo "$1" >>"$HOST_SANDBOX/images"; }
+
+# apps:create plus the busybox shell for app.json/Procfile tasks
+host_create_app() {
+  dokku apps:create "$1" >/dev/null
+  dokku scheduler:set "$1" shell /bin/sh >/dev/null
+}
+
+host_git() { git -C "$1" -c user.name=host-test -c user.email=host-test@example.com "${@:2}"; }
+
+# A fresh git checkout of test/fixtures/sample-app (branch main) in DIR.
+host_sample_app() {
+  declare DIR="$1" VERSION="${2:-v1}"
+  mkdir -p "$DIR"
+  cp -a "$HOST_SAMPLE_APP/." "$DIR/"
+  echo "$VERSION" >"$DIR/VERSION"
+  host_git "$DIR" init -q -b main
+  host_commit "$DIR" "$VERSION"
+}
+
+host_commit() {
+  host_git "$1" add -A
+  host_git "$1" commit -q --allow-empty -m "${2:-change}"
+}
+
+host_set_version() {
+  echo "$2" >"$1/VERSION"
+  host_commit "$1" "$2"
+}
+
+# Makes the next build fail in a RUN step that names the app (for teardown).
+host_break_build() {
+  echo "RUN echo build-step-about-to-fail-$2 && false" >>"$1/Dockerfile"
+  host_commit "$1" "break the build"
+}
+
+# git push to the app's bare repo, whose pre-receive hook runs `dokku git-hook`
+host_push() {
+  declare APP="$1" DIR="$2" REF="${3:-HEAD}"
+  host_git "$DIR" push "$DOKKU_ROOT/$APP" "$REF:refs/heads/main" 2>&1
+}
+
+app_url() { "$HOST_DIR/bin/app-url" "$1"; }
+
+# GET on the app's web.1 container through its 127.0.0.1 port
+app_http() {
+  local url
+  url="$(app_url "$1")" || return 1
+  curl -s --max-time 5 "$url${2:-/}"
+}
+
+# All build logs of an app, oldest first.
+host_build_logs() { cat $(ls -tr "$DOKKU_LIB_ROOT/data/builds/$1"/*.log 2>/dev/null) /dev/null; }
+
+# events_mark, then events_since MARK: the trigger lines fired in between
+events_mark() { wc -l <"$DOKKU_EVENTS_LOGFILE"; }
+events_since() { tail -n +"$(($1 + 1))" "$DOKKU_EVENTS_LOGFILE"; }
+events_triggers_since() { events_since "$1" | cut -d' ' -f2; }

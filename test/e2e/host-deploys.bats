@@ -1,0 +1,216 @@
+#!/usr/bin/env bats
+# Behaviour of the Dokku test host with real containers: deploys and their
+# failures, Dokku's image cleanup, plugin installs and command dispatch.
+
+load helpers/host
+
+setup_file() {
+  host_setup_file
+  export APP="$(host_app_name web)" SRC="$HOST_SANDBOX/src"
+  host_sample_app "$SRC" v1
+  host_create_app "$APP"
+
+  # A plugin whose name sorts between the core plugins "network" and "ps":
+  # what it sees tells in which order plugn ran the implementations.
+  export PROBE="probe-$HOST_TOKEN" PROBE_LOG="$HOST_SANDBOX/probe.log"
+  local probe="$HOST_SANDBOX/$PROBE"
+  mkdir -p "$probe"
+  cat >"$probe/core-post-deploy" <<EOF
+#!/usr/bin/env bash
+# app-json already promoted app.json; ps has not promoted the Procfile yet,
+# scheduler-docker-local has not renamed the new container yet
+ls "\$DOKKU_LIB_ROOT/data/ps/\$1/" | grep -q "Procfile\\.\$DOKKU_PID\$" && echo "core-post-deploy: Procfile not promoted yet" >>"$PROBE_LOG"
+[[ -f "\$DOKKU_LIB_ROOT/data/app-json/\$1/app.json.\$DOKKU_PID" ]] || echo "core-post-deploy: app.json promoted" >>"$PROBE_LOG"
+docker container inspect --format '{{.Name}}' "\$(cat "\$DOKKU_ROOT/\$1/CONTAINER.web.1")" | grep -q upcoming && echo "core-post-deploy: container not renamed yet" >>"$PROBE_LOG"
+exit 0
+EOF
+  cat >"$probe/post-release-builder" <<EOF
+#!/usr/bin/env bash
+[[ "\$(cat "\$DOKKU_LIB_ROOT/config/ps/\$2/can-scale")" == true ]] && echo "post-release-builder: after app-json (\$*)" >>"$PROBE_LOG"
+echo "post-release-builder: build \$DOKKU_BUILD_ID source \$DOKKU_BUILD_SOURCE pid \$DOKKU_PID" >>"$PROBE_LOG"
+EOF
+  chmod +x "$probe"/*
+  dokku plugin:install "$probe" >/dev/null
+}
+
+teardown_file() {
+  host_teardown_file
+}
+
+running_image() { docker container inspect --format '{{.Image}}' "$(cat "$DOKKU_ROOT/$APP/CONTAINER.web.1")"; }
+
+@test "a git push builds, releases and serves the app on 127.0.0.1 in a few seconds" {
+  SECONDS=0
+  run host_push "$APP" "$SRC"
+  assert_success
+  assert [ "$SECONDS" -lt 30 ]
+  assert_output --partial "-----> Cleaning up..."
+  assert_output --partial "release-task-ran version=v1"
+  assert_output --partial "heroku-postdeploy-ran version=v1"
+  assert_output --partial "dokku-postdeploy-ran version=v1"
+  run app_http "$APP" /
+  assert_output "sample v1 greeting=none"
+  run app_http "$APP" /health
+  assert_output '{"status":"ok"}'
+  run docker container inspect --format '{{.Name}} {{index .Config.Labels "com.dokku.dyno"}} {{index .Config.Labels "com.dokku.process-type"}} {{index .Config.Labels "com.dokku.container-type"}}' "$(cat "$DOKKU_ROOT/$APP/CONTAINER.web.1")"
+  assert_output "/$APP.web.1 web.1 web deploy"
+  run cat "$DOKKU_LIB_ROOT/data/ps/$APP/Procfile"
+  assert_output --partial "release: /app/bin/release"
+  run jq -r '.status + " " + .source + " " + .kind' "$DOKKU_LIB_ROOT"/data/builds/"$APP"/*.json
+  assert_output "succeeded git-hook build"
+}
+
+@test "a third-party plugin's triggers run in Dokku's order among the core plugins" {
+  run cat "$PROBE_LOG"
+  assert_line "core-post-deploy: Procfile not promoted yet"
+  assert_line "core-post-deploy: app.json promoted"
+  assert_line "core-post-deploy: container not renamed yet"
+  assert_line "post-release-builder: after app-json (dockerfile $APP dokku/$APP:latest)"
+  assert_line --regexp "^post-release-builder: build [0-9a-z]{14} source git-hook pid [0-9]+$"
+}
+
+@test "config:set redeploys with the new config in the container's environment" {
+  run dokku config:set "$APP" GREETING=hello
+  assert_success
+  assert_output --partial "GREETING:  hello"
+  assert_output --partial "-----> Restarting app $APP"
+  run app_http "$APP"
+  assert_output "sample v1 greeting=hello"
+  run dokku config:get "$APP" GREETING
+  assert_output "hello"
+}
+
+@test "a failing Procfile release task fails the push while the old container keeps answering" {
+  local before
+  before="$(running_image)"
+  dokku config:set --no-restart "$APP" FAIL_RELEASE=1
+  host_set_version "$SRC" v2
+  run host_push "$APP" "$SRC"
+  assert_failure
+  assert_output --partial " !     Execution of release task failed: /app/bin/release"
+  assert_output --partial "[remote rejected]"
+  run app_http "$APP"
+  assert_output "sample v1 greeting=hello"
+  assert_equal "$(running_image)" "$before"
+  # Dokku leaves dokku/APP:latest on the failed release image
+  assert [ "$(docker image inspect --format '{{.Id}}' "dokku/$APP:latest")" != "$before" ]
+  run docker image inspect --format '{{index .Config.Labels "com.dokku.image-stage"}}' "dokku/$APP:latest"
+  assert_output "release"
+  run dokku builds:list "$APP" --format json
+  assert_success
+  assert_equal "$(jq -r '.[0].status + " " + (.[0].exit_code | tostring)' <<<"$output")" "failed 1"
+  dokku config:set --no-restart "$APP" FAIL_RELEASE=0
+}
+
+@test "a failing health check keeps the old container serving" {
+  local before new
+  before="$(cat "$DOKKU_ROOT/$APP/CONTAINER.web.1")"
+  dokku config:set --no-restart "$APP" FAIL_HEALTH=1
+  host_set_version "$SRC" v3
+  run host_push "$APP" "$SRC"
+  assert_failure
+  assert_output --partial "Failure in name='web check': unexpected status code: 404"
+  assert_output --partial "Could not start due to 1 failed checks (web.1)"
+  assert_equal "$(cat "$DOKKU_ROOT/$APP/CONTAINER.web.1")" "$before"
+  run app_http "$APP"
+  assert_output "sample v1 greeting=hello"
+  # the new container is stopped, kept, and recorded with an empty app (Dokku's bug)
+  new="$(cut -d' ' -f1 "$DOKKU_LIB_ROOT/data/scheduler-docker-local/failed-containers" | tail -n1)"
+  run docker container inspect --format '{{.State.Status}} {{.State.ExitCode}} {{.Name}}' "$new"
+  assert_output --regexp "^exited 143 /$APP\.web\.1\.upcoming-[0-9]+$"
+  run grep -c "^ $new " "$DOKKU_LIB_ROOT/data/scheduler-docker-local/dead-containers"
+  assert_output 1
+  dokku config:set --no-restart "$APP" FAIL_HEALTH=0
+}
+
+@test "ps:restart deploys whatever dokku/APP:latest is, without a release phase" {
+  # after the failed health check, latest is that deploy's image (Dokku quirk)
+  run dokku ps:restart "$APP"
+  assert_success
+  refute_output --partial "Checking for release task"
+  assert_output --partial "Checking for postdeploy task"
+  run app_http "$APP"
+  assert_output "sample v3 greeting=hello"
+  run jq -r 'select(.source == "ps:restart") | .status' "$DOKKU_LIB_ROOT"/data/builds/"$APP"/*.json
+  assert_output "running" # never finalized, as in Dokku
+}
+
+@test "cleanup prunes unused app images exactly like Dokku" {
+  local base unused kept
+  base="$(running_image)"
+  unused="$(printf 'FROM %s\nLABEL host-test=unused\n' "$base" | docker image build -q -t "unused-$HOST_TOKEN/img:1" -)"
+  kept="$(printf 'FROM %s\nLABEL host-test=kept\n' "$base" | docker image build -q -t "kept-$HOST_TOKEN/img:a" -)"
+  docker image tag "$kept" "kept-$HOST_TOKEN/img:b"
+  docker image tag "$kept" "kept2-$HOST_TOKEN/other:c"
+  docker container create --name "$APP.keeper" "$kept" >/dev/null # created, never started
+  run dokku cleanup "$APP"
+  assert_success
+  assert_output "-----> Cleaning up..."
+  run docker image inspect "$unused"
+  assert_failure
+  run docker image inspect --format '{{len .RepoTags}}' "$kept"
+  assert_success
+  assert_output 1
+  assert_equal "$(running_image)" "$base"
+}
+
+@test "plugin:install from a directory fires install and dispatches subcommands" {
+  local plugin="$HOST_SANDBOX/demo-plugin" name="dirdemo-$HOST_TOKEN"
+  write_demo_plugin "$plugin"
+  run dokku plugin:install "$plugin" --name "$name"
+  assert_success
+  assert [ -f "$DOKKU_LIB_ROOT/data/$name-installed" ]
+  run dokku "$name"
+  assert_output "demo default $name"
+  run dokku "$name:hello" world
+  assert_output "hello from $name:hello world"
+}
+
+@test "plugin:install from tarballs, files at the root or under one folder" {
+  local plugin="$HOST_SANDBOX/demo-plugin" layout name
+  write_demo_plugin "$plugin"
+  tar -C "$HOST_SANDBOX" -czf "$HOST_SANDBOX/folder.tgz" demo-plugin
+  tar -C "$plugin" -czf "$HOST_SANDBOX/root.tgz" .
+  for layout in folder root; do
+    name="$layout-$HOST_TOKEN"
+    run dokku plugin:install "file://$HOST_SANDBOX/$layout.tgz" --name "$name"
+    assert_success
+    assert [ -f "$DOKKU_LIB_ROOT/data/$name-installed" ]
+    run dokku "$name:hello" tar
+    assert_output "hello from $name:hello tar"
+  done
+}
+
+@test "dispatch: commands files answer or exit 10, unknown commands fail like Dokku" {
+  local name="dirdemo-$HOST_TOKEN"
+  run dokku "$name:ping"
+  assert_success
+  assert_output "pong"
+  run dokku "$name:broken"
+  assert_failure 3
+  run dokku "no-such-command-$HOST_TOKEN" arg
+  assert_failure 1
+  assert_output --partial " !     \`no-such-command-$HOST_TOKEN arg\` is not a dokku command."
+  run dokku help
+  assert_output --partial "$name:ping"
+}
+
+write_demo_plugin() {
+  local dir="$1"
+  mkdir -p "$dir/subcommands"
+  printf '[plugin]\ndescription = "demo plugin"\nversion = "0.1.0"\n[plugin.config]\n' >"$dir/plugin.toml"
+  printf '#!/usr/bin/env bash\necho "demo default $*"\n' >"$dir/subcommands/default"
+  printf '#!/usr/bin/env bash\necho "hello from $*"\n' >"$dir/subcommands/hello"
+  printf '#!/usr/bin/env bash\ntouch "$DOKKU_LIB_ROOT/data/$(basename "$(dirname "$0")")-installed"\n' >"$dir/install"
+  cat >"$dir/commands" <<'EOF'
+#!/usr/bin/env bash
+name="$(basename "$(dirname "$0")")"
+case "$1" in
+  help) echo "    $name:ping, answers pong" ;;
+  "$name:ping") echo pong ;;
+  "$name:broken") exit 3 ;;
+  *) exit "$DOKKU_NOT_IMPLEMENTED_EXIT" ;;
+esac
+EOF
+  chmod +x "$dir/subcommands"/* "$dir/install" "$dir/commands"
+}

@@ -1,0 +1,327 @@
+#!/usr/bin/env bats
+# Pipelines and promotion on the Dokku test host, with real containers: the image a staging app
+# runs is released to production through Dokku's own release-and-deploy, never rebuilt.
+# The tests build on each other in order, on one pipeline:
+#   development DEV -> staging STG -> production PRD (+ PRD2 from test 4), review GONE (test 5)
+
+bats_require_minimum_version 1.5.0
+load helpers/host
+
+# The plugin as `npm run package` lays it out, installed from a plain directory. The binary is
+# rebuilt only when a source file is newer, so a run after `npm run build` starts at once.
+install_ownstack() {
+  local repo="$HOST_REPO_ROOT" plugin="$HOST_SANDBOX/ownstack-plugin" trigger
+  if [[ ! -x "$repo/build/ownstack" ]] || [[ -n "$(find "$repo/src" -newer "$repo/build/ownstack" -name '*.ts' -print -quit)" ]]; then
+    (cd "$repo" && npm run --silent build >/dev/null)
+  fi
+  mkdir -p "$plugin/build"
+  cp -a "$repo/plugin.toml" "$repo/commands" "$repo/subcommands" "$repo/triggers" "$plugin/"
+  cp "$repo/build/ownstack" "$plugin/build/ownstack"
+  for trigger in "$plugin"/triggers/*; do ln -s "triggers/${trigger##*/}" "$plugin/${trigger##*/}"; done
+  dokku plugin:install "$plugin" --name ownstack >/dev/null
+}
+
+setup_file() {
+  host_setup_file
+  install_ownstack
+  export DEV="$(host_app_name pl-dev)" STG="$(host_app_name pl-stg)" PRD="$(host_app_name pl-prd)"
+  export PRD2="$(host_app_name pl-prd2)" GONE="$(host_app_name pl-gone)" LONER="$(host_app_name pl-loner)"
+  export SRC="$HOST_SANDBOX/src" DEV_SRC="$HOST_SANDBOX/dev-src" RESULTS="$HOST_SANDBOX/results"
+  mkdir -p "$RESULTS"
+  local app
+  for app in "$DEV" "$STG" "$PRD" "$LONER"; do host_create_app "$app"; done
+  dokku config:set --no-restart "$STG" GREETING=staging-hello >/dev/null
+  dokku config:set --no-restart "$PRD" GREETING=production-hello >/dev/null
+  host_sample_app "$SRC" v1
+  host_push "$STG" "$SRC" >/dev/null
+}
+
+teardown_file() {
+  host_teardown_file
+}
+
+web_image() { docker container inspect --format '{{.Image}}' "$(cat "$DOKKU_ROOT/$1/CONTAINER.web.1")"; }
+layers() { docker image inspect --format '{{json .RootFS.Layers}}' "$1" | tr -d '[]'; }
+current_record() { dokku ownstack:history "$1" --format json | jq -c '.[0]'; }
+
+# A refusal: non-zero exit, exactly one ` !     ` line on stderr, nothing on stdout.
+# (bats trims the leading space of $stderr; `refusal` is the message after the marker.)
+assert_refused() {
+  assert_failure
+  assert_equal "${#stderr_lines[@]}" 1
+  assert_equal "$output" ""
+  [[ "$stderr" =~ ^\ ?\!\ {5}[^\ ] ]] || fail "not a Dokku error line: $stderr"
+  refusal="${stderr#*!     }"
+}
+
+# Everything a promotion or a pipeline change could write: the pipelines file, every release
+# store (locks aside) and what each app's `latest` points at.
+state_digest() {
+  local app
+  {
+    find "$DOKKU_LIB_ROOT/data/ownstack" -type f ! -name '*.lock' -exec sha256sum {} + | sort
+    for app in "$DEV" "$STG" "$PRD" "$PRD2" "$GONE" "$LONER"; do docker image inspect --format '{{.Id}}' "dokku/$app:latest" 2>/dev/null || true; done
+  } | sha256sum
+}
+
+@test "(1) staging to production: same image, no build, production's own config and release task" {
+  run dokku pipeline:create "$PRD"
+  assert_success
+  run dokku pipeline:add-staging "$PRD" "$STG"
+  assert_success
+
+  mark="$(events_mark)"
+  run dokku pipeline:promote "$STG"
+  assert_success
+  echo "$output" >"$RESULTS/promotion-1.out"
+  assert_output --partial "=====> Promoting $STG v1"
+  assert_output --partial "$PRD: -----> Releasing $PRD"
+  assert_line "=====> Promotion results"
+  assert_line "       $PRD: succeeded (v1)"
+
+  # Dokku released and deployed it; nothing was received or built for anyone.
+  events_triggers_since "$mark" >"$RESULTS/events-1"
+  run grep -xE 'receive-app|pre-build|builder-build|post-build' "$RESULTS/events-1"
+  assert_failure
+  run grep -cx 'release-and-deploy' "$RESULTS/events-1"
+  assert_output 1
+
+  # The exact build: production's image is staging's image plus Dokku's predeploy commit.
+  staging_image="$(web_image "$STG")" production_image="$(web_image "$PRD")"
+  [[ "$(layers "$production_image")" == "$(layers "$staging_image")",* ]] || fail "production's layers do not extend staging's"
+  assert_equal "$(docker exec "$(cat "$DOKKU_ROOT/$PRD/CONTAINER.web.1")" cat /app/VERSION)" v1
+
+  # Each serves with its own config (127.0.0.1 only).
+  run app_http "$PRD"
+  assert_output "sample v1 greeting=production-hello"
+  run app_http "$STG"
+  assert_output "sample v1 greeting=staging-hello"
+
+  # Production's release task ran (its output is in production's deploy log), and Heroku's
+  # run-once postdeploy ran on this first deploy of production.
+  run dokku ownstack:deploy-log "$PRD"
+  assert_success
+  assert_output --partial "release-task-ran version=v1"
+  run grep -c 'heroku-postdeploy-ran' "$RESULTS/promotion-1.out"
+  assert_output 1
+}
+
+@test "(1) a second promotion: the run-once postdeploy does not run again" {
+  host_set_version "$SRC" v2
+  host_push "$STG" "$SRC" >/dev/null
+  run dokku pipeline:promote "$STG"
+  assert_success
+  echo "$output" >"$RESULTS/promotion-2.out"
+  assert_line "       $PRD: succeeded (v2)"
+  assert_output --partial "release-task-ran version=v2"
+  run cat "$RESULTS/promotion-1.out" "$RESULTS/promotion-2.out"
+  run grep -c 'heroku-postdeploy-ran' <<<"$output"
+  assert_output 1
+  run app_http "$PRD"
+  assert_output "sample v2 greeting=production-hello"
+}
+
+@test "(7) production's history shows the promotion, its source release and the staging SHA" {
+  sha="$(host_git "$SRC" rev-parse HEAD)"
+  run current_record "$PRD"
+  assert_equal "$(jq -r .kind <<<"$output")" promote
+  assert_equal "$(jq -r .description <<<"$output")" "Promote $STG v2"
+  assert_equal "$(jq -r .git_sha <<<"$output")" "$sha"
+  assert_equal "$(jq -c .promoted_from <<<"$output")" "{\"app\":\"$STG\",\"id\":2}"
+  run dokku ownstack:history "$PRD"
+  assert_success
+  assert_output --regexp "v2 +promote +${sha:0:7} +succeeded .*Promote $STG v2"
+}
+
+@test "(2) three stages: development to staging to production" {
+  run dokku pipeline:add "$PRD" "$DEV" --stage development
+  assert_success
+  run dokku pipeline:info "$DEV" --format json
+  assert_equal "$(jq -c .stages <<<"$output")" "{\"review\":[],\"development\":[\"$DEV\"],\"staging\":[\"$STG\"],\"production\":[\"$PRD\"]}"
+
+  host_sample_app "$DEV_SRC" v3
+  host_push "$DEV" "$DEV_SRC" >/dev/null
+  run dokku pipeline:promote "$DEV"
+  assert_success
+  assert_line "       $STG: succeeded (v3)"
+  refute_output --partial "$PRD:"
+  run app_http "$STG"
+  assert_output "sample v3 greeting=staging-hello"
+  run app_http "$PRD"
+  assert_output "sample v2 greeting=production-hello"
+
+  run dokku pipeline:promote "$STG"
+  assert_success
+  assert_line "       $PRD: succeeded (v3)"
+  run app_http "$PRD"
+  assert_output "sample v3 greeting=production-hello"
+  assert_equal "$(jq -c .promoted_from <<<"$(current_record "$PRD")")" "{\"app\":\"$STG\",\"id\":3}"
+}
+
+@test "(3) two production apps, one with a failing release task: mixed status, non-zero exit" {
+  host_create_app "$PRD2"
+  dokku config:set --no-restart "$PRD2" GREETING=second-hello >/dev/null
+  run dokku pipeline:add "$PRD" "$PRD2" --stage production
+  assert_success
+  run dokku pipeline:promote "$STG" --to "$PRD2"
+  assert_success
+  run app_http "$PRD2"
+  assert_output "sample v3 greeting=second-hello"
+
+  host_set_version "$SRC" v4
+  host_push "$STG" "$SRC" >/dev/null
+  dokku config:set --no-restart "$PRD2" FAIL_RELEASE=1 >/dev/null
+  run dokku pipeline:promote "$STG"
+  assert_failure
+  assert_line "       $PRD: succeeded (v4)"
+  assert_line --regexp "^       $PRD2: failed at release: .+"
+  assert_output --partial "$PRD2:        release-task-failing"
+
+  run app_http "$PRD"
+  assert_output "sample v4 greeting=production-hello"
+  run app_http "$PRD2"
+  assert_output "sample v3 greeting=second-hello"
+  run current_record "$PRD2"
+  assert_equal "$(jq -r '.kind + " " + .status + " " + .phase' <<<"$output")" "promote failed release"
+}
+
+@test "(6) after a failed promotion, ps:restart keeps serving the old release" {
+  run dokku ps:restart "$PRD2"
+  assert_success
+  run app_http "$PRD2"
+  assert_output "sample v3 greeting=second-hello"
+  dokku config:set --no-restart "$PRD2" FAIL_RELEASE=0 >/dev/null
+}
+
+@test "(4) refusals: one line on stderr, non-zero exit, no state change" {
+  # an app whose current release's image has been deleted behind our back
+  host_create_app "$GONE"
+  gone_src="$HOST_SANDBOX/gone-src"
+  host_sample_app "$gone_src" gone
+  run host_push "$GONE" "$gone_src"
+  assert_success
+  dokku pipeline:add "$PRD" "$GONE" --stage review >/dev/null
+  gone_image="$(jq -r .image_id <<<"$(current_record "$GONE")")"
+  docker container rm --force $(docker container ls --all --quiet --filter "ancestor=$gone_image") >/dev/null
+  docker image rm --force "$gone_image" >/dev/null
+  # an app in the pipeline that never deployed
+  empty="$(host_app_name pl-empty)"
+  host_create_app "$empty"
+  dokku pipeline:add "$PRD" "$empty" --stage development >/dev/null
+
+  before="$(state_digest)"
+
+  run --separate-stderr dokku pipeline:promote "$empty"
+  assert_refused
+  assert_equal "$refusal" "App $empty has no succeeded release to promote; deploy it first"
+
+  run --separate-stderr dokku pipeline:promote "$GONE"
+  assert_refused
+  [[ "$refusal" == *"no longer exists; deploy $GONE again before promoting" ]] || fail "$stderr"
+
+  run --separate-stderr dokku pipeline:promote "$STG" --to "$LONER"
+  assert_refused
+  assert_equal "$refusal" "App $LONER is not in pipeline $PRD; --to apps must be in the same pipeline as $STG"
+
+  run --separate-stderr dokku pipeline:promote "$STG" --to "$PRD,$STG"
+  assert_refused
+  assert_equal "$refusal" "Cannot promote $STG to itself"
+
+  run --separate-stderr dokku pipeline:promote "$PRD"
+  assert_refused
+  [[ "$refusal" == *"is in the last stage (production)"* ]] || fail "$stderr"
+
+  run --separate-stderr dokku pipeline:promote "$LONER"
+  assert_refused
+  assert_equal "$refusal" "App $LONER is not in any pipeline"
+
+  run --separate-stderr dokku pipeline:remove "$LONER"
+  assert_refused
+
+  run --separate-stderr dokku pipeline:create "$STG" --name "other-$HOST_TOKEN"
+  assert_refused
+  assert_equal "$refusal" "App $STG is already in pipeline $PRD (stage staging); remove it first with pipeline:remove $STG"
+
+  run --separate-stderr dokku pipeline:add "$PRD" "$STG" --stage production
+  assert_refused
+
+  run --separate-stderr dokku pipeline:add "$PRD" "$LONER" --stage qa
+  assert_refused
+  assert_equal "$refusal" 'Invalid stage "qa": expected one of review, development, staging, production'
+
+  run --separate-stderr dokku pipeline:promote "$STG" --lock-wait -1
+  assert_refused
+
+  local hostile
+  for hostile in '../x' '$(id)' "it's" 'say"hi"' $'two\nlines' '-x' '--name'; do
+    run --separate-stderr dokku pipeline:create "$hostile"
+    assert_refused
+    run --separate-stderr dokku pipeline:info "$hostile"
+    assert_refused
+    run --separate-stderr dokku pipeline:promote "$hostile"
+    assert_refused
+    run --separate-stderr dokku pipeline:promote "$STG" --to "$hostile"
+    assert_refused
+    run --separate-stderr dokku pipeline:create "$LONER" --name "$hostile"
+    assert_refused
+    run --separate-stderr dokku pipeline:add "$hostile" "$LONER" --stage staging
+    assert_refused
+  done
+  refute [ -e "$DOKKU_LIB_ROOT/data/x" ]
+
+  assert_equal "$(state_digest)" "$before"
+  run dokku pipeline:list --format json
+  assert_equal "$(jq -r '.[].name' <<<"$output")" "$PRD"
+}
+
+@test "(5) locking: --lock-wait 0 fails fast, otherwise a promotion waits for the deploy in progress" {
+  lock="$DOKKU_LIB_ROOT/data/apps/$PRD/.deploy.lock"
+  mkdir -p "${lock%/*}"
+  # a deploy in progress, as git push holds it: flock(1) on the same file
+  flock "$lock" sleep 4 &
+  holder=$!
+  until ! flock --nonblock "$lock" true; do sleep 0.1; done
+  before="$(jq -r .id <<<"$(current_record "$PRD")")"
+
+  run dokku pipeline:promote "$STG" --to "$PRD" --lock-wait 0
+  assert_failure
+  assert_line --regexp "^       $PRD: failed: App $PRD is locked by another deploy; gave up after 0s"
+  kill -0 "$holder" # it did not wait for the deploy to end
+  assert_equal "$(jq -r .id <<<"$(current_record "$PRD")")" "$before"
+
+  run dokku pipeline:promote "$STG" --to "$PRD"
+  assert_success
+  assert_output --partial "App $PRD is locked by another deploy. Waiting up to 600s"
+  assert_line "       $PRD: succeeded (v$((before + 1)))"
+  run kill -0 "$holder" # it only deployed once the deploy in progress was over
+  assert_failure
+  wait "$holder" || true
+}
+
+@test "(6) after a promotion, ps:restart and config:set keep the promoted image" {
+  promoted="$(web_image "$PRD")"
+  run dokku ps:restart "$PRD"
+  assert_success
+  assert_equal "$(web_image "$PRD")" "$promoted"
+  run app_http "$PRD"
+  assert_output "sample v4 greeting=production-hello"
+
+  run dokku config:set "$PRD" GREETING=changed
+  assert_success
+  run app_http "$PRD"
+  assert_output "sample v4 greeting=changed"
+  # config:set redeploys `latest`, the promoted image (plus Dokku's predeploy commit), no rebuild
+  [[ "$(layers "$(web_image "$PRD")")" == "$(layers "$promoted")"* ]] || fail "config:set left the promoted image"
+}
+
+@test "(6) apps:destroy of staging leaves production serving and the pipeline without it" {
+  run dokku apps:destroy "$STG" --force
+  assert_success
+  run app_http "$PRD"
+  assert_output "sample v4 greeting=changed"
+  run dokku pipeline:info "$PRD" --format json
+  assert_equal "$(jq -c .stages.staging <<<"$output")" "[]"
+  run dokku pipeline:info "$PRD"
+  assert_success
+  assert_line --regexp "^       production: +$PRD $PRD2$"
+}

@@ -1,0 +1,275 @@
+#!/usr/bin/env bats
+# ownstack:rollback and image retention on the Dokku test host, with real containers:
+# rollback without a build, the release task and --skip-release, failures that leave the
+# current release serving, refusals that change nothing, and retained images that survive
+# Dokku's cleanup prune and ps:retire. Tests run in order and share the apps' history.
+
+load helpers/host
+
+setup_file() {
+  host_setup_file
+  install_ownstack
+  export APP="$(host_app_name rb-main)" SRC="$HOST_SANDBOX/src"
+  host_sample_app "$SRC" v1
+  host_create_app "$APP"
+  host_push "$APP" "$SRC" >/dev/null
+  host_set_version "$SRC" v2 && host_push "$APP" "$SRC" >/dev/null
+  host_set_version "$SRC" v3 && host_push "$APP" "$SRC" >/dev/null
+}
+
+teardown_file() {
+  # Holders carry no Dokku app label (on purpose), so the host's teardown cannot find them.
+  local app
+  for app in $(sort -u "$HOST_SANDBOX/apps" 2>/dev/null); do
+    docker container ls -aq --filter "label=com.ownstack.app=$app" | xargs -r docker container rm --force --volumes >/dev/null 2>&1 || true
+  done
+  host_teardown_file
+}
+
+# The plugin as a release tarball lays it out: shims, trigger links and the built binary
+# (copied, so a concurrent `npm run build` cannot swap it under a running test).
+install_ownstack() {
+  local plugin="$HOST_SANDBOX/ownstack" trigger
+  mkdir -p "$plugin/build"
+  cp -a "$HOST_REPO_ROOT"/{plugin.toml,commands,subcommands,triggers} "$plugin/"
+  cp "$HOST_REPO_ROOT/build/ownstack" "$plugin/build/ownstack"
+  for trigger in "$plugin"/triggers/*; do ln -s "triggers/${trigger##*/}" "$plugin/${trigger##*/}"; done
+  dokku plugin:install "$plugin" --name ownstack >/dev/null
+}
+
+store() { echo "$DOKKU_LIB_ROOT/data/ownstack/$1"; }
+record() { jq -r "$3" "$(store "$1")/releases/$2.json"; }
+newest_id() { jq -r '.next_id - 1' "$(store "$1")/state.json"; }
+current_id() { jq -r '.current_id' "$(store "$1")/state.json"; }
+release_log() { gzip -dc "$(store "$1")/logs/$2.log.gz"; }
+running_image() { docker container inspect --format '{{.Image}}' "$(cat "$DOKKU_ROOT/$1/CONTAINER.web.1")"; }
+latest_image() { docker image inspect --format '{{.Id}}' "dokku/$1:latest"; }
+
+# Everything a refused rollback must leave alone: the store, what serves, what latest names.
+state_of() {
+  (cd "$(store "$1")" && find . -type f ! -name .lock -exec sha256sum {} + | sort)
+  running_image "$1"
+  latest_image "$1"
+  ls "$DOKKU_LIB_ROOT/data/ps/$1" "$DOKKU_LIB_ROOT/data/app-json/$1"
+}
+
+# A refusal: non-zero, exactly one line on stderr, matching the pattern, nothing changed.
+assert_refused() {
+  local app="$1" pattern="$2" before
+  shift 2
+  before="$(state_of "$app")"
+  run --separate-stderr dokku ownstack:rollback "$@"
+  assert_failure
+  assert_equal "$(printf '%s\n' "$stderr" | grep -c .)" 1
+  [[ "$stderr" =~ $pattern ]] || fail "stderr '$stderr' does not match '$pattern'"
+  assert_equal "$(state_of "$app")" "$before"
+}
+
+@test "rollback deploys the release before the current one, without a build" {
+  local mark
+  mark="$(events_mark)"
+  run --separate-stderr dokku ownstack:rollback "$APP"
+  assert_success
+  assert_output --partial "Rolling back $APP to v2"
+  assert_output --partial "To undo: dokku ownstack:rollback $APP 3"
+  assert_equal "$stderr" " !     Rolling back past v3, whose release task ran: database migrations are not undone"
+
+  run app_http "$APP" /
+  assert_output "sample v2 greeting=none"
+  assert_equal "$(record "$APP" 4 '[.kind, .status, .rollback_of, .description] | join(" ")')" "rollback succeeded 2 Rollback to v2"
+  assert_equal "$(current_id "$APP")" 4
+  assert_equal "$(record "$APP" 4 .git_sha)" "$(record "$APP" 2 .git_sha)"
+
+  run events_triggers_since "$mark"
+  assert_line release-and-deploy
+  refute_line builder-build
+  refute_line pre-build
+  refute_line post-build
+  # the release task ran again, with this release's Procfile
+  run release_log "$APP" 4
+  assert_output --partial "release-task-ran version=v2"
+  assert_output --partial "predeploy-ran version=v2"
+  refute [ -e "$DOKKU_LIB_ROOT/data/ps/$APP/Procfile.$DOKKU_PID" ]
+}
+
+@test "rollback to an explicit ID, and the printed undo command puts the previous release back" {
+  run --separate-stderr dokku ownstack:rollback "$APP" 1
+  assert_success
+  assert_equal "$stderr" " !     Rolling back past v2, v3, whose release task ran: database migrations are not undone"
+  run app_http "$APP" /
+  assert_output "sample v1 greeting=none"
+  assert_equal "$(record "$APP" 5 .rollback_of)" 1
+
+  # run the undo line exactly as printed: it names v4 (itself a rollback to v2)
+  local undo
+  undo="$(sed -n 's/^ *To undo: dokku //p' <<<"$output")"
+  assert_equal "$undo" "ownstack:rollback $APP 4"
+  read -r -a words <<<"$undo"
+  run --separate-stderr dokku "${words[@]}"
+  assert_success
+  assert_equal "$stderr" "" # nothing newer than v4 ran a release task of its own code
+  run app_http "$APP" /
+  assert_output "sample v2 greeting=none"
+  assert_equal "$(record "$APP" 6 '[.rollback_of, .status] | join(" ")')" "4 succeeded"
+}
+
+@test "--skip-release skips predeploy and the release task" {
+  run dokku ownstack:rollback "$APP" 3 --skip-release
+  assert_success
+  assert_output --partial "Skipping predeploy and the release task (--skip-release)"
+  run app_http "$APP" /
+  assert_output "sample v3 greeting=none"
+  assert_equal "$(record "$APP" 7 '[.kind, .status, .rollback_of] | join(" ")')" "rollback succeeded 3"
+  run release_log "$APP" 7
+  refute_output --partial "release-task-ran"
+  refute_output --partial "predeploy-ran"
+  # the rollbacks without --skip-release ran it
+  run release_log "$APP" 6
+  assert_output --partial "release-task-ran version=v2"
+}
+
+@test "after a rollback, ps:restart and config:set stay on it and a git push deploys normally" {
+  run dokku ps:restart "$APP"
+  assert_success
+  run app_http "$APP" /
+  assert_output "sample v3 greeting=none"
+
+  run dokku config:set "$APP" GREETING=hi
+  assert_success
+  run app_http "$APP" /
+  assert_output "sample v3 greeting=hi"
+  assert_equal "$(latest_image "$APP")" "$(running_image "$APP")"
+
+  host_set_version "$SRC" v4
+  run host_push "$APP" "$SRC"
+  assert_success
+  run app_http "$APP" /
+  assert_output "sample v4 greeting=hi"
+  local id
+  id="$(newest_id "$APP")"
+  assert_equal "$(record "$APP" "$id" '[.kind, .status] | join(" ")')" "push succeeded"
+  assert_equal "$(current_id "$APP")" "$id"
+}
+
+@test "a rollback whose release task fails leaves the current release serving, and latest on it" {
+  run dokku config:set --no-restart "$APP" FAIL_RELEASE=1
+  assert_success
+  local current serving
+  current="$(current_id "$APP")"
+  serving="$(running_image "$APP")"
+
+  run --separate-stderr dokku ownstack:rollback "$APP"
+  assert_failure
+  [[ "$stderr" == *" !     Rollback of $APP to v"*" failed (recorded as v"*"); v$current is still the current release"* ]] || fail "stderr: $stderr"
+
+  run app_http "$APP" /
+  assert_output "sample v4 greeting=hi"
+  assert_equal "$(running_image "$APP")" "$serving"
+  assert_equal "$(latest_image "$APP")" "$serving" # trap 1: Dokku left latest on the failed image
+  assert_equal "$(current_id "$APP")" "$current"
+  local id
+  id="$(newest_id "$APP")"
+  assert_equal "$(record "$APP" "$id" '[.kind, .status] | join(" ")')" "rollback failed"
+  run release_log "$APP" "$id"
+  assert_output --partial "release-task-failing"
+  # trap 2: no `.<pid>` copies left behind
+  run ls "$DOKKU_LIB_ROOT/data/ps/$APP" "$DOKKU_LIB_ROOT/data/app-json/$APP"
+  refute_output --regexp '\.[0-9]+(\.missing)?$'
+
+  # and the next restart still deploys what served
+  run dokku config:unset "$APP" FAIL_RELEASE
+  assert_success
+  run app_http "$APP" /
+  assert_output "sample v4 greeting=hi"
+}
+
+@test "refusals: one line on stderr, a non-zero exit, and no change" {
+  local current failed empty
+  current="$(current_id "$APP")"
+  failed="$(newest_id "$APP")"
+  while [[ "$(record "$APP" "$failed" .status)" != failed ]]; do failed=$((failed - 1)); done
+
+  assert_refused "$APP" "^ !     Release v99 of $APP does not exist$" "$APP" 99
+  assert_refused "$APP" "^ !     v$current is the current release of $APP" "$APP" "$current"
+  assert_refused "$APP" "^ !     v$failed of $APP failed .*only a succeeded release can be rolled back to$" "$APP" "$failed"
+  assert_refused "$APP" '^ !     Invalid release ID "\.\./1"' "$APP" ../1
+  assert_refused "$APP" '^ !     Invalid release ID "1;id"' "$APP" '1;id'
+  assert_refused "$APP" '^ !     Invalid release ID "\$\(id\)"' "$APP" '$(id)'
+  assert_refused "$APP" '^ !     Invalid release ID "v0"' "$APP" v0
+  assert_refused "$APP" '^ !     Invalid lock wait "soon"' "$APP" --lock-wait soon
+  assert_refused "$APP" "^ !     unknown option '--force-it'" "$APP" --force-it
+
+  empty="$(host_app_name rb-empty)"
+  host_create_app "$empty"
+  run --separate-stderr dokku ownstack:rollback "$empty"
+  assert_failure
+  assert_equal "$stderr" " !     $empty has no releases; there is nothing to roll back to"
+  run --separate-stderr dokku ownstack:rollback "rb-nope-$HOST_TOKEN"
+  assert_failure
+  assert_equal "$stderr" " !     App rb-nope-$HOST_TOKEN does not exist"
+
+  # a deploy holds Dokku's lock: --lock-wait 0 gives up at once
+  local lockfile="$DOKKU_LIB_ROOT/data/apps/$APP/.deploy.lock" holder
+  mkdir -p "${lockfile%/*}"
+  flock "$lockfile" sleep 60 &
+  holder=$!
+  while ! [[ -e "$lockfile" ]] || flock --nonblock "$lockfile" true; do sleep 0.1; done
+  assert_refused "$APP" "^ !     App $APP is locked by another deploy; gave up after 0s" "$APP" --lock-wait 0
+  kill "$holder"
+  wait "$holder" 2>/dev/null || true
+}
+
+@test "retention keeps the last N succeeded images; older releases expire and are refused with the git way back" {
+  local ret src id image
+  ret="$(host_app_name rb-ret)" src="$HOST_SANDBOX/src-ret"
+  host_sample_app "$src" r1
+  host_create_app "$ret"
+  dokku ownstack:set "$ret" retention 2 >/dev/null
+  host_push "$ret" "$src" >/dev/null
+  for version in r2 r3 r4 r5; do
+    host_set_version "$src" "$version"
+    host_push "$ret" "$src" >/dev/null
+  done
+
+  for id in 1 2 3; do
+    image="$(record "$ret" "$id" .image_id)"
+    run docker image inspect "$image"
+    assert_failure
+    assert_equal "$(record "$ret" "$id" .retained_by)" null
+  done
+  for id in 4 5; do
+    image="$(record "$ret" "$id" .image_id)"
+    docker image inspect "$image" >/dev/null
+    assert_equal "$(record "$ret" "$id" .retained_by)" "ownstack-retain.$ret.v$id"
+  done
+  run docker container ls -a --filter "label=com.ownstack.app=$ret" --format '{{.Names}} {{.State}}'
+  assert_output "ownstack-retain.$ret.v5 created
+ownstack-retain.$ret.v4 created"
+
+  run dokku ownstack:history "$ret"
+  assert_success
+  assert_line --regexp "^v3 .* expired "
+  assert_line --regexp "^v1 .* expired "
+  assert_line --regexp "^v4 .* succeeded "
+
+  local sha
+  sha="$(record "$ret" 1 .git_sha)"
+  assert_refused "$ret" "^ !     v1 of $ret has expired: .*git push -f dokku $sha:main or dokku git:sync --build $ret <repository> $sha$" "$ret" 1
+}
+
+@test "retained images survive Dokku's cleanup prune and ps:retire, found by their ID" {
+  local ret image
+  ret="$(sed -n '/^rb-ret-/p' "$HOST_SANDBOX/apps" | head -n1)"
+  image="$(record "$ret" 4 .image_id)"
+  run dokku cleanup "$ret"
+  assert_success
+  run dokku ps:retire "$ret"
+  assert_success
+  docker image inspect "$image" >/dev/null
+
+  run dokku ownstack:rollback "$ret" 4
+  assert_success
+  run app_http "$ret" /
+  assert_output "sample r4 greeting=none"
+  assert_equal "$(record "$ret" 6 '[.kind, .status, .rollback_of] | join(" ")')" "rollback succeeded 4"
+}

@@ -1,0 +1,461 @@
+# Core subcommands ("<plugin>:<name>" functions, args after the command) and
+# core trigger implementations ("<plugin>/<trigger>" functions). lib/hook maps
+# each file under plugins/ to one of these; "generic/<trigger>" covers the
+# per-app data and property housekeeping most core plugins do alike.
+
+# --- apps ---
+create_app() {
+  declare APP="$1"
+  is_valid_app_name "$APP" || dokku_log_fail "App name must begin with lowercase alphanumeric character, and may only contain lowercase alphanumerics, dots, and hyphens"
+  [[ ! -d "$DOKKU_ROOT/$APP" ]] || dokku_log_fail "Name is already taken"
+  dokku_log_info1_quiet "Creating $APP..."
+  mkdir -p "$DOKKU_ROOT/$APP"
+  prop_set apps "$APP" created-at "$(date +%s)"
+  plugn trigger post-create "$APP"
+}
+
+destroy_app() {
+  declare APP="$1"
+  local answer tag=latest
+  if [[ "$DOKKU_APPS_FORCE_DELETE" != "1" ]]; then
+    dokku_log_warn "WARNING: Potentially Destructive Action"
+    dokku_log_warn "This command will destroy app $APP."
+    dokku_log_warn "To proceed, type \"$APP\""
+    read -r answer || true
+    [[ "$answer" == "$APP" ]] || dokku_log_fail "Confirmation did not match $APP. Aborted."
+  fi
+  dokku_log_info1 "Destroying $APP (including all add-ons)"
+  plugn trigger pre-delete "$APP" "$tag"
+  plugn trigger scheduler-stop "$(app_scheduler "$APP")" "$APP" true
+  plugn trigger scheduler-post-delete "$(app_scheduler "$APP")" "$APP" "$tag"
+  plugn trigger post-delete "$APP" "$tag"
+  docker_cleanup "$APP" true
+  dokku_log_info1 "Retiring old containers and images"
+  plugn trigger scheduler-retire docker-local "$APP"
+  rm -rf "${DOKKU_ROOT:?}/$APP"
+}
+
+apps:create() { create_app "$1"; }
+apps:exists() { verify_app_name "$1"; }
+apps:list() {
+  dokku_log_info2_quiet "My Apps"
+  find "$DOKKU_ROOT" -mindepth 1 -maxdepth 1 -type d ! -name '.*' -printf '%f\n' | LC_ALL=C sort
+}
+
+apps:destroy() {
+  local args=() arg
+  for arg in "$@"; do [[ "$arg" == "--force" ]] && export DOKKU_APPS_FORCE_DELETE=1 || args+=("$arg"); done
+  verify_app_name "${args[0]}"
+  destroy_app "${args[0]}"
+}
+
+# clone and rename share: create NEW, setup trigger, [destroy OLD], git-has-code, rebuild trigger
+copy_app() {
+  declare MODE="$1"
+  shift
+  local args=() arg
+  for arg in "$@"; do
+    case "$arg" in
+      --skip-deploy) export SKIP_REBUILD=true ;;
+      --ignore-existing) local ignore_existing=true ;;
+      *) args+=("$arg") ;;
+    esac
+  done
+  local old="${args[0]}" new="${args[1]}"
+  [[ -n "$old" ]] || dokku_log_fail "Please specify an app to run the command on"
+  [[ -n "$new" ]] || dokku_log_fail "Please specify an new app name"
+  verify_app_name "$old"
+  is_valid_app_name "$new" || dokku_log_fail "App name must begin with lowercase alphanumeric character, and may only contain lowercase alphanumerics, dots, and hyphens"
+  if [[ -d "$DOKKU_ROOT/$new" ]]; then
+    [[ "$ignore_existing" == "true" ]] && dokku_log_warn "Name is already taken" && return 0
+    dokku_log_fail "Name is already taken"
+  fi
+  if [[ "$MODE" == "clone" ]]; then dokku_log_info1_quiet "Cloning $old to $new"; else dokku_log_info1_quiet "Renaming $old to $new"; fi
+  create_app "$new"
+  plugn trigger "post-app-$MODE-setup" "$old" "$new"
+  if [[ "$MODE" == "rename" ]]; then
+    export DOKKU_APPS_FORCE_DELETE=1
+    destroy_app "$old"
+  fi
+  plugn trigger git-has-code "$new" || export SKIP_REBUILD=true
+  plugn trigger "post-app-$MODE" "$old" "$new"
+}
+
+apps:clone() { copy_app clone "$@"; }
+apps:rename() { copy_app rename "$@"; }
+
+# --- config ---
+config:set() { config_set "$@"; }
+config:unset() { config_unset "$@"; }
+config:get() {
+  local args=() arg
+  for arg in "$@"; do [[ "$arg" == --* ]] || args+=("$arg"); done
+  verify_app_name "${args[0]}"
+  config_get "${args[0]}" "${args[1]}"
+}
+config:show() {
+  local key width=0
+  verify_app_name "$1"
+  config_load "$1"
+  dokku_log_info2_quiet "$1 env vars"
+  for key in "${!CONFIG[@]}"; do ((${#key} + 1 > width)) && width=$((${#key} + 1)); done
+  for key in $(printf '%s\n' "${!CONFIG[@]}" | LC_ALL=C sort); do printf '%-*s  %s\n' "$width" "$key:" "${CONFIG[$key]}"; done
+}
+config() { config:show "$@"; }
+config:export() {
+  local format=exports app="" arg
+  while (($#)); do
+    case "$1" in --format) format="$2" && shift ;; --format=*) format="${1#*=}" ;; --*) ;; *) app="$1" ;; esac
+    shift
+  done
+  verify_app_name "$app"
+  export_config "$app" "$format"
+}
+
+export_config() {
+  declare APP="$1" FORMAT="$2"
+  local key json_args=()
+  config_load "$APP"
+  for key in $(printf '%s\n' "${!CONFIG[@]}" | LC_ALL=C sort); do
+    case "$FORMAT" in
+      json) json_args+=(--arg "$key" "${CONFIG[$key]}") ;;
+      envfile) printf '%s=%s\n' "$key" "${CONFIG[$key]}" ;;
+      docker-args-keys) printf -- '--env=%s ' "$key" ;;
+      *) printf 'export %s=%q\n' "$key" "${CONFIG[$key]}" ;;
+    esac
+  done
+  [[ "$FORMAT" != "json" ]] || jq -n '$ARGS.named' "${json_args[@]}"
+}
+
+# --- git ---
+git/commands() {
+  case "$1" in
+    git-hook) git_hook "$2" ;;
+    *) exit "$DOKKU_NOT_IMPLEMENTED_EXIT" ;;
+  esac
+}
+
+git:from-image() {
+  local args=() build_dir="" arg
+  while (($#)); do
+    case "$1" in
+      --build-dir) build_dir="$2" && shift ;;
+      --force) export DOKKU_APPS_FORCE_DELETE=1 ;;
+      *) args+=("$1") ;;
+    esac
+    shift
+  done
+  verify_app_name "${args[0]}"
+  [[ -n "${args[1]}" ]] || dokku_log_fail "Please specify a docker image"
+  setup_build_capture "${args[0]}" "git:from-image"
+  plugn trigger git-from-image "${args[0]}" "${args[1]}" "$build_dir" "${args[2]}" "${args[3]}" || return 1
+  plugn trigger deploy-source-set "${args[0]}" docker-image "${args[1]}"
+}
+
+git/receive-app() {
+  setup_build_capture "$1" git-hook
+  git_receive_app "$@"
+}
+git/git-from-image() { git_from_image "$@"; }
+git/git-from-directory() { git_from_directory "$@"; }
+git/git-has-code() { git -C "$DOKKU_ROOT/$1" rev-parse --verify -q "refs/heads/${2:-$(git_deploy_branch "$1")}" &>/dev/null; }
+git/git-get-property() { prop_get git "$1" "$2"; }
+git/post-create() { git_write_hook "$1"; }
+git/deploy-source-set() { [[ "$2" == "docker-image" ]] || prop_set git "$1" source-image ""; }
+git/post-app-clone-setup() {
+  generic/post-app-clone-setup git "$@"
+  cp -a "$DOKKU_ROOT/$1/." "$DOKKU_ROOT/$2/"
+  git_write_hook "$2"
+}
+git/post-app-rename-setup() {
+  git/post-app-clone-setup "$@"
+  rm -rf "$DOKKU_LIB_ROOT/config/git/$1"
+}
+
+# --- ps ---
+ps:rebuild() {
+  verify_app_name "$1"
+  plugn trigger receive-app "$1"
+}
+
+ps:restart() {
+  verify_app_name "$1"
+  if ! is_deployed "$1"; then
+    dokku_log_warn "App $1 has not been deployed"
+    return 0
+  fi
+  # no release phase and no builds-record-finalize, as in Dokku
+  plugn trigger deploy "$1" latest
+}
+
+ps:retire() {
+  dokku_log_info1 "Retiring old containers and images"
+  plugn trigger scheduler-retire "$(app_scheduler "${1:---global}")" "$1"
+  dokku_log_info1 "Retiring expired run and cron containers"
+  plugn trigger scheduler-run-retire
+}
+
+ps/core-post-extract() { extract_app_file ps "$1" Procfile "$2"; }
+ps/core-post-deploy() {
+  promote_extracted_file ps "$1" Procfile
+  prop_del ps "$1" scale.old
+  prop_set ps "$1" restore true
+}
+ps/post-create() {
+  generic/post-create ps "$1"
+  prop_set ps "$1" scale "web=1"
+}
+ps/post-release-builder() { update_scale "$2"; }
+ps/ps-can-scale() { prop_set ps "$1" can-scale "$2"; }
+ps/docker-args-process-deploy() {
+  cat
+  printf ' --restart=%s' "$(prop_computed ps "$1" restart-policy on-failure:10)"
+}
+ps/post-app-clone() { [[ "$SKIP_REBUILD" == "true" ]] || plugn trigger receive-app "$2"; }
+ps/post-app-rename() { ps/post-app-clone "$@"; }
+
+# CorePostDeploy: the .$DOKKU_PID copy becomes the file; a .missing marker removes it
+promote_extracted_file() {
+  declare PLUGIN="$1" APP="$2" NAME="$3"
+  local path="$DOKKU_LIB_ROOT/data/$PLUGIN/$APP/$NAME"
+  if [[ -f "$path.$DOKKU_PID" ]]; then
+    mv "$path.$DOKKU_PID" "$path"
+  elif [[ -f "$path.$DOKKU_PID.missing" ]]; then
+    rm -f "$path.$DOKKU_PID.missing" "$path"
+  fi
+}
+
+# --- app-json, builder, builds, common, config, network, ports, registry, ... ---
+app-json/core-post-extract() { extract_app_file app-json "$1" app.json "$2"; }
+app-json/core-post-deploy() { promote_extracted_file app-json "$1" app.json; }
+app-json/pre-release-builder() { run_app_task "$2" "$3" "${3##*:}" predeploy; }
+app-json/post-release-builder() { app_json_post_release "$@"; }
+app-json/post-deploy() { app_json_post_deploy "$@"; }
+
+apps/app-exists() { verify_app_name "$1" 2>/dev/null; }
+apps/deploy-source-set() {
+  prop_set apps "$1" deploy-source "$2"
+  prop_set apps "$1" deploy-source-metadata "$3"
+}
+
+builder/builder-set-property() { prop_set builder "$1" "$2" "$3"; }
+builder/builder-get-property() { prop_get builder "$1" "$2"; }
+builder-dockerfile/builder-detect() { [[ -f "$2/Dockerfile" ]] && echo dockerfile || true; }
+builder-dockerfile/builder-build() { dockerfile_build "$@"; }
+builder-dockerfile/builder-release() { dockerfile_release "$@"; }
+
+builds/builds-generate-id() { generate_build_id; }
+builds/builds-record-start() {
+  declare APP="$1" ID="$2" PID="$3" SOURCE="$4"
+  local kind=deploy
+  case " git-hook ps:rebuild ps:restart ps:start deploy config-redeploy git:sync git:from-archive git:from-image git:load-image unknown " in
+    *" $SOURCE "*) ;;
+    *)
+      dokku_log_warn "builds-record-start: unknown source \"$SOURCE\" for app $APP, recording as \"unknown\""
+      SOURCE=unknown
+      ;;
+  esac
+  [[ " git-hook ps:rebuild git:sync git:from-archive git:from-image git:load-image " == *" $SOURCE "* ]] && kind=build
+  write_build_record "$APP" "$ID" "$(jq -n --arg id "$ID" --arg app "$APP" --arg kind "$kind" --argjson pid "$PID" \
+    --arg started "$(now_rfc3339)" --arg source "$SOURCE" \
+    '{id: $id, app: $app, kind: $kind, pid: $pid, started_at: $started, status: "running", source: $source}')"
+}
+builds/builds-record-finalize() {
+  declare APP="$1" ID="$2" EXIT_CODE="$3"
+  local file status
+  file="$(build_record_path "$APP" "$ID")"
+  if [[ ! -f "$file" ]]; then
+    dokku_log_warn "builds-record-finalize: no record for $APP/$ID, skipping"
+    return 0
+  fi
+  status="$(jq -r .status "$file")"
+  if [[ "$status" == "running" ]]; then
+    status=succeeded
+    [[ "$EXIT_CODE" == "0" ]] || status=failed
+    write_build_record "$APP" "$ID" "$(jq --arg now "$(now_rfc3339)" --arg status "$status" --argjson code "$EXIT_CODE" \
+      '{id, app, kind, pid, started_at, finished_at: $now, status: $status, source, exit_code: $code}' "$file")"
+  fi
+  prune_build_records "$APP"
+}
+
+builds:list() {
+  local app="" format=stdout file pid alive=() dir
+  while (($#)); do
+    case "$1" in --format) format="$2" && shift ;; --format=*) format="${1#*=}" ;; *) app="$1" ;; esac
+    shift
+  done
+  verify_app_name "$app"
+  dir="$DOKKU_LIB_ROOT/data/builds/$app"
+  for file in "$dir"/*.json; do
+    pid="$(jq .pid "$file")"
+    kill -0 "$pid" 2>/dev/null && alive+=("$pid")
+  done
+  local json
+  json="$(for file in "$dir"/*.json; do cat "$file"; done | jq -s --argjson alive "[$(
+    IFS=,
+    echo "${alive[*]}"
+  )]" --arg now "$(now_rfc3339)" --arg dir "$dir" '
+    def secs: sub("\\.[0-9]+Z$"; "Z") | fromdateiso8601;
+    def dur: if . < 60 then "\(.)s" elif . < 3600 then "\(. / 60 | floor)m\(. % 60)s" else "\(. / 3600 | floor)h\(. % 3600 / 60 | floor)m\(. % 60)s" end;
+    sort_by(.started_at) | reverse | map(. + {
+      display_status: (if .status == "running" and (.pid as $p | $alive | any(. == $p) | not) then "abandoned" else .status end),
+      duration: (((.finished_at // $now) | secs) - (.started_at | secs) | dur),
+      log_path: "\($dir)/\(.id).log"})')"
+  if [[ "$format" == "json" ]]; then
+    jq -c . <<<"$json"
+  else
+    dokku_log_info2 "$app builds"
+    jq -r '.[] | [.id, .kind, .display_status, .pid, .source, .started_at, .duration] | @tsv' <<<"$json" | column -t -s $'\t' -N "Build ID,Kind,Status,PID,Source,Started,Duration"
+  fi
+}
+
+checks:skip() {
+  local types="${2:-_all_}"
+  verify_app_name "$1"
+  dokku_log_info1 "Skipping zero downtime for app's ($1) proctypes ($types)"
+  prop_set checks "$1" skipped "$types"
+}
+checks:set() { prop_set checks "$1" "$2" "$3"; }
+scheduler:set() { prop_set scheduler "$1" "$2" "$3"; }
+
+common/release-and-deploy() { release_and_deploy "$@"; }
+common/deploy() { cmd_deploy "$@"; }
+common/core-post-deploy() { prop_set common "$1" deployed true; }
+
+config/docker-args-deploy() {
+  cat
+  config_keys_as_env_args "$1"
+}
+config/config-get() { config_get "$1" "$2" || true; }
+config/config-export() { export_config "$1" "${4:-exports}"; }
+config/post-delete() { rm -rf "${DOKKU_LIB_ROOT:?}/config/$1"; }
+config/post-app-clone-setup() { [[ ! -d "$DOKKU_LIB_ROOT/config/$1" ]] || cp -a "$DOKKU_LIB_ROOT/config/$1" "$DOKKU_LIB_ROOT/config/$2"; }
+config/post-app-rename-setup() { config/post-app-clone-setup "$@"; }
+
+domains/domains-urls() {
+  local cid port
+  cid="$(cat "$DOKKU_ROOT/$1/CONTAINER.web.1" 2>/dev/null || true)"
+  [[ -n "$cid" ]] && port="$(container_host_port "$cid" "$(web_container_port "$1")")"
+  # test host: no nginx, the app is reached on its loopback-published port
+  [[ -z "$port" ]] || echo "http://127.0.0.1:$port"
+}
+
+network/network-get-ipaddr() { docker container inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$3" 2>/dev/null || true; }
+network/network-write-ipaddr() { echo "$4" >"$DOKKU_ROOT/$1/IP.$2.$3"; }
+network/network-write-port() { echo "$4" >"$DOKKU_ROOT/$1/PORT.$2.$3"; }
+ports/ports-set-detected() { prop_set ports "$1" map-detected "$2"; }
+
+registry/post-release-builder() {
+  trigger_implemented pre-deploy || return 0
+  dokku_log_warn "Deprecated: please upgrade plugin to use 'pre-release-builder' plugin trigger instead of pre-deploy"
+  plugn trigger pre-deploy "$2" "${3##*:}"
+}
+
+scheduler/scheduler-detect() { app_scheduler "${1:---global}"; }
+
+scheduler-docker-local/scheduler-deploy() { scheduler_deploy "$@"; }
+scheduler-docker-local/check-deploy() { check_deploy "$@"; }
+scheduler-docker-local/core-post-deploy() { rename_containers "$1"; }
+scheduler-docker-local/scheduler-register-retired() { register_retired "$@"; }
+scheduler-docker-local/scheduler-stop() { scheduler_stop "$@"; }
+scheduler-docker-local/scheduler-retire() { retire_queued "$2"; }
+scheduler-docker-local/post-release-builder() {
+  dokku_log_info2 "Processing deployment checks"
+  if [[ -z "$(app_json_get "$2" '.healthchecks.web')" ]]; then
+    dokku_log_verbose "No web healthchecks found in app.json. Simple container checks will be performed."
+  fi
+}
+scheduler-docker-local/post-delete() {
+  generic/post-delete scheduler-docker-local "$1"
+  docker container ls --filter "label=com.dokku.app-name=$1" -q | xargs -r docker container rm --force &>/dev/null || true
+}
+scheduler-docker-local/post-app-clone-setup() {
+  generic/post-app-clone-setup scheduler-docker-local "$@"
+  rm -f "$DOKKU_ROOT/$2"/CONTAINER.*
+}
+
+# --- per-app data/<plugin>/APP and config/<plugin>/APP housekeeping ---
+generic/post-create() { mkdir -p "$DOKKU_LIB_ROOT/data/$1/$2"; }
+generic/post-delete() { rm -rf "${DOKKU_LIB_ROOT:?}/data/$1/$2" "${DOKKU_LIB_ROOT:?}/config/$1/$2"; }
+generic/post-app-clone-setup() {
+  declare PLUGIN="$1" OLD="$2" NEW="$3"
+  local kind
+  for kind in config data; do
+    [[ -d "$DOKKU_LIB_ROOT/$kind/$PLUGIN/$OLD" ]] || continue
+    mkdir -p "$DOKKU_LIB_ROOT/$kind/$PLUGIN/$NEW"
+    cp -a "$DOKKU_LIB_ROOT/$kind/$PLUGIN/$OLD/." "$DOKKU_LIB_ROOT/$kind/$PLUGIN/$NEW/"
+  done
+}
+generic/post-app-rename-setup() {
+  generic/post-app-clone-setup "$@"
+  rm -rf "${DOKKU_LIB_ROOT:?}/config/$1/$2"
+}
+generic/post-app-rename() { :; }
+
+# --- 00_dokku-standard ---
+deploy() { cmd_deploy "$@"; }
+cleanup() {
+  local app
+  # Dokku's global cleanup would touch every dokku container on the docker
+  # host; the test host limits it to this sandbox's apps.
+  for app in ${1:-$(apps:list 2>/dev/null | grep -v '^=====>')}; do docker_cleanup "$app" true; done
+}
+
+# --- plugin ---
+plugin:install() {
+  local source="" name="" skip_install=false path dest tmp entries
+  while (($#)); do
+    case "$1" in
+      --name) name="$2" && shift ;;
+      --name=*) name="${1#*=}" ;;
+      --committish) shift ;;
+      --skip-install-trigger) skip_install=true ;;
+      *) source="$1" ;;
+    esac
+    shift
+  done
+  if [[ -z "$source" ]]; then
+    plugn trigger install
+    return
+  fi
+  path="${source#file://}"
+  if [[ -z "$name" ]]; then
+    name="$(basename "$path")" && name="${name%.tgz}" && name="${name%.tar.gz}" && name="${name%.git}" && name="${name#dokku-}"
+  fi
+  [[ "$name" =~ ^[0-9a-zA-Z_-]+$ ]] || dokku_log_fail "Invalid plugin name: $name"
+  dest="$PLUGIN_AVAILABLE_PATH/$name"
+  dokku_log_info1_quiet "Cloning plugin repo $source to $dest"
+  case "$path" in
+    *.tgz | *.tar.gz)
+      [[ -f "$path" ]] || dokku_log_fail "Plugin archive not found: $path"
+      tmp="$(mktemp -d)" && HOST_TMP_DIRS+=("$tmp")
+      tar -xzf "$path" -C "$tmp"
+      # the plugin's files may sit at the archive root or under one folder
+      entries=("$tmp"/* "$tmp"/.[!.]*)
+      [[ ${#entries[@]} -eq 1 ]] && [[ -d "${entries[0]}" ]] && tmp="${entries[0]}"
+      mkdir -p "$dest" && cp -a "$tmp/." "$dest/"
+      ;;
+    *)
+      [[ -d "$path" ]] || dokku_log_fail "Plugin source not found: $source"
+      [[ ! -e "$dest" ]] || dokku_log_fail "fatal: destination path '$name' already exists and is not an empty directory."
+      # file:// is a git clone in Dokku (committed files only); a bare path is copied
+      if [[ "$source" == file://* ]]; then git clone -q "$path" "$dest"; else cp -a "$path/." "$dest/"; fi
+      ;;
+  esac
+  [[ ! -e "$PLUGIN_ENABLED_PATH/$name" ]] || dokku_log_fail "Plugin already enabled"
+  ln -s "$dest" "$PLUGIN_ENABLED_PATH/$name"
+  dokku_log_info1_quiet "Plugin $name enabled"
+  [[ "$skip_install" == "true" ]] || plugn trigger install
+}
+
+plugin:uninstall() {
+  [[ ! -e "$PLUGIN_CORE_AVAILABLE_PATH/$1" ]] || dokku_log_fail "Cannot uninstall a core plugin"
+  [[ -e "$PLUGIN_AVAILABLE_PATH/$1" ]] || dokku_log_fail "Plugin ($1) is not currently installed"
+  plugn trigger uninstall "$1"
+  rm -rf "${PLUGIN_ENABLED_PATH:?}/$1" "${PLUGIN_AVAILABLE_PATH:?}/$1"
+  dokku_log_info1_quiet "Plugin $1 uninstalled"
+}
+
+plugin:trigger() { plugn trigger "$@"; }
+plugin:list() { plugn list; }
+plugin() { plugn list; }

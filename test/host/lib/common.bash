@@ -1,0 +1,340 @@
+# Shared helpers: Dokku's log formats, properties, app config, build records,
+# the deploy lock and the per-build cleanup. Names follow Dokku's own
+# functions where plugins are known to call them (dokku_log_*, verify_app_name).
+
+dokku_log_info1() { echo "-----> $*"; }
+dokku_log_info2() { echo "=====> $*"; }
+dokku_log_verbose() { echo "       $*"; }
+dokku_log_info1_quiet() { [[ -n "$DOKKU_QUIET_OUTPUT" ]] || echo "-----> $*"; }
+dokku_log_info2_quiet() { [[ -n "$DOKKU_QUIET_OUTPUT" ]] || echo "=====> $*"; }
+dokku_log_verbose_quiet() { [[ -n "$DOKKU_QUIET_OUTPUT" ]] || echo "       $*"; }
+dokku_log_warn() { echo " !     $*" 1>&2; }
+dokku_log_fail() {
+  echo " !     $*" 1>&2
+  exit "${DOKKU_FAIL_EXIT_CODE:-1}"
+}
+
+# --- properties: $DOKKU_LIB_ROOT/config/<plugin>/<app|--global>/<key> ---
+prop_get() {
+  declare PLUGIN="$1" APP="$2" KEY="$3" DEFAULT="$4"
+  local file="$DOKKU_LIB_ROOT/config/$PLUGIN/$APP/$KEY"
+  if [[ -s "$file" ]]; then cat "$file"; else printf '%s' "$DEFAULT"; fi
+}
+
+prop_set() {
+  declare PLUGIN="$1" APP="$2" KEY="$3" VALUE="$4"
+  mkdir -p "$DOKKU_LIB_ROOT/config/$PLUGIN/$APP"
+  printf '%s' "$VALUE" >"$DOKKU_LIB_ROOT/config/$PLUGIN/$APP/$KEY"
+}
+
+prop_del() { rm -f "$DOKKU_LIB_ROOT/config/$1/$2/$3"; }
+
+# app value, else global value, else a default (Dokku's "computed" values)
+prop_computed() {
+  declare PLUGIN="$1" APP="$2" KEY="$3" DEFAULT="$4"
+  prop_get "$PLUGIN" "$APP" "$KEY" "$(prop_get "$PLUGIN" --global "$KEY" "$DEFAULT")"
+}
+
+# --- apps ---
+is_valid_app_name() { [[ "$1" =~ ^[a-z0-9][a-z0-9.-]*$ ]]; }
+
+verify_app_name() {
+  declare APP="$1"
+  [[ -n "$APP" ]] || dokku_log_fail "Please specify an app to run the command on"
+  if [[ "$APP" =~ ^[a-z0-9][a-z0-9._-]*$ ]] && [[ -d "$DOKKU_ROOT/$APP" ]]; then
+    return 0
+  fi
+  DOKKU_FAIL_EXIT_CODE=20 dokku_log_fail "App $APP does not exist"
+}
+
+is_deployed() { [[ "$(prop_get common "$1" deployed)" == "true" ]]; }
+
+app_image() { echo "dokku/$1:${2:-latest}"; }
+
+# true when a plugin other than 20_events implements the trigger (Dokku's
+# PlugnTriggerExists): some core code paths only fire a trigger then.
+trigger_implemented() {
+  local file
+  for file in "$PLUGIN_ENABLED_PATH"/*/"$1"; do
+    [[ -e "$file" ]] && [[ "$file" != "$PLUGIN_ENABLED_PATH/20_events/"* ]] && return 0
+  done
+  return 1
+}
+
+# Splits a docker args string into words the way Dokku does (xargs quoting,
+# no shell expansion) into the named array.
+split_args() {
+  declare -n _split_into="$1"
+  _split_into=()
+  local word
+  while IFS= read -r -d '' word; do _split_into+=("$word"); done < <(printf '%s' "$2" | xargs -r printf '%s\0')
+}
+
+# --- app config: $DOKKU_LIB_ROOT/config/<app>/ENV, godotenv's KEY="value" lines ---
+declare -gA CONFIG=()
+
+config_load() {
+  declare APP="$1"
+  local file="$DOKKU_LIB_ROOT/config/$APP/ENV" line key value out c
+  CONFIG=()
+  [[ -f "$file" ]] || return 0
+  while IFS= read -r line || [[ -n "$line" ]]; do
+    [[ "$line" =~ ^([A-Za-z_][A-Za-z0-9_]*)=(.*)$ ]] || continue
+    key="${BASH_REMATCH[1]}" value="${BASH_REMATCH[2]}"
+    if [[ "$value" == \"*\" ]]; then
+      value="${value:1:${#value}-2}" out=""
+      while [[ "$value" == *\\* ]]; do
+        out+="${value%%\\*}" value="${value#*\\}" c="${value:0:1}" value="${value:1}"
+        case "$c" in n) out+=$'\n' ;; r) out+=$'\r' ;; *) out+="$c" ;; esac
+      done
+      value="$out$value"
+    fi
+    CONFIG["$key"]="$value"
+  done <"$file"
+}
+
+config_save() {
+  declare APP="$1"
+  local file="$DOKKU_LIB_ROOT/config/$APP/ENV" key value
+  mkdir -p "${file%/*}"
+  for key in "${!CONFIG[@]}"; do
+    value="${CONFIG[$key]//\\/\\\\}"
+    value="${value//\"/\\\"}" value="${value//\$/\\\$}" value="${value//\`/\\\`}" value="${value//!/\\!}"
+    value="${value//$'\n'/\\n}" value="${value//$'\r'/\\r}"
+    printf '%s="%s"\n' "$key" "$value"
+  done | LC_ALL=C sort >"$file.tmp"
+  mv "$file.tmp" "$file"
+  chmod 600 "$file"
+}
+
+config_get() {
+  declare APP="$1" KEY="$2"
+  config_load "$APP"
+  [[ -v "CONFIG[$KEY]" ]] || return 1
+  printf '%s\n' "${CONFIG[$KEY]}"
+}
+
+# Exports the app's config into this shell: Dokku hands config to containers
+# as `--env=KEY` flags (config's docker-args-deploy) plus the docker CLI env.
+config_export_env() {
+  local key
+  config_load "$1"
+  for key in "${!CONFIG[@]}"; do export "$key=${CONFIG[$key]}"; done
+}
+
+config_keys_as_env_args() {
+  local key
+  config_load "$1"
+  for key in $(printf '%s\n' "${!CONFIG[@]}" | LC_ALL=C sort); do printf ' --env=%s' "$key"; done
+}
+
+# Sets config vars; fires post-config-update and, unless told otherwise,
+# redeploys a deployed app exactly like Dokku's config plugin.
+config_set() {
+  local restart=true pairs=() pair key width=0 APP
+  for pair in "$@"; do
+    [[ "$pair" == "--no-restart" ]] && restart=false && continue
+    [[ "$pair" == --* ]] && continue
+    pairs+=("$pair")
+  done
+  APP="${pairs[0]}" pairs=("${pairs[@]:1}")
+  verify_app_name "$APP"
+  [[ ${#pairs[@]} -gt 0 ]] || dokku_log_fail "At least one env pair must be given"
+  config_load "$APP"
+  local -A updated=()
+  for pair in "${pairs[@]}"; do
+    [[ "$pair" == *=* ]] || dokku_log_fail "Invalid env pair: $pair"
+    key="${pair%%=*}"
+    [[ "$key" =~ ^[a-zA-Z_][a-zA-Z0-9_]*$ ]] || dokku_log_fail "Invalid key name: '$key'"
+    updated["$key"]="${pair#*=}"
+  done
+  local keys=($(printf '%s\n' "${!updated[@]}" | LC_ALL=C sort))
+  dokku_log_info1_quiet "Setting config vars"
+  for key in "${keys[@]}"; do ((${#key} + 1 > width)) && width=$((${#key} + 1)); done
+  for key in "${keys[@]}"; do
+    CONFIG["$key"]="${updated[$key]}"
+    [[ -n "$DOKKU_QUIET_OUTPUT" ]] || printf '       %-*s  %s\n' "$width" "$key:" "${updated[$key]}"
+  done
+  config_save "$APP"
+  plugn trigger post-config-update "$APP" set "${keys[@]}" || dokku_log_warn "Failure while triggering post-config-update"
+  [[ "$restart" == "true" ]] && config_restart "$APP"
+  return 0
+}
+
+config_unset() {
+  local restart=true keys=() key changed=() APP
+  for key in "$@"; do
+    [[ "$key" == "--no-restart" ]] && restart=false && continue
+    [[ "$key" == --* ]] || keys+=("$key")
+  done
+  APP="${keys[0]}" keys=("${keys[@]:1}")
+  verify_app_name "$APP"
+  [[ ${#keys[@]} -gt 0 ]] || dokku_log_fail "At least one key must be given"
+  config_load "$APP"
+  for key in "${keys[@]}"; do
+    if [[ -v "CONFIG[$key]" ]]; then
+      dokku_log_info1_quiet "Unsetting $key"
+      unset "CONFIG[$key]"
+      changed+=("$key")
+    else
+      dokku_log_info1_quiet "Skipping $key, it is not set in the environment"
+    fi
+  done
+  if [[ ${#changed[@]} -gt 0 ]]; then
+    config_save "$APP"
+    plugn trigger post-config-update "$APP" unset "${keys[@]}" || dokku_log_warn "Failure while triggering post-config-update"
+  fi
+  [[ "$restart" == "true" ]] && config_restart "$APP"
+  return 0
+}
+
+# Dokku only warns when the redeploy fails: config:set still exits 0.
+config_restart() {
+  declare APP="$1"
+  is_deployed "$APP" || return 0
+  [[ "$(prop_get ps "$APP" restore true)" != "false" ]] || return 0
+  dokku_log_info1 "Restarting app $APP"
+  plugn trigger release-and-deploy "$APP" "" config-redeploy || dokku_log_warn "Failure while restarting app: exit status $?"
+}
+
+# --- build records (Dokku's `builds` plugin) and build capture ---
+now_rfc3339() { date -u +%Y-%m-%dT%H:%M:%S.%NZ; }
+
+generate_build_id() {
+  local ms="${EPOCHREALTIME/./}" digits=0123456789abcdefghijklmnopqrstuvwxyz id="" rand="" i
+  ms=$((10#${ms:0:13}))
+  while ((ms > 0)); do id="${digits:ms % 36:1}$id" ms=$((ms / 36)); done
+  while ((${#id} < 8)); do id="0$id"; done
+  for i in 1 2 3 4 5 6; do rand+="${digits:RANDOM % 36:1}"; done
+  echo "${id: -8}$rand"
+}
+
+build_record_path() { echo "$DOKKU_LIB_ROOT/data/builds/$1/$2.json"; }
+
+# Dokku's dokku_setup_build_capture: id, env, record, then tee everything
+# that follows into $DOKKU_LIB_ROOT/data/builds/APP/ID.log.
+setup_build_capture() {
+  declare APP="$1" SOURCE="${2:-unknown}"
+  [[ "$DOKKU_REDIRECT_OUTPUT" == "true" ]] && return 0
+  [[ -n "$APP" ]] || return 0
+  export DOKKU_REDIRECT_OUTPUT=true
+  if [[ -z "$DOKKU_BUILD_ID" ]]; then
+    DOKKU_BUILD_ID="$(plugn trigger builds-generate-id 2>/dev/null || true)"
+    export DOKKU_BUILD_ID="${DOKKU_BUILD_ID:-pid-$DOKKU_PID}"
+  fi
+  export DOKKU_BUILD_SOURCE="$SOURCE"
+  mkdir -p "$DOKKU_LIB_ROOT/data/builds/$APP"
+  export DOKKU_BUILD_LOG_FILE="$DOKKU_LIB_ROOT/data/builds/$APP/$DOKKU_BUILD_ID.log"
+  : >"$DOKKU_BUILD_LOG_FILE"
+  plugn trigger builds-record-start "$APP" "$DOKKU_BUILD_ID" "$$" "$SOURCE" || true
+  exec &> >(tee -a "$DOKKU_BUILD_LOG_FILE")
+}
+
+write_build_record() {
+  declare APP="$1" ID="$2" JSON="$3"
+  local file
+  file="$(build_record_path "$APP" "$ID")"
+  mkdir -p "${file%/*}"
+  printf '%s\n' "$JSON" >"$file.tmp" && mv "$file.tmp" "$file"
+}
+
+# Reaps running records whose pid is dead (failed, -1), then keeps the newest
+# 20 finished records, like Dokku's PruneAppBuilds.
+prune_build_records() {
+  declare APP="$1"
+  local file pid status now kept=0
+  now="$(now_rfc3339)"
+  for file in "$DOKKU_LIB_ROOT/data/builds/$APP"/*.json; do
+    read -r status pid < <(jq -r '"\(.status) \(.pid)"' "$file")
+    [[ "$status" == "running" ]] || continue
+    kill -0 "$pid" 2>/dev/null && continue
+    write_build_record "$APP" "$(basename "$file" .json)" "$(jq --arg now "$now" \
+      '{id, app, kind, pid, started_at, finished_at: $now, status: "failed", source, exit_code: -1}' "$file")"
+  done
+  while read -r file; do
+    kept=$((kept + 1))
+    ((kept > 20)) && rm -f "$file" "${file%.json}.log"
+  done < <(for file in "$DOKKU_LIB_ROOT/data/builds/$APP"/*.json; do
+    jq -r --arg f "$file" 'select(.status != "running") | "\(.started_at) \($f)"' "$file"
+  done | sort -r | cut -d' ' -f2-)
+}
+
+# --- the git deploy lock (only git_receive_app takes it) ---
+acquire_app_deploy_lock() {
+  declare APP="$1"
+  local file="$DOKKU_LIB_ROOT/data/apps/$APP/.deploy.lock"
+  mkdir -p "${file%/*}"
+  exec 200>"$file"
+  if ! flock -n 200 &>/dev/null; then
+    dokku_log_warn "$APP currently has a deploy lock in place. Exiting..."
+    dokku_log_fail "Run 'apps:unlock' to release the existing deploy lock"
+  fi
+  echo "${DOKKU_BUILD_ID:-$DOKKU_PID}" >"$file"
+}
+
+release_app_deploy_lock() {
+  declare APP="$1" EXIT_CODE="${2:-0}"
+  if [[ -n "$DOKKU_BUILD_ID" ]]; then
+    plugn trigger builds-record-finalize "$APP" "$DOKKU_BUILD_ID" "$EXIT_CODE" || true
+  fi
+  flock -u 200 && rm -f "$DOKKU_LIB_ROOT/data/apps/$APP/.deploy.lock"
+}
+
+# --- Dokku's DockerCleanup: exited containers, dangling images, then the prune ---
+docker_cleanup() {
+  declare APP="$1" FORCE="$2"
+  if [[ "$FORCE" != "true" ]]; then
+    if [[ "$(prop_get builder "$APP" skip-cleanup)" == "true" ]] || [[ "$(prop_get builder --global skip-cleanup)" == "true" ]] || [[ "$DOKKU_SKIP_CLEANUP" == "true" ]]; then
+      dokku_log_info1 "DOKKU_SKIP_CLEANUP set. Skipping dokku cleanup"
+      return 0
+    fi
+  fi
+  dokku_log_info1 "Cleaning up..."
+  local label="label=com.dokku.app-name=$APP" ids
+  ids="$(docker container ls --quiet --all --filter status=exited --filter "label=$DOKKU_CONTAINER_LABEL" --filter "$label")
+$(docker container ls --quiet --all --filter status=dead --filter "label=$DOKKU_CONTAINER_LABEL" --filter "$label")"
+  [[ -n "${ids//$'\n'/}" ]] && { docker container rm $ids &>/dev/null || true; }
+  ids="$(docker image ls --quiet --filter dangling=true --filter "$label")"
+  [[ -n "$ids" ]] && { docker image rm $ids &>/dev/null || true; }
+  docker image prune --all --force --filter "$label" &>/dev/null || true
+}
+
+# --- files Dokku keeps per deploying process: <data>/<plugin>/APP/<name>.$DOKKU_PID ---
+# Returns the path readers use: the process-specific copy when one exists,
+# nothing when the extraction recorded it missing, else the promoted file.
+process_specific_file() {
+  declare PLUGIN="$1" APP="$2" NAME="$3"
+  local path="$DOKKU_LIB_ROOT/data/$PLUGIN/$APP/$NAME"
+  [[ -f "$path.$DOKKU_PID.missing" ]] && return 1
+  [[ -f "$path.$DOKKU_PID" ]] && echo "$path.$DOKKU_PID" && return 0
+  [[ -f "$path" ]] && echo "$path"
+}
+
+procfile_command() {
+  declare APP="$1" PROC_TYPE="$2" PORT="${3:-5000}"
+  local procfile line
+  procfile="$(process_specific_file ps "$APP" Procfile)" || return 0
+  [[ -n "$procfile" ]] || return 0
+  while IFS= read -r line || [[ -n "$line" ]]; do
+    if [[ "$line" =~ ^[[:space:]]*([A-Za-z0-9_-]+):[[:space:]]*(.*[^[:space:]])[[:space:]]*$ ]] && [[ "${BASH_REMATCH[1]}" == "$PROC_TYPE" ]]; then
+      line="${BASH_REMATCH[2]//\$\{PORT\}/$PORT}"
+      echo "${line//\$PORT/$PORT}"
+      return 0
+    fi
+  done <"$procfile"
+}
+
+procfile_types() {
+  local procfile
+  procfile="$(process_specific_file ps "$1" Procfile)" || return 0
+  [[ -n "$procfile" ]] && sed -nE 's/^[[:space:]]*([A-Za-z0-9_-]+):.*/\1/p' "$procfile"
+  return 0
+}
+
+app_json_get() {
+  declare APP="$1" FILTER="$2"
+  local file
+  file="$(process_specific_file app-json "$APP" app.json)" || return 0
+  [[ -n "$file" ]] && jq -r "$FILTER // empty" "$file" 2>/dev/null
+  return 0
+}

@@ -1,0 +1,231 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createContext, type Context } from '../../src/lib/context.js';
+import { failureReason, releaseImage, type ReleaseImageRequest, type ReleaseImageSeam } from '../../src/lib/deploy/release-image.js';
+import { UserError } from '../../src/lib/output/errors.js';
+import { FileReleaseStore } from '../../src/lib/releases/store.js';
+
+// releaseImage against a stand-in host: every docker, plugn and lock call is recorded in order,
+// and the release store is the real one in a temporary directory.
+
+const RUNNING = 'sha256:running';
+const TARGET = 'sha256:target';
+
+type TriggerResult = { exitCode: number; output: string };
+
+interface Host {
+  calls: string[];
+  ctx: Context;
+  store: FileReleaseStore;
+  seam: ReleaseImageSeam;
+  /** What the next trigger does: its exit code and output; may inspect the files it would read. */
+  trigger: (name: string, args: string[], env: Record<string, string>) => TriggerResult | Promise<TriggerResult>;
+  images: Set<string>;
+  lockReleased: boolean;
+}
+
+let root: string;
+let host: Host;
+let stdout: string[];
+
+beforeEach(() => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'ownstack-release-image-'));
+  const ctx = createContext({ DOKKU_ROOT: path.join(root, 'home'), DOKKU_LIB_ROOT: path.join(root, 'lib'), DOKKU_PID: '4242' });
+  fs.mkdirSync(ctx.paths.appRepo('web'), { recursive: true });
+  fs.writeFileSync(ctx.paths.containerFile('web'), 'cid-web-1\n');
+  const store = new FileReleaseStore({ dir: ctx.paths.ownstackApp('web'), app: 'web', who: 'test' });
+  const calls: string[] = [];
+  host = {
+    calls,
+    ctx,
+    store,
+    images: new Set([RUNNING, TARGET]),
+    lockReleased: false,
+    trigger: () => ({ exitCode: 0, output: '-----> Releasing web\n=====> Application deployed' }),
+    seam: {
+      acquireFileLock: async (file, options) => {
+        calls.push(`lock ${path.basename(file)} wait=${options.waitSeconds} remove=${options.removeOnRelease}`);
+        return { release: () => { calls.push('unlock'); host.lockReleased = true; } };
+      },
+      imageId: async (ref) => {
+        calls.push(`image ${ref}`);
+        return host.images.has(ref) ? ref : undefined;
+      },
+      containerImage: async (id) => {
+        calls.push(`container ${id}`);
+        return RUNNING;
+      },
+      tagImage: async (source, target) => {
+        calls.push(`tag ${source} ${target}`);
+      },
+      runTrigger: async (name, args, options) => {
+        calls.push(`trigger ${name} ${args.join(' ')}`);
+        const result = await host.trigger(name, args, options?.env ?? {});
+        for (const line of result.output.split('\n')) options?.onLine?.(line);
+        return result;
+      },
+      openStore: () => store,
+      onReleaseSucceeded: async (_ctx, _store, record) => {
+        calls.push(`retain v${record.id}`);
+      },
+    },
+  };
+  stdout = [];
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    stdout.push(String(chunk));
+    return true;
+  });
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+const request = (fields: Partial<ReleaseImageRequest> = {}): ReleaseImageRequest => ({
+  app: 'web',
+  imageId: TARGET,
+  snapshot: { procfile: 'web: serve\nrelease: migrate\n', appJson: '{"scripts":{}}' },
+  release: { kind: 'rollback', description: 'Rollback to v1', rollback_of: 1 },
+  lockWaitSeconds: 30,
+  ...fields,
+});
+
+describe('releaseImage', () => {
+  it('locks, checks the image, records, tags, installs the snapshot, releases and deploys, in that order', async () => {
+    let seenFiles: { procfile?: string; appJson?: string; env?: Record<string, string> } = {};
+    host.trigger = (_name, _args, env) => {
+      seenFiles = {
+        procfile: fs.readFileSync(host.ctx.paths.procfile('web', '4242'), 'utf8'),
+        appJson: fs.readFileSync(host.ctx.paths.appJson('web', '4242'), 'utf8'),
+        env,
+      };
+      return { exitCode: 0, output: 'deployed' };
+    };
+    const result = await releaseImage(host.ctx, request(), host.seam);
+
+    expect(result.ok).toBe(true);
+    expect(host.calls).toEqual([
+      'lock .deploy.lock wait=30 remove=true',
+      `image ${TARGET}`,
+      'container cid-web-1',
+      `tag ${TARGET} dokku/web:latest`,
+      'trigger release-and-deploy web latest deploy',
+      'retain v1',
+      'unlock',
+    ]);
+    expect(seenFiles.procfile).toBe('web: serve\nrelease: migrate\n');
+    expect(seenFiles.appJson).toBe('{"scripts":{}}');
+    expect(seenFiles.env).toEqual({ OWNSTACK_RELEASE: 'web/1', DOKKU_PID: '4242' });
+    // trap 2: the `.<pid>` copies never outlive the run
+    expect(fs.existsSync(host.ctx.paths.procfile('web', '4242'))).toBe(false);
+    expect(fs.existsSync(host.ctx.paths.appJson('web', '4242'))).toBe(false);
+
+    const record = host.store.get(1)!;
+    expect(record).toMatchObject({ kind: 'rollback', status: 'succeeded', rollback_of: 1, image_id: TARGET, pid: process.pid, phase: 'release' });
+    expect(host.store.currentId()).toBe(1);
+    expect(host.store.readLog(1)).toBe('deployed');
+  });
+
+  it('skips predeploy and the release task with Dokku\'s deploy trigger', async () => {
+    await releaseImage(host.ctx, request({ skipRelease: true }), host.seam);
+    expect(host.calls).toContain('trigger deploy web latest');
+    expect(host.store.get(1)?.phase).toBe('deploy');
+  });
+
+  it('on failure tags the running image as latest again and records the failure, with one line', async () => {
+    host.trigger = () => ({ exitCode: 1, output: '-----> Executing release task\nboom\n !     Failure while executing release task\n' });
+    const result = await releaseImage(host.ctx, request(), host.seam);
+
+    expect(result.ok).toBe(false);
+    expect(result.reason).toBe('Failure while executing release task');
+    expect(host.calls.slice(-4)).toEqual([
+      'trigger release-and-deploy web latest deploy',
+      'container cid-web-1',
+      `tag ${RUNNING} dokku/web:latest`,
+      'unlock',
+    ]);
+    expect(host.store.get(1)).toMatchObject({ status: 'failed', reason: 'Failure while executing release task' });
+    expect(host.store.currentId()).toBeUndefined();
+    expect(fs.existsSync(host.ctx.paths.procfile('web', '4242'))).toBe(false);
+    expect(host.store.readLog(1)).toContain('boom');
+  });
+
+  it('after a failure past the traffic switch, latest stays with the containers that now serve', async () => {
+    host.trigger = () => {
+      fs.writeFileSync(host.ctx.paths.containerFile('web'), 'cid-web-new\n');
+      host.seam.containerImage = async (id) => (id === 'cid-web-new' ? 'sha256:released-child' : RUNNING);
+      return { exitCode: 1, output: ' !     scripts.dokku.postdeploy failed' };
+    };
+    const tags: string[] = [];
+    const tag = host.seam.tagImage;
+    host.seam.tagImage = async (source, target) => {
+      tags.push(source);
+      return tag(source, target);
+    };
+    await releaseImage(host.ctx, request(), host.seam);
+    expect(tags).toEqual([TARGET, 'sha256:released-child']);
+  });
+
+  it('does not undo a deploy the triggers already recorded as succeeded', async () => {
+    host.trigger = async () => {
+      await host.store.update(1, (stored) => {
+        stored.status = 'succeeded';
+      });
+      return { exitCode: 1, output: ' !     scripts.dokku.postdeploy failed' };
+    };
+    const result = await releaseImage(host.ctx, request(), host.seam);
+    // post-deploy ran: the new containers serve, so the record stays succeeded
+    expect(host.store.get(1)?.status).toBe('succeeded');
+    expect(result.ok).toBe(true);
+  });
+
+  it('refuses a missing image before recording anything, and unlocks', async () => {
+    host.images.delete(TARGET);
+    await expect(releaseImage(host.ctx, request(), host.seam)).rejects.toThrow(UserError);
+    expect(host.store.newest(5).records).toEqual([]);
+    expect(host.calls).toEqual(['lock .deploy.lock wait=30 remove=true', `image ${TARGET}`, 'unlock']);
+  });
+
+  it("marks an app.json the release did not have as missing, Dokku's way, and cleans up after", async () => {
+    const appJson = host.ctx.paths.appJson('web', '4242');
+    fs.mkdirSync(path.dirname(appJson), { recursive: true });
+    fs.writeFileSync(appJson, '{"stale":true}');
+    let seen = { appJson: true, marker: false };
+    host.trigger = () => {
+      seen = { appJson: fs.existsSync(appJson), marker: fs.existsSync(`${appJson}.missing`) };
+      return { exitCode: 1, output: '' };
+    };
+    await releaseImage(host.ctx, request({ snapshot: { procfile: 'web: serve\n', appJson: null } }), host.seam);
+    expect(seen).toEqual({ appJson: false, marker: true });
+    expect(fs.readdirSync(path.dirname(appJson))).toEqual([]);
+  });
+
+  it('a tagging failure is a recorded failure, not a crash, and still unlocks', async () => {
+    host.seam.tagImage = async (source, target) => {
+      host.calls.push(`tag ${source} ${target}`);
+      if (source === TARGET) throw new Error('docker image tag failed: no space left');
+    };
+    const result = await releaseImage(host.ctx, request(), host.seam);
+    expect(result).toMatchObject({ ok: false, reason: 'docker image tag failed: no space left' });
+    expect(host.calls).not.toContain('trigger release-and-deploy web latest deploy');
+    expect(host.lockReleased).toBe(true);
+  });
+
+  it('prefixes streamed lines for parallel promotions', async () => {
+    await releaseImage(host.ctx, request({ outputPrefix: 'web: ' }), host.seam);
+    const written = stdout.join('');
+    expect(written).toContain('web: -----> Releasing web\n');
+  });
+});
+
+describe('failureReason', () => {
+  it("takes Dokku's last ! line", () => {
+    expect(failureReason('a\n !     first\nb\n !     last one  \n', 'x', 1)).toBe('last one');
+  });
+  it('falls back to the exit code', () => {
+    expect(failureReason('plain output', 'plugn trigger deploy', 3)).toBe('plugn trigger deploy exited with code 3');
+  });
+});

@@ -1,0 +1,97 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { processAlive, processStartTime } from '../../src/lib/releases/host.js';
+import { reconcileRunning, type ReconcileProbes } from '../../src/lib/releases/reconcile.js';
+import { FileReleaseStore } from '../../src/lib/releases/store.js';
+
+let root: string;
+const NOW = '2025-01-02T00:00:00.000Z';
+
+function makeStore() {
+  return new FileReleaseStore({ dir: path.join(root, 'myapp'), app: 'myapp', who: 'alice', dokkuPid: '4242', processStart: processStartTime });
+}
+
+function probes(overrides: Partial<ReconcileProbes> = {}): ReconcileProbes {
+  return { alive: () => false, dokkuBuild: () => undefined, dokkuLog: () => undefined, now: () => NOW, ...overrides };
+}
+
+beforeEach(() => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'ownstack-reconcile-'));
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+describe('reconciling running records', () => {
+  it('fails a record whose process is gone, at the phase it reached, and keeps Dokku\'s log', async () => {
+    const store = makeStore();
+    await store.create({ kind: 'push', pid: 999_999, pid_start: '1', build_id: 'b1' });
+    await store.update(1, (record) => void (record.phase = 'release'));
+    const finished = await reconcileRunning(store, probes({ dokkuLog: () => Buffer.from('build output\n') }));
+    expect(finished.map((record) => [record.id, record.status, record.phase])).toEqual([[1, 'failed', 'release']]);
+    expect(store.get(1)).toMatchObject({ status: 'failed', phase: 'release', finished_at: NOW, log: 'logs/1.log.gz' });
+    expect(store.readLog(1)).toBe('build output\n');
+    expect(store.runningIds()).toEqual([]);
+  });
+
+  it('leaves a record alone while its process runs', async () => {
+    const store = makeStore();
+    await store.create({ kind: 'push', pid: 1234, pid_start: '55' });
+    expect(await reconcileRunning(store, probes({ alive: (pid, start) => pid === 1234 && start === '55' }))).toEqual([]);
+    expect(store.get(1)?.status).toBe('running');
+  });
+
+  it('believes Dokku\'s builds record when it says the deploy succeeded', async () => {
+    const store = makeStore();
+    await store.create({ kind: 'push', pid: 999_999, build_id: 'b1' });
+    await reconcileRunning(store, probes({ dokkuBuild: (id) => (id === 'b1' ? { status: 'succeeded', exit_code: 0 } : undefined) }));
+    expect(store.get(1)?.status).toBe('succeeded');
+  });
+
+  it('reads only the state file when nothing is running', async () => {
+    const store = makeStore();
+    for (let i = 0; i < 30; i++) await store.create({ kind: 'push', pid: null });
+    for (let id = 1; id <= 30; id++) await store.update(id, (record) => void (record.status = 'succeeded'));
+    const reads = vi.spyOn(fs, 'readFileSync');
+    await reconcileRunning(store, probes());
+    expect(reads.mock.calls.map((call) => path.basename(String(call[0])))).toEqual(['state.json']);
+  });
+
+  it('drops IDs from the running list whose record is missing or already finished', async () => {
+    const store = makeStore();
+    await store.create({ kind: 'push', pid: null });
+    await store.create({ kind: 'push', pid: null });
+    fs.rmSync(store.recordFile(2));
+    await reconcileRunning(store, probes({ alive: () => true }));
+    expect(store.runningIds()).toEqual([1]);
+  });
+});
+
+describe('process liveness', () => {
+  it('knows a live process, and a reused pid with another start time is not it', async () => {
+    const child = spawn('sleep', ['30']);
+    try {
+      const start = processStartTime(child.pid!);
+      expect(start).toMatch(/^[0-9]+$/);
+      expect(processAlive(child.pid!, start!)).toBe(true);
+      expect(processAlive(child.pid!, String(Number(start) + 1))).toBe(false);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    await new Promise((resolve) => child.on('exit', resolve));
+    expect(processAlive(child.pid!, null)).toBe(false);
+  });
+
+  it('a record created without a pid of its own lives as long as its dokku process', async () => {
+    const store = makeStore();
+    await store.create({ kind: 'push', pid: null });
+    const alive = vi.fn(() => true);
+    await reconcileRunning(store, probes({ alive }));
+    expect(alive).toHaveBeenCalledWith(4242, null);
+    expect(store.get(1)?.status).toBe('running');
+  });
+});
