@@ -10,4 +10,4 @@ node scripts/build.mjs --skip-typecheck
 printf -- '-----> %s\n' "unit tests"
 node_modules/.bin/vitest run
 printf -- '-----> %s\n' "end-to-end tests"
-node_modules/.bin/bats --print-output-on-failure --timing test/e2e
+node_modules/bats/bin/bats --print-output-on-failure --timing test/e2e

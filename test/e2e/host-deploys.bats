@@ -154,6 +154,19 @@ running_image() { docker container inspect --format '{{.Image}}' "$(cat "$DOKKU_
   assert_equal "$(running_image)" "$base"
 }
 
+@test "a push while the deploy lock is held fails at once with Dokku's message" {
+  local fd
+  exec {fd}>"$DOKKU_LIB_ROOT/data/apps/$APP/.deploy.lock"
+  flock -n "$fd"
+  host_set_version "$SRC" v4
+  run host_push "$APP" "$SRC"
+  exec {fd}>&-
+  assert_failure
+  assert_output --partial " !     $APP currently has a deploy lock in place. Exiting..."
+  assert_output --partial " !     Run 'apps:unlock' to release the existing deploy lock"
+  refute_output --partial "Cleaning up..."
+}
+
 @test "plugin:install from a directory fires install and dispatches subcommands" {
   local plugin="$HOST_SANDBOX/demo-plugin" name="dirdemo-$HOST_TOKEN"
   write_demo_plugin "$plugin"

@@ -101,7 +101,7 @@ config:show() {
   for key in "${!CONFIG[@]}"; do ((${#key} + 1 > width)) && width=$((${#key} + 1)); done
   for key in $(printf '%s\n' "${!CONFIG[@]}" | LC_ALL=C sort); do printf '%-*s  %s\n' "$width" "$key:" "${CONFIG[$key]}"; done
 }
-config() { config:show "$@"; }
+config:default() { config:show "$@"; }
 config:export() {
   local format=exports app="" arg
   while (($#)); do
@@ -393,8 +393,8 @@ generic/post-app-rename-setup() {
 generic/post-app-rename() { :; }
 
 # --- 00_dokku-standard ---
-deploy() { cmd_deploy "$@"; }
-cleanup() {
+00_dokku-standard:deploy() { cmd_deploy "$@"; }
+00_dokku-standard:cleanup() {
   local app
   # Dokku's global cleanup would touch every dokku container on the docker
   # host; the test host limits it to this sandbox's apps.
@@ -458,4 +458,4 @@ plugin:uninstall() {
 
 plugin:trigger() { plugn trigger "$@"; }
 plugin:list() { plugn list; }
-plugin() { plugn list; }
+plugin:default() { plugn list; }

@@ -38,7 +38,7 @@ update_scale() {
   local line types scale=() old=()
   types=" $(procfile_types "$APP" | xargs) "
   for line in $(prop_get ps "$APP" scale); do
-    if [[ "$types" != *" ${line%%=*} "* ]] && [[ "$line" == *=0 ]] && [[ -n "$(process_specific_file ps "$APP" Procfile)" ]]; then
+    if [[ "$types" != *" ${line%%=*} "* ]] && [[ "$line" == *=0 ]]; then
       old+=("$line")
     else
       scale+=("$line")
