@@ -37,6 +37,8 @@ setup_file() {
 }
 
 teardown_file() {
+  # lets the lock holder of test (5) end even when that test failed half-way
+  [[ -z "$HOST_SANDBOX" ]] || touch "$HOST_SANDBOX/deploy-done"
   host_teardown_file
 }
 
@@ -274,28 +276,39 @@ state_digest() {
   assert_equal "$(jq -r '.[].name' <<<"$output")" "$PRD"
 }
 
+# Polls (0.1 s steps, 30 s at most) until the command succeeds.
+eventually() {
+  local tries=300
+  until "$@"; do
+    ((--tries > 0)) || fail "gave up waiting for: $*"
+    sleep 0.1
+  done
+}
+
 @test "(5) locking: --lock-wait 0 fails fast, otherwise a promotion waits for the deploy in progress" {
-  lock="$DOKKU_LIB_ROOT/data/apps/$PRD/.deploy.lock"
+  lock="$DOKKU_LIB_ROOT/data/apps/$PRD/.deploy.lock" done_file="$HOST_SANDBOX/deploy-done" out="$HOST_SANDBOX/waiting-promotion.out"
   mkdir -p "${lock%/*}"
-  # a deploy in progress, as git push holds it: flock(1) on the same file
-  flock "$lock" sleep 4 &
+  # a deploy in progress, holding the lock as git push does (flock(1) on the same file) until told to stop
+  flock "$lock" sh -c 'until [ -e "$1" ]; do sleep 0.1; done' _ "$done_file" >/dev/null 2>&1 3>&- &
   holder=$!
-  until ! flock --nonblock "$lock" true; do sleep 0.1; done
+  eventually test -n "$(flock --nonblock "$lock" true || echo held)"
   before="$(jq -r .id <<<"$(current_record "$PRD")")"
 
   run dokku pipeline:promote "$STG" --to "$PRD" --lock-wait 0
   assert_failure
   assert_line --regexp "^       $PRD: failed: App $PRD is locked by another deploy; gave up after 0s"
-  kill -0 "$holder" # it did not wait for the deploy to end
   assert_equal "$(jq -r .id <<<"$(current_record "$PRD")")" "$before"
 
-  run dokku pipeline:promote "$STG" --to "$PRD"
-  assert_success
-  assert_output --partial "App $PRD is locked by another deploy. Waiting up to 600s"
+  dokku pipeline:promote "$STG" --to "$PRD" >"$out" 2>&1 3>&- &
+  promoter=$!
+  eventually grep -q "App $PRD is locked by another deploy. Waiting up to 600s" "$out"
+  kill -0 "$promoter" # still waiting: nothing deployed meanwhile
+  assert_equal "$(jq -r .id <<<"$(current_record "$PRD")")" "$before"
+  touch "$done_file"
+  wait "$holder"
+  wait "$promoter"
+  run cat "$out"
   assert_line "       $PRD: succeeded (v$((before + 1)))"
-  run kill -0 "$holder" # it only deployed once the deploy in progress was over
-  assert_failure
-  wait "$holder" || true
 }
 
 @test "(6) after a promotion, ps:restart and config:set keep the promoted image" {

@@ -65,7 +65,6 @@ describe('the target record', () => {
       kind: 'promote',
       description: 'Promote shop-staging v7',
       git_sha: 'abc1234def',
-      image_id: 'sha256:0123456789abcdef',
       promoted_from: { app: 'shop-staging', id: 7 },
       builder: 'dockerfile',
       source: 'ownstack-promote',

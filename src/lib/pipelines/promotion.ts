@@ -36,13 +36,13 @@ export function assertImagePresent(app: string, record: ReleaseRecord, present: 
   }
 }
 
-/** The record each target gets: it says where it came from; config is never part of it. */
+/** The record each target gets: it says where it came from; config is never part of it.
+ * (releaseImage fills in the image.) */
 export function promotedRelease(source: string, record: ReleaseRecord): NewRelease {
   return {
     kind: 'promote',
     description: `Promote ${source} v${record.id}`,
     git_sha: record.git_sha,
-    image_id: record.image_id,
     promoted_from: { app: source, id: record.id },
     builder: record.builder,
     source: 'ownstack-promote',
