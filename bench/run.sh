@@ -1,0 +1,208 @@
+#!/usr/bin/env bash
+# npm run bench: every figure is measured side by side in one run, its A and B runs interleaved
+# (A B A B …, PAIRS pairs), and reported as the median of the per-pair ratios A/B with their
+# spread (min–max). Results go to BENCHMARKS.md with the date and the machine.
+# PAIRS=N changes the number of pairs (at least 5); HEAVY_PAIRS for the slow rebuild figure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo="$PWD"
+PAIRS="${PAIRS:-5}"
+HEAVY_PAIRS="${HEAVY_PAIRS:-5}"
+((PAIRS >= 5 && HEAVY_PAIRS >= 5)) || { echo " !     at least 5 pairs per figure" >&2; exit 1; }
+
+say() { printf -- '-----> %s\n' "$*"; }
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+# time_ms CMD…: runs CMD quietly, prints its wall time in ms; a failing run aborts the benchmark.
+time_ms() {
+  local start end
+  start=$(now_ms)
+  "$@" >>"$work/bench.log" 2>&1 || { echo " !     benchmark step failed: $*  (see $work/bench.log)" >&2; tail -20 "$work/bench.log" >&2; exit 1; }
+  end=$(now_ms)
+  echo $((end - start))
+}
+# pairs NAME N A-FUNC B-FUNC: interleaves A and B N times into $work/NAME.pairs
+pairs() {
+  local name="$1" n="$2" a="$3" b="$4" i ta tb
+  : >"$work/$name.pairs"
+  for ((i = 1; i <= n; i++)); do
+    ta=$($a)
+    tb=$($b)
+    echo "$ta $tb" >>"$work/$name.pairs"
+    printf '       %s pair %d: A %d ms, B %d ms\n' "$name" "$i" "$ta" "$tb" >&2
+  done
+}
+
+bash scripts/prereqs.sh
+node scripts/package.mjs >/dev/null
+version="$(node -p 'require("./package.json").version')"
+work="$(mktemp -d /tmp/ownstack-bench.XXXXXX)"
+apps=()
+cleanup() {
+  for env_file in "$work"/with/env "$work"/without/env; do
+    [[ -f "$env_file" ]] || continue
+    (source "$env_file"; for app in "${apps[@]}"; do dokku --force apps:destroy "$app" >/dev/null 2>&1 || true; done)
+  done
+  docker image ls --format '{{.Repository}}' | grep -E '^dokku/b[wo]-' | sort -u | xargs -r docker image rm -f >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+test/host/bin/base-image >/dev/null
+
+# Two sandboxes on the same Docker engine: "with" has ownstack installed, "without" does not.
+test/host/bin/dokku-host-setup "$work/with" >/dev/null
+test/host/bin/dokku-host-setup "$work/without" >/dev/null
+in_with() { (source "$work/with/env"; "$@"); }
+in_without() { (source "$work/without/env"; "$@"); }
+in_with dokku plugin:install "file://$repo/dist/ownstack-$version.tgz" --name ownstack >/dev/null
+in_with dokku plugin:install "$repo/bench/no-cache-plugin" --name bench-no-cache >/dev/null
+in_without dokku plugin:install "$repo/bench/no-cache-plugin" --name bench-no-cache >/dev/null
+
+src="$work/src"
+cp -r test/fixtures/sample-app "$src"
+git -C "$src" init -q -b main
+commit() { git -C "$1" -c user.name=Bench -c user.email=bench@example.com commit -q --allow-empty -am "${2:-change}"; }
+git -C "$src" add -A && commit "$src" v1
+heavy="$work/heavy"
+cp -r test/fixtures/sample-app "$heavy" && cp bench/heavy-app/Dockerfile "$heavy/Dockerfile"
+git -C "$heavy" init -q -b main && git -C "$heavy" add -A && commit "$heavy" heavy
+
+create() { # create SANDBOX APP…
+  local sandbox="$1"; shift
+  for app in "$@"; do
+    apps+=("$app")
+    "$sandbox" dokku apps:create "$app" >/dev/null
+    "$sandbox" dokku scheduler:set "$app" shell /bin/sh >/dev/null
+  done
+}
+push() { # push SANDBOX APP SRC
+  (source "$work/$1/env"; git -C "$3" push -q -f "$DOKKU_ROOT/$2" main:main >/dev/null 2>&1)
+}
+web_image() { (source "$work/$1/env"; docker container inspect -f '{{.Image}}' "$(cat "$DOKKU_ROOT/$2/CONTAINER.web.1")"); }
+# The floor for promotion and rollback, by hand, with no plugin: install the Procfile and
+# app.json, tag the image as the app's latest, and let Dokku release and deploy it.
+by_hand_release() { # by_hand_release APP IMAGE FROM-APP
+  (
+    source "$work/without/env"
+    export DOKKU_PID=$$
+    cp "$DOKKU_LIB_ROOT/data/ps/$3/Procfile" "$DOKKU_LIB_ROOT/data/ps/$1/Procfile.$DOKKU_PID"
+    cp "$DOKKU_LIB_ROOT/data/app-json/$3/app.json" "$DOKKU_LIB_ROOT/data/app-json/$1/app.json.$DOKKU_PID"
+    docker image tag "$2" "dokku/$1:latest"
+    plugn trigger release-and-deploy "$1" latest deploy
+  )
+}
+
+rows=()
+record_row() { # record_row FIGURE TARGET HOW A-LABEL B-LABEL PAIRS-FILE
+  local stats
+  stats="$(node bench/stats.mjs "$6")"
+  rows+=("$1|$2|$3|$4|$5|$stats")
+}
+
+say "1. promotion against the floor"
+create in_with bw-stg bw-prod
+create in_without bo-stg bo-prod
+in_with dokku pipeline:create bw-prod >/dev/null
+in_with dokku pipeline:add-staging bw-prod bw-stg >/dev/null
+push with bw-stg "$src"
+push without bo-stg "$src"
+bo_stg_image="$(web_image without bo-stg)"
+promote_a() { time_ms in_with dokku pipeline:promote bw-stg; }
+promote_floor() { time_ms by_hand_release bo-prod "$bo_stg_image" bo-stg; }
+pairs promote "$PAIRS" promote_a promote_floor
+record_row "Promotion vs floor" "≤ 1.05×" "pipeline:promote of a 1-target pipeline vs docker tag + plugn trigger release-and-deploy by hand (no plugin)" "promote" "floor" "$work/promote.pairs"
+
+say "3. rollback against the floor"
+create in_with bw-roll
+create in_without bo-roll
+push with bw-roll "$src"; first_with="$(web_image with bw-roll)"
+push without bo-roll "$src"; first_without="$(web_image without bo-roll)"
+commit "$src" v2
+push with bw-roll "$src"
+push without bo-roll "$src"; second_without="$(web_image without bo-roll)"
+rollback_a() { time_ms in_with dokku ownstack:rollback bw-roll; }
+rollback_floor() { # alternates between the two kept images, as the rollbacks do
+  local image="$first_without"
+  (($(wc -l <"$work/rollback.pairs") % 2)) && image="$second_without"
+  time_ms by_hand_release bo-roll "$image" bo-roll
+}
+pairs rollback "$PAIRS" rollback_a rollback_floor
+record_row "Rollback vs floor" "≤ 1.10×" "ownstack:rollback (release task re-runs) vs docker tag of a kept image + plugn trigger release-and-deploy by hand" "rollback" "floor" "$work/rollback.pairs"
+
+say "4. plugin overhead on a git push"
+create in_with bw-push
+create in_without bo-push
+push with bw-push "$src"; push without bo-push "$src"
+push_with() { commit "$src" "push $RANDOM"; time_ms push with bw-push "$src"; }
+push_without() { time_ms push without bo-push "$src"; }
+pairs push "$PAIRS" push_with push_without
+record_row "Plugin overhead" "≤ 1.02×" "git push of a new commit (Dockerfile build from cache, release task, health check) with ownstack installed vs without" "with" "without" "$work/push.pairs"
+
+say "   cost of each trigger invocation, during 3 real pushes"
+# The installed plugin's root links are swapped for wrappers that time the real shim, then put back.
+plugin_dir="$(source "$work/with/env"; readlink -f "$PLUGIN_ENABLED_PATH/ownstack")"
+timing="$work/trigger-timing"
+: >"$timing"
+for shim in "$plugin_dir"/triggers/*; do
+  trigger="${shim##*/}"
+  rm "$plugin_dir/$trigger"
+  printf '#!/usr/bin/env bash\ns=$(date +%%s%%N); "%s" "$@"; rc=$?; echo "%s $((($(date +%%s%%N) - s) / 1000000))" >>"%s"; exit $rc\n' \
+    "$shim" "$trigger" "$timing" >"$plugin_dir/$trigger"
+  chmod +x "$plugin_dir/$trigger"
+done
+for _ in 1 2 3; do commit "$src" "timed $RANDOM"; push with bw-push "$src"; done
+for shim in "$plugin_dir"/triggers/*; do ln -sfn "triggers/${shim##*/}" "$plugin_dir/${shim##*/}"; done
+trigger_costs="$(awk '{ n[$1]++; t[$1] += $2 } END { for (k in n) printf "%s %d %.0f\n", k, n[k] / 3, t[k] / n[k] }' "$timing" | sort)"
+
+say "5. history at 100,000 releases against 100"
+create in_with bw-h100 bw-h100k
+lib_with="$(source "$work/with/env"; echo "$DOKKU_LIB_ROOT")"
+node bench/seed-history.mjs "$lib_with/data/ownstack/bw-push" "$lib_with/data/ownstack/bw-h100" 100
+node bench/seed-history.mjs "$lib_with/data/ownstack/bw-push" "$lib_with/data/ownstack/bw-h100k" 100000
+history_big() { time_ms in_with dokku ownstack:history bw-h100k --limit 20; }
+history_small() { time_ms in_with dokku ownstack:history bw-h100 --limit 20; }
+pairs history "$PAIRS" history_big history_small
+record_row "History, stdout" "≤ 1.2×" "ownstack:history --limit 20 at 100,000 releases vs at 100 (same record shape)" "100k" "100" "$work/history.pairs"
+history_big_json() { time_ms in_with dokku ownstack:history bw-h100k --limit 20 --format json; }
+history_small_json() { time_ms in_with dokku ownstack:history bw-h100 --limit 20 --format json; }
+pairs history-json "$PAIRS" history_big_json history_small_json
+record_row "History, json" "≤ 1.2×" "as above with --format json" "100k" "100" "$work/history-json.pairs"
+
+say "6. fan-out: promotion to 5 targets against 1"
+create in_with bw-fan-stg bw-fan1 bw-fan2 bw-fan3 bw-fan4 bw-fan5
+in_with dokku pipeline:create bw-fan1 --name bw-fan >/dev/null
+for app in bw-fan2 bw-fan3 bw-fan4 bw-fan5; do in_with dokku pipeline:add bw-fan "$app" --stage production >/dev/null; done
+in_with dokku pipeline:add bw-fan bw-fan-stg --stage staging >/dev/null
+push with bw-fan-stg "$src"
+fan_five() { time_ms in_with dokku pipeline:promote bw-fan-stg; }
+fan_one() { time_ms in_with dokku pipeline:promote bw-fan-stg --to bw-fan1; }
+pairs fanout "$PAIRS" fan_five fan_one
+record_row "Fan-out" "≤ 1.5×" "pipeline:promote to 5 production apps (in parallel) vs --to 1 of them" "5 targets" "1 target" "$work/fanout.pairs"
+
+say "7. start-up"
+startup_binary() { time_ms build/ownstack --version; }
+startup_node() { time_ms node -e 0; }
+pairs startup $((PAIRS * 4)) startup_binary startup_node
+record_row "Start-up" "(report)" "build/ownstack --version vs node -e 0, both started from bash" "ownstack" "node -e 0" "$work/startup.pairs"
+
+say "2. promotion against a rebuild (heavy build: ~1 min of compression, built with --no-cache)"
+create in_with bw-heavy-stg bw-heavy-prod
+in_with dokku pipeline:create bw-heavy-prod >/dev/null
+in_with dokku pipeline:add-staging bw-heavy-prod bw-heavy-stg >/dev/null
+push with bw-heavy-stg "$heavy"
+events="$(source "$work/with/env"; echo "$DOKKU_EVENTS_LOGFILE")"
+builds_during_promotion=0
+heavy_promote() {
+  local before after
+  before=$(wc -l <"$events")
+  time_ms in_with dokku pipeline:promote bw-heavy-stg
+  after=$(tail -n +"$((before + 1))" "$events" | grep -cE ' (builder-build|pre-build|post-build) ' || true)
+  echo "$after" >>"$work/heavy-builds"
+}
+heavy_rebuild() { time_ms in_with dokku ps:rebuild bw-heavy-stg; }
+: >"$work/heavy-builds"
+pairs heavy "$HEAVY_PAIRS" heavy_promote heavy_rebuild
+builds_during_promotion=$(awk '{ s += $1 } END { print s + 0 }' "$work/heavy-builds")
+record_row "Promotion vs rebuild" "(report; build time in promotion = 0)" "pipeline:promote vs ps:rebuild of the staging app, whose Dockerfile compresses 24×40 MB of random data (--no-cache); builder triggers fired during all promotions: $builds_during_promotion" "promote" "ps:rebuild" "$work/heavy.pairs"
+
+say "Writing BENCHMARKS.md"
+node bench/report.mjs "$work" "$PAIRS" "$HEAVY_PAIRS" "$trigger_costs" "${rows[@]}" | tee BENCHMARKS.md
