@@ -4,6 +4,7 @@
 # failure trigger (finalize exit codes, dead processes), logs outlive Dokku's 20 builds, and the
 # history follows the app through apps:rename and apps:destroy.
 
+bats_require_minimum_version 1.5.0
 load helpers/host
 
 setup_file() {
@@ -60,6 +61,7 @@ store_dir() { echo "$DOKKU_LIB_ROOT/data/ownstack/$1"; }
   host_set_version "$SRC" v2
   NAME=alice run host_push "$APP" "$SRC"
   assert_failure
+  host_git "$SRC" checkout -q HEAD~1 -- Procfile && host_set_version "$SRC" v3 # for the next tests
   run history_field "$APP" 2 '[.status, .phase, .display_status] | join(" ")'
   assert_output "failed release failed"
   run history_field "$APP" 2 .reason
@@ -72,13 +74,13 @@ store_dir() { echo "$DOKKU_LIB_ROOT/data/ownstack/$1"; }
   run dokku ownstack:history "$APP"
   assert_line --index 0 "=====> $APP Releases - Current: v1"
   assert_line --index 2 --regexp '^v2 +push +[0-9a-f]{7} +failed \(release\) '
-  host_git "$SRC" checkout -q HEAD~1 -- Procfile && host_set_version "$SRC" v3
 }
 
 @test "(2) a Dockerfile build failure: failed at build, the build output in its log" {
   host_break_build "$SRC" "$APP"
   run host_push "$APP" "$SRC"
   assert_failure
+  host_git "$SRC" revert --no-edit HEAD >/dev/null
   local id
   id="$(release_count "$APP")"
   run history_field "$APP" "$id" '[.status, .phase] | join(" ")'
@@ -86,7 +88,6 @@ store_dir() { echo "$DOKKU_LIB_ROOT/data/ownstack/$1"; }
   run dokku ownstack:deploy-log "$APP" "$id"
   assert_success
   assert_output --partial "build-step-about-to-fail-$APP"
-  host_git "$SRC" revert --no-edit HEAD >/dev/null
 }
 
 @test "(3) a failing health check: failed at deploy, the old container still serves" {
@@ -95,6 +96,7 @@ store_dir() { echo "$DOKKU_LIB_ROOT/data/ownstack/$1"; }
   host_set_version "$SRC" v4
   run host_push "$APP" "$SRC"
   assert_failure
+  host_git "$SRC" checkout -q HEAD~1 -- app.json && host_set_version "$SRC" v5
   local id
   id="$(release_count "$APP")"
   run history_field "$APP" "$id" '[.status, .phase] | join(" ")'
@@ -102,7 +104,6 @@ store_dir() { echo "$DOKKU_LIB_ROOT/data/ownstack/$1"; }
   run app_http "$APP" /
   assert_output "sample v1 greeting=none"
   assert_equal "$(cat "$DOKKU_ROOT/$APP/CONTAINER.web.1")" "$before"
-  host_git "$SRC" checkout -q HEAD~1 -- app.json && host_set_version "$SRC" v5
   NAME=alice run host_push "$APP" "$SRC"
   assert_success
 }
@@ -195,13 +196,13 @@ store_dir() { echo "$DOKKU_LIB_ROOT/data/ownstack/$1"; }
   assert_output "running build"
   kill -9 -- "-$group"
   wait "$group" || true
+  host_git "$SRC" checkout -q HEAD~1 -- Dockerfile && host_set_version "$SRC" v6
   run history_field "$APP" "$id" '[.status, .phase] | join(" ")'
   assert_output "failed build"
   run history_field "$APP" "$id" .reason
   assert_output --partial "without a result"
   run app_http "$APP" /
   assert_success
-  host_git "$SRC" checkout -q HEAD~1 -- Dockerfile && host_set_version "$SRC" v6
 }
 
 @test "(8) history survives apps:rename and is gone after apps:destroy" {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { UserError } from '../../src/lib/output/errors.js';
 import { FileReleaseStore } from '../../src/lib/releases/store.js';
 import type { ReleaseRecord } from '../../src/lib/releases/record.js';
@@ -142,6 +142,14 @@ describe('corrupt and truncated records', () => {
 });
 
 describe('listing the newest N', () => {
+  // 100,000 real record files; on tmpfs when there is one, so the fixture costs seconds, not tens.
+  let bigRoot: string;
+  beforeAll(() => {
+    const base = fs.existsSync('/dev/shm') && fs.statSync('/dev/shm').isDirectory() ? '/dev/shm' : os.tmpdir();
+    bigRoot = fs.mkdtempSync(path.join(base, 'ownstack-releases-big-'));
+  });
+  afterAll(() => fs.rmSync(bigRoot, { recursive: true, force: true }), 120_000);
+
   function seedRaw(store: FileReleaseStore, count: number) {
     // Written directly (not through create) so the test stays quick at 100,000.
     fs.mkdirSync(path.join(store.dir, 'releases'), { recursive: true });
@@ -166,8 +174,8 @@ describe('listing the newest N', () => {
   }
 
   it('reads the same number of files with 100 or 100,000 releases, and never scans the directory', () => {
-    const small = makeStore('small');
-    const large = makeStore('large');
+    const small = makeStore('small', path.join(bigRoot, 'small'));
+    const large = makeStore('large', path.join(bigRoot, 'large'));
     seedRaw(small, 100);
     seedRaw(large, 100_000);
     let smallIds: number[] = [];
@@ -178,7 +186,7 @@ describe('listing the newest N', () => {
     expect(largeIds).toEqual(Array.from({ length: 20 }, (_, i) => 100_000 - i));
     expect(largeCost).toEqual(smallCost);
     expect(largeCost).toEqual({ reads: 21, scans: 0 }); // the state file, then 20 records
-  }, 60_000);
+  }, 120_000);
 
   it('finds a record by build ID without reading the whole history', () => {
     const store = makeStore();

@@ -253,7 +253,8 @@ prune_build_records() {
   done
   while read -r file; do
     kept=$((kept + 1))
-    ((kept > 20)) && rm -f "$file" "${file%.json}.log"
+    # an `if`, not `&& rm`: a false test would be this function's exit status and fail finalize
+    if ((kept > 20)); then rm -f "$file" "${file%.json}.log"; fi
   done < <(for file in "$DOKKU_LIB_ROOT/data/builds/$APP"/*.json; do
     jq -r --arg f "$file" 'select(.status != "running") | "\(.started_at) \($f)"' "$file"
   done | sort -r | cut -d' ' -f2-)
