@@ -5,13 +5,31 @@ import { log } from './lib/output/log.js';
 
 // The single error handler: a user error is one line on stderr and a non-zero exit; anything
 // unexpected is one line too, with the stack only under DOKKU_TRACE.
+// A reader that stops early (`| head`) closes the pipe; that ends the output, not in a crash.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 async function main(): Promise<void> {
   const program = buildProgram();
   try {
+    assertNoEndOfOptions(process.argv.slice(2));
     await program.parseAsync(process.argv);
   } catch (error) {
     process.exitCode = handleError(error);
   }
+}
+
+/**
+ * Commander reads a bare `--` as "end of options" and drops it, so `ownstack:set app retention --`
+ * would quietly become an unset. None of our commands takes a value that starts with a dash, so a
+ * `--` is refused, except in trigger arguments, which come from Dokku and are passed through.
+ */
+function assertNoEndOfOptions(args: string[]): void {
+  if (args[0] !== 'trigger' && args.includes('--')) throw new UserError("Unexpected argument '--'");
 }
 
 function handleError(error: unknown): number {

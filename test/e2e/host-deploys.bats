@@ -208,6 +208,42 @@ running_image() { docker container inspect --format '{{.Image}}' "$(cat "$DOKKU_
   assert_output --partial "$name:ping"
 }
 
+@test "docker-args-build output reaches docker image build as Dokku parses it (--no-cache, --build-arg)" {
+  # what a bench-only plugin does to time cold builds: print --no-cache from docker-args-build
+  local app plugin="$HOST_SANDBOX/nocache-plugin" flag="$HOST_SANDBOX/nocache-on" seen="$HOST_SANDBOX/nocache.log"
+  app="$(host_app_name nocache)"
+  mkdir -p "$plugin"
+  printf '[plugin]\ndescription = "no-cache probe"\nversion = "0.1.0"\n[plugin.config]\n' >"$plugin/plugin.toml"
+  {
+    echo '#!/usr/bin/env bash'
+    echo "echo \"docker-args-build \$*\" >>'$seen'"
+    echo "# Dokku keeps only the flags docker image build takes: --publish is dropped"
+    echo "[[ ! -f '$flag' ]] || echo '--no-cache --build-arg=NOCACHE_PROBE=1 --publish 80:80'"
+  } >"$plugin/docker-args-build"
+  chmod +x "$plugin/docker-args-build"
+  dokku plugin:install "$plugin" --name "nocache-$HOST_TOKEN" >/dev/null
+  host_create_app "$app"
+  host_push "$app" "$SRC" >/dev/null
+
+  run dokku ps:rebuild "$app"
+  assert_success
+  assert_output --partial "Using cache"
+  refute_output --partial "NOCACHE_PROBE"
+
+  touch "$flag"
+  run dokku ps:rebuild "$app"
+  rm -f "$flag"
+  assert_success
+  refute_output --partial "Using cache"
+  # the legacy builder names a build-arg that no ARG consumed
+  assert_output --partial "[NOCACHE_PROBE]"
+  refute_output --partial "80:80"
+  run app_http "$app"
+  assert_output --regexp "^sample v[0-9]+ greeting=none$"
+  run cat "$seen"
+  assert_line "docker-args-build $app dockerfile"
+}
+
 write_demo_plugin() {
   local dir="$1"
   mkdir -p "$dir/subcommands"

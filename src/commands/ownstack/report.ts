@@ -38,19 +38,22 @@ const register: CommandModule = (program, ctx) => {
   program
     .command('ownstack:report')
     .description('display ownstack settings')
-    .argument('[app]')
+    .argument('[args...]', 'an app or --global, and at most one --ownstack-<key> flag')
     .option('--format <format>', 'stdout or json')
     .option('--global', 'report the global settings')
     .allowUnknownOption()
-    .action((appArg: string | undefined, options: { format?: string; global?: boolean }, command) => {
+    .action((_args: string[], options: { format?: string; global?: boolean }, command) => {
       const format = parseFormat(options.format);
-      const flags = (command.args as string[]).filter((arg) => arg.startsWith('--ownstack-'));
-      const stray = (command.args as string[]).filter((arg) => arg.startsWith('-') && !arg.startsWith('--ownstack-'));
+      // Unknown options stay in command.args with the operands: --ownstack-<key> flags are ours.
+      const words = command.args as string[];
+      const flags = words.filter((arg) => arg.startsWith('--ownstack-'));
+      const stray = words.filter((arg) => arg.startsWith('-') && !arg.startsWith('--ownstack-'));
       if (stray.length > 0) throw new UserError(`Unknown option ${printable(stray[0])}`);
-      const isGlobal = options.global || appArg === GLOBAL;
-      const positional = (command.args as string[]).filter((arg) => !arg.startsWith('-'));
+      const positional = words.filter((arg) => !arg.startsWith('-'));
       if (positional.length > 1) throw new UserError(`Too many arguments: ${printable(positional.slice(1).join(' '))}`);
-      const apps = isGlobal ? [undefined] : positional[0] ? [assertAppExists(ctx(), positional[0])] : listApps(ctx());
+      const isGlobal = options.global || positional[0] === GLOBAL;
+      if (isGlobal && positional.length > 0 && positional[0] !== GLOBAL) throw new UserError('Give an app or --global, not both');
+      const apps = isGlobal ? [undefined] : positional.length > 0 ? [assertAppExists(ctx(), positional[0])] : listApps(ctx());
 
       if (flags.length > 0) {
         if (flags.length > 1) throw new UserError('Only one --ownstack-<flag> may be given');
