@@ -5,6 +5,7 @@
 # Dokku's cleanup prune and ps:retire. Tests run in order and share the apps' history.
 
 load helpers/host
+bats_require_minimum_version 1.5.0
 
 setup_file() {
   host_setup_file
@@ -54,16 +55,20 @@ state_of() {
 }
 
 # A refusal: non-zero, exactly one line on stderr, matching the pattern, nothing changed.
+# (stderr is captured by hand: bats trims the leading space of Dokku's " !     " prefix.)
 assert_refused() {
-  local app="$1" pattern="$2" before
+  local app="$1" pattern="$2" before err="$BATS_TEST_TMPDIR/refusal.err" code=0
   shift 2
   before="$(state_of "$app")"
-  run --separate-stderr dokku ownstack:rollback "$@"
-  assert_failure
-  assert_equal "$(printf '%s\n' "$stderr" | grep -c .)" 1
-  [[ "$stderr" =~ $pattern ]] || fail "stderr '$stderr' does not match '$pattern'"
+  dokku ownstack:rollback "$@" >/dev/null 2>"$err" || code=$?
+  [[ "$code" -ne 0 ]] || fail "ownstack:rollback $* succeeded"
+  assert_equal "$(grep -c . "$err")" 1
+  [[ "$(cat "$err")" =~ $pattern ]] || fail "stderr '$(cat "$err")' does not match '$pattern'"
   assert_equal "$(state_of "$app")" "$before"
 }
+
+# $stderr of `run --separate-stderr`, compared as Dokku printed it (bats trims one leading space).
+assert_stderr() { assert_equal "$stderr" "${1# }"; }
 
 @test "rollback deploys the release before the current one, without a build" {
   local mark
@@ -72,7 +77,7 @@ assert_refused() {
   assert_success
   assert_output --partial "Rolling back $APP to v2"
   assert_output --partial "To undo: dokku ownstack:rollback $APP 3"
-  assert_equal "$stderr" " !     Rolling back past v3, whose release task ran: database migrations are not undone"
+  assert_stderr " !     Rolling back past v3, whose release task ran: database migrations are not undone"
 
   run app_http "$APP" /
   assert_output "sample v2 greeting=none"
@@ -95,27 +100,28 @@ assert_refused() {
 @test "rollback to an explicit ID, and the printed undo command puts the previous release back" {
   run --separate-stderr dokku ownstack:rollback "$APP" 1
   assert_success
-  assert_equal "$stderr" " !     Rolling back past v2, v3, whose release task ran: database migrations are not undone"
+  assert_stderr " !     Rolling back past v2, v3, whose release task ran: database migrations are not undone"
+  local undo
+  undo="$(sed -n 's/^ *To undo: dokku //p' <<<"$output")"
   run app_http "$APP" /
   assert_output "sample v1 greeting=none"
   assert_equal "$(record "$APP" 5 .rollback_of)" 1
 
   # run the undo line exactly as printed: it names v4 (itself a rollback to v2)
-  local undo
-  undo="$(sed -n 's/^ *To undo: dokku //p' <<<"$output")"
   assert_equal "$undo" "ownstack:rollback $APP 4"
   read -r -a words <<<"$undo"
   run --separate-stderr dokku "${words[@]}"
   assert_success
-  assert_equal "$stderr" "" # nothing newer than v4 ran a release task of its own code
+  assert_stderr "" # nothing newer than v4 ran a release task of its own code
   run app_http "$APP" /
   assert_output "sample v2 greeting=none"
   assert_equal "$(record "$APP" 6 '[.rollback_of, .status] | join(" ")')" "4 succeeded"
 }
 
 @test "--skip-release skips predeploy and the release task" {
-  run dokku ownstack:rollback "$APP" 3 --skip-release
+  run --separate-stderr dokku ownstack:rollback "$APP" 3 --skip-release
   assert_success
+  assert_stderr "" # only rollbacks came after v3: no migration warning
   assert_output --partial "Skipping predeploy and the release task (--skip-release)"
   run app_http "$APP" /
   assert_output "sample v3 greeting=none"
@@ -160,7 +166,7 @@ assert_refused() {
 
   run --separate-stderr dokku ownstack:rollback "$APP"
   assert_failure
-  [[ "$stderr" == *" !     Rollback of $APP to v"*" failed (recorded as v"*"); v$current is still the current release"* ]] || fail "stderr: $stderr"
+  [[ "$stderr" == *" !     Rollback of $APP to v"*" failed (recorded as v"*"): "*"release task"*"; v$current is still the current release" ]] || fail "stderr: $stderr"
 
   run app_http "$APP" /
   assert_output "sample v4 greeting=hi"
@@ -174,13 +180,58 @@ assert_refused() {
   assert_output --partial "release-task-failing"
   # trap 2: no `.<pid>` copies left behind
   run ls "$DOKKU_LIB_ROOT/data/ps/$APP" "$DOKKU_LIB_ROOT/data/app-json/$APP"
-  refute_output --regexp '\.[0-9]+(\.missing)?$'
+  refute_line --regexp '\.[0-9]+(\.missing)?$'
 
   # and the next restart still deploys what served
   run dokku config:unset "$APP" FAIL_RELEASE
   assert_success
   run app_http "$APP" /
   assert_output "sample v4 greeting=hi"
+}
+
+@test "kill -9 mid-rollback: the lock is free, nothing stays running, and a release serves" {
+  local before first id="" pid state
+  before="$(running_image "$APP")"
+  first=$(($(newest_id "$APP") + 1))
+  dokku ownstack:rollback "$APP" 7 >"$BATS_TEST_TMPDIR/killed.out" 2>&1 & # v7 serves v3
+  # kill it while Dokku releases: once predeploy has started
+  for _ in $(seq 1 150); do
+    if grep -q "predeploy task" "$BATS_TEST_TMPDIR/killed.out" 2>/dev/null; then
+      id="$(newest_id "$APP")"
+      break
+    fi
+    sleep 0.1
+  done
+  [[ -n "$id" ]] || fail "the rollback did not start: $(cat "$BATS_TEST_TMPDIR/killed.out")"
+  assert [ "$id" -ge "$first" ]
+  assert_equal "$(record "$APP" "$id" '[.kind, .status] | join(" ")')" "rollback running"
+  pid="$(record "$APP" "$id" .pid)"
+  assert_equal "$(cat "/proc/$pid/comm")" ownstack
+  kill -9 "$pid"
+
+  # the flock died with the process; Dokku's part dies on its next write to the closed pipe
+  flock --timeout 30 "$DOKKU_LIB_ROOT/data/apps/$APP/.deploy.lock" true
+  for _ in $(seq 1 100); do
+    state="$(dokku ownstack:history "$APP" --format json | jq -r --argjson id "$id" '.[] | select(.id == $id) | .status')"
+    [[ "$state" != running ]] && break
+    sleep 0.3
+  done
+  run app_http "$APP" /
+  if [[ "$state" == succeeded ]]; then
+    assert_output "sample v3 greeting=hi"
+  else
+    assert_equal "$state" failed
+    assert_equal "$(running_image "$APP")" "$before"
+    assert_output "sample v4 greeting=hi"
+  fi
+
+  # the next rollback runs normally and clears what the killed one left behind
+  run dokku ownstack:rollback "$APP" 7
+  assert_success
+  run app_http "$APP" /
+  assert_output "sample v3 greeting=hi"
+  run ls "$DOKKU_LIB_ROOT/data/ps/$APP" "$DOKKU_LIB_ROOT/data/app-json/$APP"
+  refute_line --regexp '\.[0-9]+(\.missing)?$'
 }
 
 @test "refusals: one line on stderr, a non-zero exit, and no change" {
@@ -203,10 +254,10 @@ assert_refused() {
   host_create_app "$empty"
   run --separate-stderr dokku ownstack:rollback "$empty"
   assert_failure
-  assert_equal "$stderr" " !     $empty has no releases; there is nothing to roll back to"
+  assert_stderr " !     $empty has no releases; there is nothing to roll back to"
   run --separate-stderr dokku ownstack:rollback "rb-nope-$HOST_TOKEN"
   assert_failure
-  assert_equal "$stderr" " !     App rb-nope-$HOST_TOKEN does not exist"
+  assert_stderr " !     App rb-nope-$HOST_TOKEN does not exist"
 
   # a deploy holds Dokku's lock: --lock-wait 0 gives up at once
   local lockfile="$DOKKU_LIB_ROOT/data/apps/$APP/.deploy.lock" holder

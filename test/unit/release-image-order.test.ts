@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createContext, type Context } from '../../src/lib/context.js';
-import { failureReason, releaseImage, type ReleaseImageRequest, type ReleaseImageSeam } from '../../src/lib/deploy/release-image.js';
+import { failureReason, leftoverPid, recoverInterruptedRelease, releaseImage, type ReleaseImageRequest, type ReleaseImageSeam } from '../../src/lib/deploy/release-image.js';
 import { UserError } from '../../src/lib/output/errors.js';
 import { FileReleaseStore } from '../../src/lib/releases/store.js';
 
@@ -218,6 +218,48 @@ describe('releaseImage', () => {
     await releaseImage(host.ctx, request({ outputPrefix: 'web: ' }), host.seam);
     const written = stdout.join('');
     expect(written).toContain('web: -----> Releasing web\n');
+  });
+});
+
+describe('leftovers of a killed run', () => {
+  it("recognises Dokku's per-process copies and markers only", () => {
+    expect(leftoverPid('Procfile.4242')).toBe(4242);
+    expect(leftoverPid('app.json.17.missing')).toBe(17);
+    expect(leftoverPid('Procfile')).toBeUndefined();
+    expect(leftoverPid('Procfile.tmp')).toBeUndefined();
+    expect(leftoverPid('app.json.0')).toBeUndefined();
+  });
+
+  it('removes the copies of a dead process before deploying, and keeps those of a live one', async () => {
+    const dir = path.dirname(host.ctx.paths.procfile('web'));
+    fs.mkdirSync(dir, { recursive: true });
+    // a pid far above pid_max cannot be alive
+    fs.writeFileSync(path.join(dir, 'Procfile.999999999'), 'web: stale\n');
+    fs.writeFileSync(path.join(dir, `Procfile.${process.ppid}`), 'web: live\n');
+    await releaseImage(host.ctx, request(), host.seam);
+    expect(fs.readdirSync(dir).sort()).toEqual([`Procfile.${process.ppid}`]);
+  });
+});
+
+describe('recoverInterruptedRelease', () => {
+  it('points latest back at what serves, under the deploy lock', async () => {
+    host.images.add('dokku/web:latest'); // the stand-in resolves a ref to itself: not RUNNING
+    await recoverInterruptedRelease(host.ctx, 'web', host.seam);
+    expect(host.calls).toEqual([
+      'lock .deploy.lock wait=0 remove=true',
+      'container cid-web-1',
+      'image dokku/web:latest',
+      `tag ${RUNNING} dokku/web:latest`,
+      'unlock',
+    ]);
+  });
+
+  it('leaves latest alone while a deploy holds the lock', async () => {
+    host.seam.acquireFileLock = async () => {
+      throw new UserError('App web is locked by another deploy');
+    };
+    await recoverInterruptedRelease(host.ctx, 'web', host.seam);
+    expect(host.calls).toEqual([]);
   });
 });
 

@@ -97,6 +97,9 @@ export async function releaseImage(
       throw new UserError(`Image ${shortId(request.imageId)} no longer exists on this host; it cannot be deployed to ${app}`);
     }
 
+    // A run killed with -9 cannot clean up after itself; the next one, under the same lock, does.
+    removeLeftoversOfDeadProcesses(ctx, app);
+
     // What serves now, so a failure can point `latest` back at it (trap 1). Read before we tag.
     const previous = await servingImage(ctx, app, seam);
 
@@ -130,7 +133,8 @@ export async function releaseImage(
         },
       );
       output = run.output;
-      ok = run.exitCode === 0 && !interrupted.signal;
+      // Dokku's exit code decides, even when we were signalled meanwhile: it deployed or it did not.
+      ok = run.exitCode === 0;
       if (!ok) reason = interrupted.signal ? `interrupted by ${interrupted.signal}` : failureReason(output, what, run.exitCode);
     } catch (error) {
       ok = false;
@@ -168,7 +172,8 @@ export async function releaseImage(
       record = await store.update(record.id, (stored) => {
         if (stored.status === 'succeeded') return; // post-deploy already ran: it serves
         stored.status = 'failed';
-        stored.reason = reason ?? 'failed';
+        // Our triggers (builds-record-finalize) may have said more precisely what failed.
+        stored.reason ??= reason ?? 'failed';
         stored.finished_at ??= new Date().toISOString();
       });
       if (record.status === 'succeeded') return { ok: true, record };
@@ -189,6 +194,65 @@ export async function releaseImage(
     return { ok: record.status === 'succeeded', record, reason: record.status === 'succeeded' ? undefined : record.reason ?? undefined };
   } finally {
     lock.release();
+  }
+}
+
+/**
+ * After a promote or rollback was killed (-9) mid-deploy: Dokku may have left `latest` on an image
+ * whose release never finished (trap 1 with nobody left to undo it), and its `.<pid>` copies
+ * behind (trap 2). For the history's reconciliation to call when it finds such a record dead, at
+ * the start of a deploy (builds-record-start), before that deploy touches `latest`; never from a
+ * read-only command, where a lockless config:set could be between its release and its deploy.
+ * Does nothing while someone holds the deploy lock: that deploy sets `latest` itself.
+ */
+export async function recoverInterruptedRelease(ctx: Context, app: string, seam: ReleaseImageSeam = defaultSeam): Promise<void> {
+  removeLeftoversOfDeadProcesses(ctx, app);
+  let lock: { release(): void };
+  try {
+    lock = await seam.acquireFileLock(ctx.paths.deployLock(app), { waitSeconds: 0, what: `App ${app}`, removeOnRelease: true });
+  } catch {
+    return;
+  }
+  try {
+    const serving = await webContainerImage(ctx, app, seam);
+    if (serving && (await seam.imageId(`dokku/${app}:latest`)) !== serving) await seam.tagImage(serving, `dokku/${app}:latest`);
+  } finally {
+    lock.release();
+  }
+}
+
+/** `Procfile.<pid>`, `app.json.<pid>` and their `.missing` markers: the pid, else undefined. */
+export function leftoverPid(name: string): number | undefined {
+  const match = /^(?:Procfile|app\.json)\.([1-9][0-9]{0,9})(?:\.missing)?$/.exec(name);
+  return match ? Number(match[1]) : undefined;
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Dokku reads `.<pid>` copies before the plain files, so a copy left by a killed run would be
+ * read by any later Dokku process that happens to get the same pid. Copies of a live process
+ * (a config:set deploying right now takes no lock) are left alone.
+ */
+function removeLeftoversOfDeadProcesses(ctx: Context, app: string): void {
+  for (const dir of [path.dirname(ctx.paths.procfile(app)), path.dirname(ctx.paths.appJson(app))]) {
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const pid = leftoverPid(name);
+      if (pid !== undefined && !processExists(pid)) fs.rmSync(path.join(dir, name), { force: true });
+    }
   }
 }
 
