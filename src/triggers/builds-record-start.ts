@@ -1,7 +1,8 @@
 import type { TriggerHandler } from './index.js';
 import { ownstackReleaseId } from '../lib/releases/linking.js';
 import { kindForBuildSource } from '../lib/releases/record.js';
-import { appArg, safely, startsAtRelease, touchStore } from '../lib/releases/trigger-support.js';
+import { recoverInterruptedRelease } from '../lib/deploy/release-image.js';
+import { appArg, safely, startsAtRelease, touchStoreAndReconcile } from '../lib/releases/trigger-support.js';
 
 // `builds-record-start APP BUILD_ID PID SOURCE`: Dokku starts a deploy attempt. A new running
 // record, its kind from SOURCE; PID is the script that lives through the whole deploy, so its
@@ -11,7 +12,12 @@ const buildsRecordStart: TriggerHandler = (ctx, args) =>
   safely('builds-record-start', async () => {
     const [appRaw, buildId, pidRaw, source] = args;
     const app = appArg(appRaw);
-    const store = await touchStore(ctx, app);
+    const { store, finished } = await touchStoreAndReconcile(ctx, app);
+    // A promote or rollback killed half-way can leave dokku/APP:latest on an image that never
+    // served; this deploy (ps:restart, config:set) is about to deploy latest, so put it back first.
+    if (finished.some((record) => record.kind === 'promote' || record.kind === 'rollback')) {
+      await recoverInterruptedRelease(ctx, app);
+    }
 
     // ownstack's own promote/rollback made the record already; link it to Dokku's build.
     const own = ownstackReleaseId(app, process.env.OWNSTACK_RELEASE);

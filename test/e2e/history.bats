@@ -6,32 +6,17 @@
 
 bats_require_minimum_version 1.5.0
 load helpers/host
+load helpers/ownstack
 
 setup_file() {
-  [[ -x "$HOST_REPO_ROOT/build/ownstack" ]] || (cd "$HOST_REPO_ROOT" && npm run build --silent >&2)
-  host_setup_file
-  install_ownstack
+  ownstack_setup_file
   export APP="$(host_app_name hist-main)" SRC="$HOST_SANDBOX/src"
   host_sample_app "$SRC" v1
   host_create_app "$APP"
 }
 
 teardown_file() {
-  # holders of retained images carry our label, not Dokku's
-  local ids
-  ids="$(docker container ls -aq --filter "label=com.ownstack.app" --filter "name=$HOST_TOKEN")"
-  [[ -z "$ids" ]] || docker container rm --force $ids >/dev/null 2>&1 || true
-  host_teardown_file
-}
-
-# The plugin as a release tarball would carry it: shims, links and the built binary.
-install_ownstack() {
-  local plugin="$HOST_SANDBOX/ownstack-plugin" entry
-  mkdir -p "$plugin"
-  for entry in plugin.toml commands subcommands triggers; do cp -a "$HOST_REPO_ROOT/$entry" "$plugin/"; done
-  for entry in "$HOST_REPO_ROOT"/*; do [[ -L "$entry" ]] && cp -a "$entry" "$plugin/"; done
-  mkdir -p "$plugin/build" && cp "$HOST_REPO_ROOT/build/ownstack" "$plugin/build/ownstack"
-  dokku plugin:install "$plugin" --name ownstack >/dev/null
+  ownstack_teardown_file
 }
 
 # The JSON history, one field of one release: history_field APP ID JQ-EXPR

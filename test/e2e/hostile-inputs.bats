@@ -13,6 +13,7 @@
 
 bats_require_minimum_version 1.5.0
 load helpers/host
+load helpers/ownstack
 
 FIXED_APPS=(hx-app hx-free hx-none)
 
@@ -28,23 +29,11 @@ remove_fixed_apps_from_docker() {
   done
 }
 
-# The plugin as a release tarball carries it (shims, root trigger links, the built binary), from a
-# directory. The binary is built only when missing: rebuilding here would race other work on src/.
-install_ownstack() {
-  local plugin="$HOST_SANDBOX/ownstack-plugin" entry
-  [[ -x "$HOST_REPO_ROOT/build/ownstack" ]] || (cd "$HOST_REPO_ROOT" && npm run --silent build >/dev/null)
-  mkdir -p "$plugin/build"
-  for entry in plugin.toml commands subcommands triggers; do cp -a "$HOST_REPO_ROOT/$entry" "$plugin/"; done
-  for entry in "$HOST_REPO_ROOT"/*; do [[ -L "$entry" ]] && cp -a "$entry" "$plugin/"; done
-  cp "$HOST_REPO_ROOT/build/ownstack" "$plugin/build/ownstack"
-  dokku plugin:install "$plugin" --name ownstack >/dev/null
-}
-
 setup_file() {
   host_setup_file
   remove_fixed_apps_from_docker
   printf '%s\n' "${FIXED_APPS[@]}" >>"$HOST_SANDBOX/apps"
-  install_ownstack
+  ownstack_install
   host_create_app hx-app
   host_create_app hx-free
   host_sample_app "$HOST_SANDBOX/src" v1
@@ -54,7 +43,7 @@ setup_file() {
 
 teardown_file() {
   [[ -z "$HOST_SANDBOX" ]] || remove_fixed_apps_from_docker
-  host_teardown_file
+  ownstack_teardown_file
 }
 
 @test "the state the corpus assumes: hx-app with one succeeded release in pipeline hx-pipe, hx-free alone" {

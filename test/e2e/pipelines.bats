@@ -6,24 +6,10 @@
 
 bats_require_minimum_version 1.5.0
 load helpers/host
-
-# The plugin as `npm run package` lays it out, installed from a plain directory. The binary is
-# rebuilt only when a source file is newer, so a run after `npm run build` starts at once.
-install_ownstack() {
-  local repo="$HOST_REPO_ROOT" plugin="$HOST_SANDBOX/ownstack-plugin" trigger
-  if [[ ! -x "$repo/build/ownstack" ]] || [[ -n "$(find "$repo/src" -newer "$repo/build/ownstack" -name '*.ts' -print -quit)" ]]; then
-    (cd "$repo" && npm run --silent build >/dev/null)
-  fi
-  mkdir -p "$plugin/build"
-  cp -a "$repo/plugin.toml" "$repo/commands" "$repo/subcommands" "$repo/triggers" "$plugin/"
-  cp "$repo/build/ownstack" "$plugin/build/ownstack"
-  for trigger in "$plugin"/triggers/*; do ln -s "triggers/${trigger##*/}" "$plugin/${trigger##*/}"; done
-  dokku plugin:install "$plugin" --name ownstack >/dev/null
-}
+load helpers/ownstack
 
 setup_file() {
-  host_setup_file
-  install_ownstack
+  ownstack_setup_file
   export DEV="$(host_app_name pl-dev)" STG="$(host_app_name pl-stg)" PRD="$(host_app_name pl-prd)"
   export PRD2="$(host_app_name pl-prd2)" GONE="$(host_app_name pl-gone)" LONER="$(host_app_name pl-loner)"
   export SRC="$HOST_SANDBOX/src" DEV_SRC="$HOST_SANDBOX/dev-src" RESULTS="$HOST_SANDBOX/results"
@@ -39,7 +25,7 @@ setup_file() {
 teardown_file() {
   # lets the lock holder of test (5) end even when that test failed half-way
   [[ -z "$HOST_SANDBOX" ]] || touch "$HOST_SANDBOX/deploy-done"
-  host_teardown_file
+  ownstack_teardown_file
 }
 
 web_image() { docker container inspect --format '{{.Image}}' "$(cat "$DOKKU_ROOT/$1/CONTAINER.web.1")"; }

@@ -5,11 +5,11 @@
 # Dokku's cleanup prune and ps:retire. Tests run in order and share the apps' history.
 
 load helpers/host
+load helpers/ownstack
 bats_require_minimum_version 1.5.0
 
 setup_file() {
-  host_setup_file
-  install_ownstack
+  ownstack_setup_file
   export APP="$(host_app_name rb-main)" SRC="$HOST_SANDBOX/src"
   host_sample_app "$SRC" v1
   host_create_app "$APP"
@@ -19,23 +19,7 @@ setup_file() {
 }
 
 teardown_file() {
-  # Holders carry no Dokku app label (on purpose), so the host's teardown cannot find them.
-  local app
-  for app in $(sort -u "$HOST_SANDBOX/apps" 2>/dev/null); do
-    docker container ls -aq --filter "label=com.ownstack.app=$app" | xargs -r docker container rm --force --volumes >/dev/null 2>&1 || true
-  done
-  host_teardown_file
-}
-
-# The plugin as a release tarball lays it out: shims, trigger links and the built binary
-# (copied, so a concurrent `npm run build` cannot swap it under a running test).
-install_ownstack() {
-  local plugin="$HOST_SANDBOX/ownstack" trigger
-  mkdir -p "$plugin/build"
-  cp -a "$HOST_REPO_ROOT"/{plugin.toml,commands,subcommands,triggers} "$plugin/"
-  cp "$HOST_REPO_ROOT/build/ownstack" "$plugin/build/ownstack"
-  for trigger in "$plugin"/triggers/*; do ln -s "triggers/${trigger##*/}" "$plugin/${trigger##*/}"; done
-  dokku plugin:install "$plugin" --name ownstack >/dev/null
+  ownstack_teardown_file
 }
 
 store() { echo "$DOKKU_LIB_ROOT/data/ownstack/$1"; }

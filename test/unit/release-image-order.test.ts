@@ -47,7 +47,7 @@ beforeEach(() => {
     seam: {
       acquireFileLock: async (file, options) => {
         calls.push(`lock ${path.basename(file)} wait=${options.waitSeconds} remove=${options.removeOnRelease}`);
-        return { release: () => { calls.push('unlock'); host.lockReleased = true; } };
+        return { fd: -1, release: () => { calls.push('unlock'); host.lockReleased = true; } };
       },
       imageId: async (ref) => {
         calls.push(`image ${ref}`);

@@ -130,6 +130,7 @@ export async function releaseImage(
           // `.<pid>` Procfile and app.json Dokku reads.
           env: { OWNSTACK_RELEASE: `${app}/${record.id}`, DOKKU_PID: ctx.env.dokkuPid },
           onLine: (line) => log.out(`${prefix}${line}`),
+          inheritFd: lock.fd,
         },
       );
       output = run.output;
@@ -274,11 +275,11 @@ async function installSnapshot([procfile, appJson]: string[], snapshot: Snapshot
       // source has no such file) makes readers see none instead of falling back to the plain
       // file of the release serving now, and core-post-deploy then removes the plain file.
       fs.rmSync(file, { force: true });
-      fs.writeFileSync(`${file}.missing`, '');
+      fs.writeFileSync(`${file}.missing`, '', { mode: 0o600 });
       continue;
     }
     fs.rmSync(`${file}.missing`, { force: true });
-    await writeFileAtomic(file, content, { mode: 0o644 });
+    await writeFileAtomic(file, content, { mode: 0o600 });
   }
 }
 

@@ -9,6 +9,8 @@ import { log } from '../output/log.js';
 // without a native addon, so a short-lived `flock` child locks a descriptor we pass it; the lock
 // then belongs to our open file and lives exactly as long as this process, so kill -9 frees it.
 export interface HeldLock {
+  /** The locked descriptor: a child given it holds the lock too, as Dokku's children hold fd 200. */
+  readonly fd: number;
   release(): void;
 }
 
@@ -53,6 +55,7 @@ export async function acquireFileLock(file: string, options: LockOptions): Promi
     }
     let released = false;
     return {
+      fd,
       release() {
         if (released) return;
         released = true;

@@ -1,3 +1,5 @@
+import { spawn, type StdioOptions } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
 import { execa } from 'execa';
 
 // Other plugins are reached through plugn, never through the dokku binary (Dokku's plugin docs),
@@ -10,25 +12,33 @@ export interface TriggerRun {
 export async function runTrigger(
   name: string,
   args: string[],
-  options: { env?: Record<string, string>; onLine?: (line: string) => void } = {},
+  options: { env?: Record<string, string>; onLine?: (line: string) => void; inheritFd?: number } = {},
 ): Promise<TriggerRun> {
-  const child = execa('plugn', ['trigger', name, ...args], {
-    env: options.env,
-    stdin: 'ignore',
-    all: true,
-    reject: false,
-    buffer: { all: true },
+  // A lock descriptor, when given, is inherited as fd 3: if we are killed, Dokku's part keeps the
+  // lock until it ends instead of deploying unlocked.
+  const stdio: StdioOptions = ['ignore', 'pipe', 'pipe', ...(options.inheritFd === undefined ? [] : [options.inheritFd])];
+  const child = spawn('plugn', ['trigger', name, ...args], { env: { ...process.env, ...options.env }, stdio });
+  const chunks: Buffer[] = [];
+  const forward = (stream: NodeJS.ReadableStream | null) => {
+    let pending = '';
+    stream?.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      pending += chunk.toString('utf8');
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) options.onLine?.(line);
+    });
+    stream?.on('end', () => {
+      if (pending) options.onLine?.(pending);
+    });
+  };
+  forward(child.stdout);
+  forward(child.stderr);
+  const exitCode = await new Promise<number>((resolve) => {
+    child.on('error', () => resolve(127));
+    child.on('close', (code, signal) => resolve(code ?? (signal ? 128 + (osConstants.signals[signal] ?? 0) : 1)));
   });
-  let pending = '';
-  child.all?.on('data', (chunk: Buffer) => {
-    pending += chunk.toString('utf8');
-    const lines = pending.split('\n');
-    pending = lines.pop() ?? '';
-    for (const line of lines) options.onLine?.(line);
-  });
-  const result = await child;
-  if (pending) options.onLine?.(pending);
-  return { exitCode: result.exitCode ?? 1, output: typeof result.all === 'string' ? result.all : '' };
+  return { exitCode, output: Buffer.concat(chunks).toString('utf8') };
 }
 
 /** A query trigger's stdout, e.g. `git-get-property`; undefined when it fails. */

@@ -23,15 +23,21 @@ export function reconcileProbes(ctx: Context, app: string): ReconcileProbes {
 
 /** Opens the store and finishes records whose process is gone (cheap when nothing runs). */
 export async function touchStore(ctx: Context, app: string): Promise<FileReleaseStore> {
+  return (await touchStoreAndReconcile(ctx, app)).store;
+}
+
+/** touchStore, also returning the records it just finished. */
+export async function touchStoreAndReconcile(ctx: Context, app: string): Promise<{ store: FileReleaseStore; finished: ReleaseRecord[] }> {
   const store = openStore(ctx, app);
+  let finished: ReleaseRecord[] = [];
   if (store.exists()) {
     try {
-      await reconcileRunning(store, reconcileProbes(ctx, app));
+      finished = await reconcileRunning(store, reconcileProbes(ctx, app));
     } catch (error) {
       warn(`could not finish abandoned releases of ${app}: ${message(error)}`);
     }
   }
-  return store;
+  return { store, finished };
 }
 
 export function deployKeys(ctx: Context) {
