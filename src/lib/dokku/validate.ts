@@ -7,13 +7,18 @@ const APP_NAME = /^[a-z0-9][a-z0-9.-]*$/;
 const MAX_APP_NAME = 200;
 
 export function assertValidAppName(app: string | undefined): string {
-  if (!app) throw new UserError('Please specify an app to run the command on');
-  if (!APP_NAME.test(app) || app.length > MAX_APP_NAME) {
+  return assertDokkuStyleName('app', app, 'Please specify an app to run the command on');
+}
+
+/** App names and the names we give things of our own (pipelines) follow the same rule. */
+export function assertDokkuStyleName(kind: string, name: string | undefined, missing: string): string {
+  if (!name) throw new UserError(missing);
+  if (!APP_NAME.test(name) || name.length > MAX_APP_NAME) {
     throw new UserError(
-      `Invalid app name "${printable(app)}": it must begin with a lowercase alphanumeric character, and may only contain lowercase alphanumerics, dots, and hyphens`,
+      `Invalid ${kind} name "${printable(name)}": it must begin with a lowercase alphanumeric character, and may only contain lowercase alphanumerics, dots, and hyphens`,
     );
   }
-  return app;
+  return name;
 }
 
 /** Release IDs are written `7` or `v7`. */

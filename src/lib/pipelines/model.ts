@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { UserError } from '../output/errors.js';
+import { assertDokkuStyleName } from '../dokku/validate.js';
 import { printable } from '../output/log.js';
 
 // The pipeline model (DESIGN.md §2): a name and four stages in Heroku's fixed order, each stage a
@@ -62,13 +63,7 @@ export interface AppPlace {
 // ---- guards on user input ------------------------------------------------------------------
 
 export function assertValidPipelineName(name: string | undefined): string {
-  if (!name) throw new UserError('Please specify a pipeline name');
-  if (!NAME.test(name) || name.length > MAX_NAME_LENGTH) {
-    throw new UserError(
-      `Invalid pipeline name "${printable(name)}": it must begin with a lowercase alphanumeric character, and may only contain lowercase alphanumerics, dots, and hyphens`,
-    );
-  }
-  return name;
+  return assertDokkuStyleName('pipeline', name, 'Please specify a pipeline name');
 }
 
 export function assertStage(raw: string | undefined): Stage {
