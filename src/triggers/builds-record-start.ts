@@ -2,7 +2,7 @@ import type { TriggerHandler } from './index.js';
 import { ownstackReleaseId } from '../lib/releases/linking.js';
 import { kindForBuildSource } from '../lib/releases/record.js';
 import { recoverInterruptedRelease } from '../lib/deploy/release-image.js';
-import { appArg, safely, startsAtRelease, touchStoreAndReconcile } from '../lib/releases/trigger-support.js';
+import { appArg, safely, startsAtRelease, touchStore } from '../lib/releases/trigger-support.js';
 
 // `builds-record-start APP BUILD_ID PID SOURCE`: Dokku starts a deploy attempt. A new running
 // record, its kind from SOURCE; PID is the script that lives through the whole deploy, so its
@@ -12,10 +12,12 @@ const buildsRecordStart: TriggerHandler = (ctx, args) =>
   safely('builds-record-start', async () => {
     const [appRaw, buildId, pidRaw, source] = args;
     const app = appArg(appRaw);
-    const { store, finished } = await touchStoreAndReconcile(ctx, app);
+    const store = await touchStore(ctx, app);
     // A promote or rollback killed half-way can leave dokku/APP:latest on an image that never
-    // served; this deploy (ps:restart, config:set) is about to deploy latest, so put it back first.
-    if (finished.some((record) => record.kind === 'promote' || record.kind === 'rollback')) {
+    // served, whoever noticed the kill first; this deploy (ps:restart, config:set) is about to
+    // deploy latest, so while the newest attempt is such a failure, point latest at what serves.
+    const newest = store.newest(1).records[0];
+    if (newest && (newest.kind === 'promote' || newest.kind === 'rollback') && newest.status === 'failed') {
       await recoverInterruptedRelease(ctx, app);
     }
 

@@ -64,3 +64,18 @@ describe('acquireFileLock', () => {
     lock.release();
   });
 });
+
+describe('releasing a lock that a child inherited', () => {
+  it('frees it at once, even while the child lives on (as Dokku does with flock -u)', async () => {
+    const file = path.join(dir, '.deploy.lock');
+    const lock = await acquireFileLock(file, { waitSeconds: 0, what: 'App web' });
+    // A long-lived descendant holding a copy of the descriptor, like Dokku's background retire job.
+    const child = spawn('sleep', ['30'], { stdio: ['ignore', 'ignore', 'ignore', lock.fd] });
+    try {
+      lock.release();
+      expect(spawnSync('flock', ['--nonblock', file, 'true']).status).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});

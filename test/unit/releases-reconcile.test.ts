@@ -15,7 +15,15 @@ function makeStore() {
 }
 
 function probes(overrides: Partial<ReconcileProbes> = {}): ReconcileProbes {
-  return { alive: () => false, dokkuBuild: () => undefined, dokkuLog: () => undefined, now: () => NOW, ...overrides };
+  return {
+    alive: () => false,
+    dokkuBuild: () => undefined,
+    dokkuLog: () => undefined,
+    now: () => NOW,
+    deployLockHeld: () => false,
+    servingImage: async () => undefined,
+    ...overrides,
+  };
 }
 
 beforeEach(() => {
@@ -36,6 +44,46 @@ describe('reconciling running records', () => {
     expect(store.get(1)).toMatchObject({ status: 'failed', phase: 'release', finished_at: NOW, log: 'logs/1.log.gz' });
     expect(store.readLog(1)).toBe('build output\n');
     expect(store.runningIds()).toEqual([]);
+  });
+
+  it('makes a killed promotion current when its image already serves (killed after the switch)', async () => {
+    const store = makeStore();
+    await store.create({ kind: 'push', pid: null });
+    await store.update(1, (record) => void (record.status = 'succeeded'));
+    await store.setCurrent(1);
+    await store.create({ kind: 'promote', pid: 999_999, image_id: 'sha256:new' });
+    await store.update(2, (record) => void (record.phase = 'deploy'));
+    const finished = await reconcileRunning(store, probes({ servingImage: async () => 'sha256:new' }));
+    expect(finished.map((record) => [record.id, record.status, record.phase])).toEqual([[2, 'failed', 'postdeploy']]);
+    expect(store.get(2)?.reason).toMatch(/this release is live/);
+    expect(store.currentId()).toBe(2);
+  });
+
+  it('does not make a killed release current when the old image still serves', async () => {
+    const store = makeStore();
+    await store.create({ kind: 'push', pid: null });
+    await store.update(1, (record) => void (record.status = 'succeeded'));
+    await store.setCurrent(1);
+    await store.create({ kind: 'rollback', pid: 999_999, image_id: 'sha256:new' });
+    await store.update(2, (record) => void (record.phase = 'deploy'));
+    await reconcileRunning(store, probes({ servingImage: async () => 'sha256:old' }));
+    expect(store.get(2)).toMatchObject({ status: 'failed', phase: 'deploy' });
+    expect(store.currentId()).toBe(1);
+  });
+
+  it('waits while a dead promotion\'s deploy lock is held: its Dokku part may still be finishing', async () => {
+    const store = makeStore();
+    await store.create({ kind: 'promote', pid: 999_999 });
+    expect(await reconcileRunning(store, probes({ deployLockHeld: () => true }))).toEqual([]);
+    expect(store.get(1)?.status).toBe('running');
+    expect(await reconcileRunning(store, probes({ deployLockHeld: () => false }))).toHaveLength(1);
+  });
+
+  it('never abandons the record of the deploy the caller is part of', async () => {
+    const store = makeStore();
+    await store.create({ kind: 'promote', pid: 999_999 });
+    expect(await reconcileRunning(store, probes(), { skipId: 1 })).toEqual([]);
+    expect(store.get(1)?.status).toBe('running');
   });
 
   it('leaves a record alone while its process runs', async () => {

@@ -35,7 +35,13 @@ const register: CommandModule = (program, ctx) => {
       }
       const rollbackTargets = candidates.filter((record) => canRollBackTo(record, currentId, imageIds)).length;
       const current: DisplayedRecord | undefined = currentRecord && { ...currentRecord, display_status: displayStatus(currentRecord, currentId, undefined) };
-      const place = pipelineOfApp(ctx(), app);
+      // A damaged pipelines file must not hide the release: name it once and show the rest.
+      let place: ReturnType<typeof pipelineOfApp>;
+      try {
+        place = pipelineOfApp(ctx(), app);
+      } catch (error) {
+        warn(message(error));
+      }
 
       if (format === 'json') {
         log.out(JSON.stringify({ app, current: current ?? null, rollback_targets: rollbackTargets, pipeline: place?.pipeline ?? null, stage: place?.stage ?? null }));

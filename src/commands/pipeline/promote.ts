@@ -70,7 +70,10 @@ const register: CommandModule = (program, ctx) => {
       log.out(['=====> Promotion results', ...outcomes.map((outcome) => `       ${outcomeLine(outcome)}`)].join('\n'));
       const failed = outcomes.filter((outcome) => !outcome.ok);
       if (failed.length > 0) {
-        throw new UserError(`Promotion of ${source} v${record.id} failed for ${failed.length} of ${outcomes.length} targets: ${failed.map((outcome) => outcome.app).join(', ')}`);
+        // One line on stderr: which targets failed, and the first failure's own words.
+        throw new UserError(
+          `Promotion of ${source} v${record.id} failed for ${failed.length} of ${outcomes.length} targets (${outcomeLine(failed[0])}${failed.length > 1 ? '; see the results above for the others' : ''})`,
+        );
       }
     });
 };

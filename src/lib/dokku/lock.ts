@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { UserError } from '../output/errors.js';
 import { log } from '../output/log.js';
 
@@ -59,11 +59,21 @@ export async function acquireFileLock(file: string, options: LockOptions): Promi
       release() {
         if (released) return;
         released = true;
+        // Unlock explicitly, as Dokku's release_advisory_lock does (`flock -u`): children that
+        // inherited the descriptor, such as Dokku's 60-second background container shutdown,
+        // share the lock, and closing our copy alone would leave it held until they exit.
+        spawnSync('flock', ['--unlock', '3'], { stdio: ['ignore', 'ignore', 'ignore', fd] });
         if (options.removeOnRelease) fs.rmSync(file, { force: true });
         fs.closeSync(fd);
       },
     };
   }
+}
+
+/** Whether someone holds the lock on `file` right now (a missing file is not locked). */
+export function isFileLocked(file: string): boolean {
+  if (!fs.existsSync(file)) return false;
+  return spawnSync('flock', ['--exclusive', '--nonblock', file, 'true'], { stdio: 'ignore' }).status === 1;
 }
 
 function flockDescriptor(fd: number, extra: string[]): Promise<boolean> {

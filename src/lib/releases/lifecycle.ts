@@ -149,14 +149,28 @@ export interface DokkuBuildRecord {
  * before finalize) and kill -9 land here. Failed at the phase it reached, unless Dokku's own
  * record says the deploy succeeded.
  */
-export function atAbandoned(record: ReleaseRecord, dokku: DokkuBuildRecord | undefined, log: string | undefined, now: string): void {
-  if (record.status !== 'running') return;
+export function atAbandoned(
+  record: ReleaseRecord,
+  dokku: DokkuBuildRecord | undefined,
+  log: string | undefined,
+  now: string,
+  newImageServes = false,
+): { live: boolean } {
+  if (record.status !== 'running') return { live: false };
   record.finished_at = now;
+  if (newImageServes && dokku?.status !== 'succeeded') {
+    // The traffic switch happened, then everything died (kill -9 of the whole deploy): what
+    // serves is this release, but its postdeploy never reported back.
+    record.status = 'failed';
+    record.phase = 'postdeploy';
+    record.reason = 'the deploy process ended after the switch, before postdeploy finished (killed?); this release is live';
+    return { live: true };
+  }
   if (dokku?.status === 'succeeded') {
     record.status = 'succeeded';
     record.phase = 'postdeploy';
     record.reason = null;
-    return;
+    return { live: newImageServes };
   }
   record.status = 'failed';
   if (record.phase === 'build' && log && /^ ! +App build failed\s*$/m.test(log)) {
@@ -168,4 +182,5 @@ export function atAbandoned(record: ReleaseRecord, dokku: DokkuBuildRecord | und
   } else {
     record.reason = `the deploy process ended during the ${record.phase} phase without a result (killed?)`;
   }
+  return { live: false };
 }

@@ -14,6 +14,16 @@ export interface ReconcileProbes {
   dokkuBuild(buildId: string | null): DokkuBuildRecord | undefined;
   dokkuLog(buildId: string | null): Buffer | undefined;
   now(): string;
+  /** The app's Dokku deploy lock is held: a promote/rollback's Dokku part, which inherits our
+   * lock, may still be finishing after our own process died. */
+  deployLockHeld(): boolean;
+  /** The image the app's web container runs now (asked only for an abandoned record). */
+  servingImage(): Promise<string | undefined>;
+}
+
+export interface ReconcileOptions {
+  /** A record whose deploy is the caller's own (a trigger inside it): never abandoned. */
+  skipId?: number;
 }
 
 export function recordProcessAlive(record: ReleaseRecord, alive: ReconcileProbes['alive']): boolean {
@@ -23,7 +33,11 @@ export function recordProcessAlive(record: ReleaseRecord, alive: ReconcileProbes
   return Number.isInteger(dokkuPid) && dokkuPid > 0 && alive(dokkuPid, null);
 }
 
-export async function reconcileRunning(store: FileReleaseStore, probes: ReconcileProbes): Promise<ReleaseRecord[]> {
+export async function reconcileRunning(
+  store: FileReleaseStore,
+  probes: ReconcileProbes,
+  options: ReconcileOptions = {},
+): Promise<ReleaseRecord[]> {
   const finished: ReleaseRecord[] = [];
   for (const id of store.runningIds()) {
     let record: ReleaseRecord | undefined;
@@ -36,16 +50,22 @@ export async function reconcileRunning(store: FileReleaseStore, probes: Reconcil
       await store.forgetRunning(id);
       continue;
     }
-    if (recordProcessAlive(record, probes.alive)) continue;
+    if (id === options.skipId || recordProcessAlive(record, probes.alive)) continue;
+    if ((record.kind === 'promote' || record.kind === 'rollback') && probes.deployLockHeld()) continue;
+    const newImageServes = record.image_id !== null && (record.phase === 'deploy' || record.phase === 'postdeploy')
+      ? (await probes.servingImage()) === record.image_id
+      : false;
     const log = probes.dokkuLog(record.build_id);
     const logPath = log && record.log === null ? await store.writeLog(id, log) : record.log;
     const dokku = probes.dokkuBuild(record.build_id);
+    let live = false;
     finished.push(
       await store.update(id, (draft) => {
         draft.log = logPath;
-        atAbandoned(draft, dokku, log?.toString('utf8'), probes.now());
+        live = atAbandoned(draft, dokku, log?.toString('utf8'), probes.now(), newImageServes).live;
       }),
     );
+    if (live) await store.setCurrent(id);
   }
   return finished;
 }

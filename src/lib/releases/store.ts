@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Context } from '../context.js';
 import { acquireFileLock } from '../dokku/lock.js';
 import { UserError } from '../output/errors.js';
+import { log } from '../output/log.js';
 import { describeRelease } from './describe.js';
 import { processStartTime } from './host.js';
 import { ReleaseRecordSchema, type ReleaseRecord } from './record.js';
@@ -83,18 +84,29 @@ export class FileReleaseStore implements ReleaseStore {
     return fs.existsSync(this.dir);
   }
 
-  /** The state file; a missing or damaged one is rebuilt in memory (see repairState). */
+  /**
+   * The state file; a missing or damaged one is rebuilt in memory (see repairState), and a
+   * damaged one is named once, so the user learns of it. An unreadable one is an error.
+   */
   readState(): StoreState {
     let raw: string;
     try {
       raw = fs.readFileSync(this.stateFile, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return this.repairState();
-      throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return this.repairState();
+      throw new UserError(`Cannot read ${this.stateFile}: ${code ?? (error as Error).message}`);
     }
     const parsed = safeJson(raw, StateSchema);
-    return parsed ?? this.repairState();
+    if (parsed) return parsed;
+    if (!this.reportedDamagedState) {
+      this.reportedDamagedState = true;
+      log.warn(`${this.stateFile} is damaged; using the state rebuilt from the release records (the next deploy rewrites it)`);
+    }
+    return this.repairState();
   }
+
+  private reportedDamagedState = false;
 
   /**
    * Only after a damaged or deleted state file: the one place that scans the directory. The next

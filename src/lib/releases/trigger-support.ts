@@ -1,8 +1,11 @@
 import type { Context } from '../context.js';
+import { containerImage } from '../dokku/docker.js';
+import { isFileLocked } from '../dokku/lock.js';
 import { assertValidAppName } from '../dokku/validate.js';
+import { UserError } from '../output/errors.js';
 import { log } from '../output/log.js';
 import { dokkuBuildLog, dokkuBuildRecord, processAlive, webContainerId } from './host.js';
-import { findLinkedRecord } from './linking.js';
+import { findLinkedRecord, ownstackReleaseId } from './linking.js';
 import { kindForBuildSource, type ReleaseRecord } from './record.js';
 import { reconcileRunning, type ReconcileProbes } from './reconcile.js';
 import { openStore, type FileReleaseStore } from './store.js';
@@ -18,26 +21,29 @@ export function reconcileProbes(ctx: Context, app: string): ReconcileProbes {
     dokkuBuild: (buildId) => dokkuBuildRecord(ctx, app, buildId),
     dokkuLog: (buildId) => dokkuBuildLog(ctx, app, buildId),
     now: nowIso,
+    deployLockHeld: () => isFileLocked(ctx.paths.deployLock(app)),
+    servingImage: async () => {
+      const container = webContainerId(ctx, app);
+      return container ? containerImage(container) : undefined;
+    },
   };
 }
 
 /** Opens the store and finishes records whose process is gone (cheap when nothing runs). */
 export async function touchStore(ctx: Context, app: string): Promise<FileReleaseStore> {
-  return (await touchStoreAndReconcile(ctx, app)).store;
-}
-
-/** touchStore, also returning the records it just finished. */
-export async function touchStoreAndReconcile(ctx: Context, app: string): Promise<{ store: FileReleaseStore; finished: ReleaseRecord[] }> {
   const store = openStore(ctx, app);
-  let finished: ReleaseRecord[] = [];
   if (store.exists()) {
     try {
-      finished = await reconcileRunning(store, reconcileProbes(ctx, app));
+      // Inside a promote/rollback's own deploy (a trigger it caused), that record is alive by definition.
+      const skipId = ownstackReleaseId(app, process.env.OWNSTACK_RELEASE);
+      await reconcileRunning(store, reconcileProbes(ctx, app), { skipId });
     } catch (error) {
+      // A store that cannot be read at all is the caller's error to report, once.
+      if (error instanceof UserError) throw error;
       warn(`could not finish abandoned releases of ${app}: ${message(error)}`);
     }
   }
-  return { store, finished };
+  return store;
 }
 
 export function deployKeys(ctx: Context) {

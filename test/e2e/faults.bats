@@ -1,0 +1,368 @@
+#!/usr/bin/env bats
+# Issue 6, fault injection on the Dokku test host with real containers:
+#  (1) kill -9 of a promotion and of a rollback at each phase, stopped there deterministically by
+#      the gate of helpers/faults-gate.bash (docker, flock and curl stand-ins first on PATH of the
+#      faulted command only), then: what serves is what the history says, no record stays
+#      running, the deploy lock is free, and a retry succeeds;
+#  (2) 10 concurrent operations on one app;
+#  (3) a full disk under data/ownstack (a tmpfs);
+#  (4) truncated, garbage and permission-denied files in the release store and the pipelines file.
+# Tests run in order and share the apps. Apps: STGA (serves va), STGB (vb) -> PRD (production);
+# RB (pushes r1 = v1, r2 = v2, rolled back and forth); CC (concurrency); OTHER (corrupt files).
+
+bats_require_minimum_version 1.5.0
+load helpers/host
+load helpers/faults-lib
+
+setup_file() {
+  host_setup_file
+  faults_install_ownstack
+  faults_install_gate
+  export STGA="$(host_app_name ft-stga)" STGB="$(host_app_name ft-stgb)" PRD="$(host_app_name ft-prd)"
+  export RB="$(host_app_name ft-rb)" CC="$(host_app_name ft-cc)" OTHER="$(host_app_name ft-other)"
+  export FT_MOUNT="$DOKKU_LIB_ROOT/data/ownstack"
+  local app
+  for app in "$STGA" "$STGB" "$PRD" "$RB" "$CC" "$OTHER"; do host_create_app "$app"; done
+  host_sample_app "$HOST_SANDBOX/src-a" va
+  host_sample_app "$HOST_SANDBOX/src-b" vb
+  host_sample_app "$HOST_SANDBOX/src-rb" r1
+  host_sample_app "$HOST_SANDBOX/src-cc" c1
+  host_sample_app "$HOST_SANDBOX/src-other" o1
+  # independent apps deploy side by side
+  host_push "$STGA" "$HOST_SANDBOX/src-a" >"$HOST_SANDBOX/setup-a.out" &
+  host_push "$STGB" "$HOST_SANDBOX/src-b" >"$HOST_SANDBOX/setup-b.out" &
+  host_push "$RB" "$HOST_SANDBOX/src-rb" >"$HOST_SANDBOX/setup-rb.out" &
+  wait
+  host_push "$CC" "$HOST_SANDBOX/src-cc" >"$HOST_SANDBOX/setup-cc.out" &
+  host_push "$OTHER" "$HOST_SANDBOX/src-other" >"$HOST_SANDBOX/setup-other.out" &
+  host_set_version "$HOST_SANDBOX/src-rb" r2 && host_push "$RB" "$HOST_SANDBOX/src-rb" >>"$HOST_SANDBOX/setup-rb.out"
+  wait
+  dokku pipeline:create "$PRD" >/dev/null
+  dokku pipeline:add-staging "$PRD" "$STGA" >/dev/null
+  dokku pipeline:add "$PRD" "$STGB" --stage staging >/dev/null
+  dokku pipeline:add "$PRD" "$CC" --stage production >/dev/null
+  dokku pipeline:promote "$STGA" --to "$PRD" >"$HOST_SANDBOX/setup-prd.out"
+}
+
+teardown_file() {
+  if [[ -n "$FT_MOUNT" ]] && mountpoint -q "$FT_MOUNT"; then umount "$FT_MOUNT" || umount -l "$FT_MOUNT"; fi
+  local app
+  for app in $(sort -u "$HOST_SANDBOX/apps" 2>/dev/null); do
+    docker container ls -aq --filter "label=com.ownstack.app=$app" | xargs -r docker container rm --force --volumes >/dev/null 2>&1 || true
+  done
+  host_teardown_file
+}
+
+# ---- (1) kill -9 at each phase ------------------------------------------------------------------
+
+# kill_case promote|rollback POINT process|group
+kill_case() {
+  local op="$1" point="$2" mode="$3" app cmd old new args before_current before_max
+  if [[ "$op" == promote ]]; then
+    app="$PRD" cmd=pipeline:promote old="$(served_version "$PRD")"
+    if [[ "$old" == va ]]; then new=vb args=("$STGB" --to "$PRD"); else new=va args=("$STGA" --to "$PRD"); fi
+  else
+    app="$RB" cmd=ownstack:rollback old="$(served_version "$RB")"
+    if [[ "$old" == r2 ]]; then new=r1 args=("$RB" 1); else new=r2 args=("$RB" 2); fi
+  fi
+  [[ "$old" =~ ^(va|vb|r1|r2)$ ]] || fail "$app serves '$old' before the case"
+  before_current="$(current_id "$app")" before_max="$(newest_id "$app")"
+  grep -c "builds-record-finalize argv=\[\"$app\"" "$DOKKU_EVENTS_LOGFILE" >"$BATS_TEST_TMPDIR/finalize-count" || true
+
+  gate_rule_for "$point" "$app" "$cmd"
+  run_and_kill "$mode" "$cmd" "${args[@]}"
+
+  # no record lost or left running; the killed attempt (if it got a record) has a final status
+  assert_no_running "$app"
+  local attempts
+  attempts="$(history_json "$app" | jq -r --argjson max "$before_max" '[.[] | select(.id > $max) | "v\(.id) \(.kind) \(.status) \(.phase) \(.reason // "")"] | join("; ")')"
+  echo "# after kill: $attempts" >&3
+  # the version served is the one the history calls current
+  local now current
+  now="$(served_version "$app")" current="$(current_id "$app")"
+  echo "# serves $now (was $old), current v$current (was v$before_current)" >&3
+  if [[ "$now" == "$new" ]]; then
+    [[ "$current" -gt "$before_max" ]] || fail "$app serves the new $new, but the history's current release is still v$current ($attempts)"
+  elif [[ "$now" == "$old" ]]; then
+    assert_equal "$current" "$before_current"
+  else
+    fail "$app serves '$now', neither $old nor $new"
+  fi
+  assert_history_explains_serving "$app" "$now"
+  # the locks are free
+  lock_free "$(deploy_lock "$app")" || fail "the deploy lock of $app is still held"
+  lock_free "$(store_dir "$app")/.lock" || fail "the store lock of $app is still held"
+
+  # a restart before anyone retries still serves what the history calls current (Dokku's
+  # ps:restart deploys dokku/<app>:latest, which the killed run may have retagged)
+  # (checked after the retry, which puts the app back in a known state for the following tests)
+  local deferred=""
+  if [[ -n "$RESTART_AFTER_KILL" ]]; then
+    run dokku ps:restart "$app"
+    assert_success
+    run served_version "$app"
+    [[ "$output" == "$now" ]] || deferred="after the kill, ps:restart switched $app from $now to $output: dokku/$app:latest was left on the killed run's image"
+  fi
+
+  # a retry of the same operation succeeds and serves the new version
+  run dokku "$cmd" "${args[@]}"
+  assert_success
+  assert_no_running "$app"
+  assert_equal "$(current_id "$app")" "$(newest_id "$app")"
+  assert_history_explains_serving "$app" "$new"
+  [[ -z "$deferred" ]] || fail "$deferred"
+}
+
+@test "(1) promote killed right after taking the deploy lock" { kill_case promote lock process; }
+@test "(1) promote killed while creating its record" { kill_case promote create process; }
+@test "(1) promote killed after the docker image tag (then ps:restart)" { RESTART_AFTER_KILL=1 kill_case promote tag process; }
+@test "(1) promote killed during the release task" { kill_case promote release process; }
+@test "(1) promote killed during the health check of the new container" { kill_case promote check process; }
+@test "(1) promote killed after the traffic switch, before post-deploy" { kill_case promote switch process; }
+@test "(1) promote killed while writing the outcome into its record" { kill_case promote record process; }
+@test "(1) promote: whole command tree killed during the release task" { kill_case promote release group; }
+@test "(1) promote: whole command tree killed after the traffic switch" { kill_case promote switch group; }
+
+@test "(1) rollback killed right after taking the deploy lock" { kill_case rollback lock process; }
+@test "(1) rollback killed after the docker image tag" { kill_case rollback tag process; }
+@test "(1) rollback killed during the release task" { kill_case rollback release process; }
+@test "(1) rollback killed during the health check of the new container" { kill_case rollback check process; }
+@test "(1) rollback killed after the traffic switch, before post-deploy" { kill_case rollback switch process; }
+@test "(1) rollback killed while writing the outcome into its record" { kill_case rollback record process; }
+@test "(1) rollback: whole command tree killed after the traffic switch" { kill_case rollback switch group; }
+
+# ---- (2) concurrency ----------------------------------------------------------------------------
+
+@test "(2) 10 concurrent promotions, pushes, rollbacks and config:set on one app" {
+  local src="$HOST_SANDBOX/src-cc" dir="$BATS_TEST_TMPDIR/cc" i
+  mkdir -p "$dir"
+  dokku ownstack:set "$CC" retention 30 >/dev/null
+  for i in 2 3 4; do
+    host_git "$src" checkout -q -b "b$i" main
+    host_set_version "$src" "c$i"
+  done
+  host_git "$src" checkout -q main
+  # a second succeeded release, so that a rollback has a target from the start
+  dokku config:set "$CC" GREETING=g0 >/dev/null
+  local before
+  before="$(newest_id "$CC")"
+
+  local -a names=() pids=()
+  start() { local name="$1"; shift; "$@" >"$dir/$name.out" 2>&1 & pids+=($!) names+=("$name"); }
+  start promote-a dokku pipeline:promote "$STGA" --to "$CC"
+  start push-2 host_git "$src" push "$DOKKU_ROOT/$CC" +b2:refs/heads/main
+  start config-1 dokku config:set "$CC" GREETING=g1
+  start promote-b dokku pipeline:promote "$STGB" --to "$CC"
+  start rollback-1 dokku ownstack:rollback "$CC"
+  start push-3 host_git "$src" push "$DOKKU_ROOT/$CC" +b3:refs/heads/main
+  start promote-a2 dokku pipeline:promote "$STGA" --to "$CC"
+  start config-2 dokku config:set "$CC" GREETING=g2
+  start rollback-2 dokku ownstack:rollback "$CC"
+  start push-4 host_git "$src" push "$DOKKU_ROOT/$CC" +b4:refs/heads/main
+  local k code summary=""
+  for k in "${!pids[@]}"; do
+    code=0
+    wait "${pids[$k]}" || code=$?
+    summary+="${names[$k]}=$code "
+    echo "$code" >"$dir/${names[$k]}.code"
+  done
+  echo "# outcomes: $summary" >&3
+
+  # promotions and rollbacks wait for the lock and succeed; config:set exits 0 (as Dokku's does)
+  local problems=""
+  for k in promote-a promote-b promote-a2 rollback-1 rollback-2 config-1 config-2; do
+    [[ "$(cat "$dir/$k.code")" == 0 ]] || problems+="$k failed: $(tail -n 6 "$dir/$k.out")"$'\n'
+  done
+  # a push either deployed or was refused at once because the lock was held
+  for k in push-2 push-3 push-4; do
+    if [[ "$(cat "$dir/$k.code")" != 0 ]]; then
+      grep -q "has a deploy lock in place" "$dir/$k.out" || problems+="$k failed otherwise: $(tail -n 6 "$dir/$k.out")"$'\n'
+    fi
+  done
+  [[ -z "$problems" ]] || fail "$problems"
+
+  # every record final; IDs unique, increasing, no gaps
+  assert_no_running "$CC"
+  local ids
+  ids="$(history_json "$CC" | jq -r 'map(.id) | sort | map(tostring) | join(" ")')"
+  assert_equal "$ids" "$(seq -s ' ' 1 "$(newest_id "$CC")")"
+  echo "# records: $(history_json "$CC" | jq -r --argjson b "$before" '[.[] | select(.id > $b) | "v\(.id) \(.kind) \(.status)"] | reverse | join(", ")')" >&3
+  [[ "$(newest_id "$CC")" -ge $((before + 7)) ]] || fail "fewer records than the promotions, rollbacks and config:sets: $ids"
+  # what serves is the history's current release
+  local info
+  info="$(dokku ownstack:info "$CC" --format json)"
+  assert_equal "$(jq -r .current.image_id <<<"$info")" "$(serving_image "$CC")"
+  run app_http "$CC"
+  assert_output --regexp '^sample (va|vb|c[1-4]) greeting=(none|g1|g2)$'
+  lock_free "$(deploy_lock "$CC")" || fail "deploy lock still held"
+}
+
+# ---- (4) corrupt state --------------------------------------------------------------------------
+
+# As root, file modes do not stop reads; without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH in the
+# bounding set (still uid 0, so the docker socket and 0700 directories stay usable) they do.
+as_undaccessed() { setpriv --bounding-set=-dac_override,-dac_read_search "$@"; }
+
+# one non-empty line on stderr naming the file
+assert_names_file() {
+  local file="$1"
+  [[ "$stderr" == *"$file"* ]] || fail "stderr does not name $file: '$stderr'"
+  assert_equal "$(grep -c . <<<"$stderr")" 1
+}
+
+@test "(4) a truncated, a garbage and an unreadable record: named, every other record lists" {
+  host_set_version "$HOST_SANDBOX/src-other" o2
+  host_push "$OTHER" "$HOST_SANDBOX/src-other" >/dev/null
+  local file="$(store_dir "$OTHER")/releases/1.json" how
+  for how in truncated garbage unreadable; do
+    local runner=()
+    [[ "$how" != unreadable ]] || runner=(as_undaccessed)
+    damage "$file" "$how"
+    run --separate-stderr "${runner[@]}" dokku ownstack:history "$OTHER" --format json
+    assert_success
+    assert_equal "$(jq -c 'map(.id)' <<<"$output")" "[2]"
+    assert_names_file "$file"
+    run --separate-stderr "${runner[@]}" dokku ownstack:rollback "$OTHER" 1
+    assert_failure
+    assert_names_file "$file"
+    run --separate-stderr "${runner[@]}" dokku ownstack:info "$OTHER" --format json
+    assert_success
+    assert_equal "$(jq -r .current.id <<<"$output")" 2
+    undamage "$file"
+  done
+  run dokku ownstack:history "$OTHER" --format json
+  assert_equal "$(jq -c 'map(.id)' <<<"$output")" "[2,1]"
+}
+
+# Files a test damaged, put back even when it fails half-way: "file saved-copy" lines.
+teardown() {
+  local file saved
+  [[ -f "$BATS_TEST_TMPDIR/restore" ]] || return 0
+  while read -r file saved; do cp -p "$saved" "$file"; done <"$BATS_TEST_TMPDIR/restore"
+}
+damage() {
+  local file="$1" how="$2" saved="$BATS_TEST_TMPDIR/saved.${1##*/}"
+  [[ -e "$saved" ]] || { cp -p "$file" "$saved" && echo "$file $saved" >>"$BATS_TEST_TMPDIR/restore"; }
+  cp -p "$saved" "$file"
+  case "$how" in
+    truncated) head -c 20 "$saved" >"$file" ;;
+    garbage) head -c 300 /dev/urandom >"$file" ;;
+    unreadable) chmod 000 "$file" ;;
+  esac
+}
+undamage() { cp -p "$BATS_TEST_TMPDIR/saved.${1##*/}" "$1"; }
+
+@test "(4) a truncated, a garbage and an unreadable state file: named, records list, IDs never reused" {
+  local file="$(store_dir "$OTHER")/state.json" how problems=""
+  for how in truncated garbage unreadable; do
+    local runner=()
+    [[ "$how" != unreadable ]] || runner=(as_undaccessed)
+    damage "$file" "$how"
+    run --separate-stderr "${runner[@]}" dokku ownstack:history "$OTHER" --format json
+    echo "# $how state file: ownstack:history exit $status, stdout ${output:0:40}, stderr: $stderr" >&3
+    if [[ "$status" -eq 0 ]]; then
+      [[ "$(jq -c 'map(.id)' <<<"$output")" == "[2,1]" ]] || problems+="$how: history lists $(jq -c 'map(.id)' <<<"$output"); "
+    elif [[ "$(grep -c . <<<"$stderr")" -ne 1 ]]; then
+      problems+="$how: history failed with more than one line; "
+    fi
+    [[ "$stderr" == *"$file"* ]] || problems+="$how: no message names $file (exit $status); "
+    undamage "$file"
+  done
+  # a deploy over a garbage state file takes the next ID, never an existing one
+  damage "$file" garbage
+  host_set_version "$HOST_SANDBOX/src-other" o3
+  run host_push "$OTHER" "$HOST_SANDBOX/src-other"
+  assert_success
+  run dokku ownstack:history "$OTHER" --format json
+  assert_equal "$(jq -c 'map(.id)' <<<"$output")" "[3,2,1]"
+  assert_equal "$(jq -r '.[0].status' <<<"$output")" succeeded
+  assert_history_explains_serving "$OTHER" o3
+  rm "$BATS_TEST_TMPDIR/restore" # the push wrote a whole new state file: keep it
+  [[ -z "$problems" ]] || fail "$problems"
+}
+
+@test "(4) a truncated, a garbage and an unreadable pipelines file: named; histories and deploys unaffected" {
+  local file="$DOKKU_LIB_ROOT/data/ownstack/.pipelines.json" how
+  for how in truncated garbage unreadable; do
+    local runner=()
+    [[ "$how" != unreadable ]] || runner=(as_undaccessed)
+    damage "$file" "$how"
+    run --separate-stderr "${runner[@]}" dokku pipeline:list
+    assert_failure
+    assert_names_file "$file"
+    run --separate-stderr "${runner[@]}" dokku pipeline:promote "$STGA" --to "$PRD"
+    assert_failure
+    assert_names_file "$file"
+    run --separate-stderr "${runner[@]}" dokku ownstack:history "$PRD"
+    assert_success
+    undamage "$file"
+  done
+  # a deploy of an app while the pipelines file is garbage
+  damage "$file" garbage
+  host_set_version "$HOST_SANDBOX/src-other" o4
+  run host_push "$OTHER" "$HOST_SANDBOX/src-other"
+  assert_success
+  assert_no_running "$OTHER"
+  run served_version "$OTHER"
+  assert_output o4
+  run dokku ownstack:history "$OTHER" --format json
+  assert_equal "$(jq -r '.[0] | .status + " " + (.id | tostring)' <<<"$output")" "succeeded $(dokku ownstack:history "$OTHER" --format json | jq -r 'map(.id) | max')"
+  # ownstack:info shows the pipeline too; it should still show the release
+  run --separate-stderr dokku ownstack:info "$OTHER" --format json
+  assert_success
+  undamage "$file"
+  run dokku pipeline:list --format json
+  assert_success
+  assert_equal "$(jq -r '.[].name' <<<"$output")" "$PRD"
+}
+
+# ---- (3) full disk ------------------------------------------------------------------------------
+
+# sha256 of every file of the store that is not a lock or the filler
+store_sums() { (cd "$FT_MOUNT" && find . -type f ! -name '*.lock' ! -name .filler -exec sha256sum {} + | sort); }
+
+@test "(3) a full disk under data/ownstack: a push and a promotion fail clearly, nothing is damaged" {
+  local copy="$BATS_TEST_TMPDIR/ownstack-copy" kb
+  cp -a "$FT_MOUNT" "$copy"
+  kb="$(du -sk "$copy" | cut -f1)"
+  mount -t tmpfs -o "size=$((kb + 512))k,mode=0700" ft-full "$FT_MOUNT"
+  cp -a "$copy/." "$FT_MOUNT/"
+  dd if=/dev/zero of="$FT_MOUNT/.filler" bs=4k 2>/dev/null || true
+  [[ "$(df --output=avail -k "$FT_MOUNT" | tail -n1 | tr -d ' ')" -eq 0 ]] || fail "tmpfs not full: $(df -k "$FT_MOUNT")"
+  local sums before_other before_prd
+  sums="$(store_sums)" before_other="$(newest_id "$OTHER")" before_prd="$(newest_id "$PRD")"
+  local old_prd
+  old_prd="$(served_version "$PRD")"
+
+  # a push that cannot write its record fails before the traffic switch; o4 keeps serving
+  host_set_version "$HOST_SANDBOX/src-other" o5
+  run --separate-stderr host_push "$OTHER" "$HOST_SANDBOX/src-other"
+  echo "# push on a full disk: exit $status; $(grep -iE 'space|ENOSPC|ownstack' <<<"$output$stderr" | head -n 3)" >&3
+  assert_failure
+  [[ "$output$stderr" =~ (no space left|ENOSPC) ]] || fail "no line names the full disk: $output"
+  run served_version "$OTHER"
+  assert_output o4
+
+  # a promotion that cannot write its record fails with one line naming the problem
+  local target
+  if [[ "$old_prd" == va ]]; then target="$STGB"; else target="$STGA"; fi
+  run --separate-stderr dokku pipeline:promote "$target" --to "$PRD"
+  echo "# promotion on a full disk: exit $status; stderr: $stderr" >&3
+  assert_failure
+  [[ "$stderr$output" =~ (no space left|ENOSPC|disk is full) ]] || fail "no line names the full disk: $output $stderr"
+  assert_equal "$(grep -c . <<<"$stderr")" 1
+  run served_version "$PRD"
+  assert_output "$old_prd"
+
+  # existing records and logs are byte for byte unchanged, and still list
+  assert_equal "$(store_sums)" "$sums"
+  run dokku ownstack:history "$OTHER" --format json
+  assert_success
+  assert_equal "$(jq -r 'map(.id) | max' <<<"$output")" "$before_other"
+  run dokku ownstack:history "$PRD" --format json
+  assert_success
+  run dokku ownstack:deploy-log "$PRD" "$before_prd"
+  assert_success
+
+  umount "$FT_MOUNT"
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# A stand-in for `docker`, `flock` and `curl` (linked under those names into a directory that is
+# put first on PATH) that runs the real tool, except that once per armed gate it stops: before or
+# after the real tool runs, it writes its pid to $FAULT_GATE_DIR/reached and waits until
+# $FAULT_GATE_DIR/go exists. That lets test/e2e/faults.bats stop a promotion or a rollback at an
+# exact point (after the deploy lock, after the image tag, in the release task, in the health
+# check, after the traffic switch, inside a record write) and kill -9 it there.
+#
+# The gate is armed by $FAULT_GATE_DIR/rule, a bash file defining:
+#   GATE_WHEN=before|after
+#   gate_match   returns 0 for the call to stop at; it sees GATE_TOOL (docker|flock|curl), the
+#                call's arguments as "$@", GATE_FD3 (what fd 3 names, for flock) and
+#                GATE_PARENT (the caller's command line).
+# It fires once: the first matching call takes $FAULT_GATE_DIR/fired (mkdir is atomic).
+
+GATE_TOOL="${0##*/}"
+gate_bin="$(cd "$(dirname "$0")" && pwd)"
+clean_path=":$PATH:"
+clean_path="${clean_path//:$gate_bin:/:}"
+clean_path="${clean_path#:}"
+clean_path="${clean_path%:}"
+real="$(PATH="$clean_path" command -v "$GATE_TOOL")" || { echo "faults-gate: no real $GATE_TOOL" >&2; exit 127; }
+
+gate_armed=false
+if [[ -n "$FAULT_GATE_DIR" && -f "$FAULT_GATE_DIR/rule" && ! -e "$FAULT_GATE_DIR/fired" ]]; then
+  GATE_FD3="$(readlink /proc/$$/fd/3 2>/dev/null || true)"
+  GATE_PARENT="$(tr '\0' ' ' <"/proc/$PPID/cmdline" 2>/dev/null || true)"
+  GATE_WHEN=before
+  # shellcheck disable=SC1091
+  source "$FAULT_GATE_DIR/rule"
+  if gate_match "$@" && mkdir "$FAULT_GATE_DIR/fired" 2>/dev/null; then gate_armed=true; fi
+fi
+
+gate_wait() {
+  {
+    echo "$$ $GATE_TOOL $GATE_WHEN $*"
+  } >"$FAULT_GATE_DIR/reached.tmp" && mv "$FAULT_GATE_DIR/reached.tmp" "$FAULT_GATE_DIR/reached"
+  until [[ -e "$FAULT_GATE_DIR/go" ]]; do sleep 0.05; done
+}
+
+if ! $gate_armed; then exec "$real" "$@"; fi
+if [[ "$GATE_WHEN" == before ]]; then
+  gate_wait "$@"
+  exec "$real" "$@"
+fi
+"$real" "$@"
+code=$?
+gate_wait "$@"
+exit "$code"

@@ -1,0 +1,120 @@
+# Helpers for test/e2e/faults.bats: stopping a promotion or a rollback at an exact point with the
+# gate of faults-gate.bash, killing it there, and checking what is left.
+
+# The plugin as a release tarball lays it out (binary copied: a concurrent build cannot swap it).
+faults_install_ownstack() {
+  local repo="$HOST_REPO_ROOT" plugin="$HOST_SANDBOX/ownstack" trigger
+  if [[ ! -x "$repo/build/ownstack" ]]; then (cd "$repo" && npm run --silent build >/dev/null); fi
+  mkdir -p "$plugin/build"
+  cp -a "$repo"/{plugin.toml,commands,subcommands,triggers} "$plugin/"
+  cp "$repo/build/ownstack" "$plugin/build/ownstack"
+  for trigger in "$plugin"/triggers/*; do ln -s "triggers/${trigger##*/}" "$plugin/${trigger##*/}"; done
+  dokku plugin:install "$plugin" --name ownstack >/dev/null
+}
+
+# $GATE_BIN: docker, flock and curl stand-ins that stop once where $FAULT_GATE_DIR/rule says.
+faults_install_gate() {
+  export GATE_BIN="$HOST_SANDBOX/gate-bin"
+  mkdir -p "$GATE_BIN"
+  local tool
+  for tool in docker flock curl; do ln -sf "$HOST_REPO_ROOT/test/e2e/helpers/faults-gate.bash" "$GATE_BIN/$tool"; done
+  chmod +x "$HOST_REPO_ROOT/test/e2e/helpers/faults-gate.bash"
+}
+
+# Polls (0.1 s steps) until the command succeeds; gives up after $2 seconds (default 60).
+poll_until() {
+  local deadline=$((SECONDS + $1))
+  shift
+  until "$@"; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.1
+  done
+}
+
+store_dir() { echo "$DOKKU_LIB_ROOT/data/ownstack/$1"; }
+deploy_lock() { echo "$DOKKU_LIB_ROOT/data/apps/$1/.deploy.lock"; }
+history_json() { dokku ownstack:history "$1" --format json --limit 1000 2>/dev/null; }
+newest_id() { history_json "$1" | jq -r 'map(.id) | max // 0'; }
+current_id() { dokku ownstack:info "$1" --format json 2>/dev/null | jq -r '.current.id // 0'; }
+serving_image() { docker container inspect --format '{{.Image}}' "$(cat "$DOKKU_ROOT/$1/CONTAINER.web.1")"; }
+# "sample v1 greeting=…" -> v1
+served_version() { app_http "$1" | awk '{print $2}'; }
+
+# The lock is free: flock --nonblock gets it, or the file is gone (Dokku deletes it on release).
+lock_free() { [[ ! -e "$1" ]] || flock --nonblock "$1" true; }
+
+# Every record has a final status; prints the offenders otherwise.
+assert_no_running() {
+  local running
+  running="$(history_json "$1" | jq -r '.[] | select(.status == "running") | "v\(.id) \(.kind) \(.phase)"')"
+  [[ -z "$running" ]] || fail "records of $1 left running: $running"
+}
+
+# What serves is what the history calls current: the web container runs the current release's
+# image, and HTTP answers with the expected version.
+assert_history_explains_serving() {
+  local app="$1" version="$2" info
+  info="$(dokku ownstack:info "$app" --format json)"
+  assert_equal "$(served_version "$app")" "$version"
+  assert_equal "$(jq -r .current.image_id <<<"$info")" "$(serving_image "$app")"
+}
+
+# Arms the gate: GATE_WHEN and the body of gate_match (bash, sees GATE_TOOL "$@" GATE_FD3 GATE_PARENT).
+arm_gate() {
+  export FAULT_GATE_DIR="$BATS_TEST_TMPDIR/gate"
+  rm -rf "$FAULT_GATE_DIR" && mkdir -p "$FAULT_GATE_DIR"
+  printf 'GATE_WHEN=%s\ngate_match() {\n%s\n}\n' "$1" "$2" >"$FAULT_GATE_DIR/rule"
+}
+
+# The rule for each kill point. $1 point, $2 app, $3 the command's name (pipeline:promote, ownstack:rollback).
+gate_rule_for() {
+  local point="$1" app="$2" cmd="$3" store lock
+  store="$(store_dir "$app")/.lock" lock="$(deploy_lock "$app")"
+  case "$point" in
+    # right after flock(1) took the app's deploy lock for the command
+    lock) arm_gate after "[[ \$GATE_TOOL == flock && \$GATE_FD3 == '$lock' && \$GATE_PARENT == *'build/ownstack $cmd'* ]]" ;;
+    # holding the store's lock to create the record: nothing written yet
+    create) arm_gate after "[[ \$GATE_TOOL == flock && \$GATE_FD3 == '$store' && \$GATE_PARENT == *'build/ownstack $cmd'* ]]" ;;
+    # `docker image tag <id> dokku/<app>:latest` done, Dokku not started
+    tag) arm_gate after "[[ \$GATE_TOOL == docker && \"\$1 \$2\" == 'image tag' && \$4 == 'dokku/$app:latest' && \$GATE_PARENT == *'build/ownstack $cmd'* ]]" ;;
+    # the Procfile release task's container is running; Dokku waits for it
+    release) arm_gate before "[[ \$GATE_TOOL == docker && \"\$1 \$2\" == 'container wait' ]] && \"\$real\" container inspect --format '{{json .Config.Cmd}}' \"\$3\" 2>/dev/null | grep -q /app/bin/release" ;;
+    # the new web container started, its app.json health check about to run
+    check) arm_gate before "[[ \$GATE_TOOL == curl && \"\$*\" == *'/health'* ]]" ;;
+    # traffic switched: scripts.dokku.postdeploy runs, post-deploy (ours) not yet
+    switch) arm_gate before "[[ \$GATE_TOOL == docker && \"\$1 \$2\" == 'container wait' ]] && \"\$real\" container inspect --format '{{json .Config.Cmd}}' \"\$3\" 2>/dev/null | grep -q /app/bin/postdeploy" ;;
+    # Dokku finished; the command holds the store lock to write the outcome into its record
+    record) arm_gate after "[[ \$GATE_TOOL == flock && \$GATE_FD3 == '$store' && \$GATE_PARENT == *'build/ownstack $cmd'* ]] && grep -q 'builds-record-finalize argv=\[\"$app\"' '$DOKKU_EVENTS_LOGFILE' && [[ \$(grep -c 'builds-record-finalize argv=\[\"$app\"' '$DOKKU_EVENTS_LOGFILE') -gt \$(cat '$BATS_TEST_TMPDIR/finalize-count') ]]" ;;
+    *) fail "unknown kill point $point" ;;
+  esac
+}
+
+# Runs `dokku ARGS…` in its own session with the gate armed, waits until the gate is reached and
+# kill -9s it: MODE=process kills the ownstack process only (Dokku's children live on, the gate
+# lets them go), MODE=group kills the whole command tree. Waits until the session is empty.
+run_and_kill() {
+  local mode="$1" cmd="$2" out="$BATS_TEST_TMPDIR/killed.out"
+  shift 2
+  FAULT_GATE_DIR="$FAULT_GATE_DIR" PATH="$GATE_BIN:$PATH" setsid dokku "$cmd" "$@" >"$out" 2>&1 &
+  local bg=$! sid pid
+  if ! poll_until 120 test -e "$FAULT_GATE_DIR/reached"; then
+    touch "$FAULT_GATE_DIR/go"
+    wait "$bg" || true
+    fail "the gate was never reached; output: $(cat "$out")"
+  fi
+  sid="$(ps -o sid= -p "$bg" | tr -d ' ')"
+  [[ -n "$sid" ]] || sid="$bg"
+  pid="$(pgrep -s "$sid" -f "build/ownstack $cmd" | head -n1)"
+  [[ -n "$pid" ]] || fail "no ownstack $cmd process in session $sid: $(ps -s "$sid" -o pid,args)"
+  echo "# killing $mode: ownstack pid $pid at $(cat "$FAULT_GATE_DIR/reached")" >&3
+  if [[ "$mode" == group ]]; then
+    kill -9 -- "-$sid" 2>/dev/null || true
+    pkill -9 -s "$sid" 2>/dev/null || true # descendants that made their own process group
+  else
+    kill -9 "$pid"
+  fi
+  touch "$FAULT_GATE_DIR/go"
+  wait "$bg" || true
+  poll_until 180 bash -c "! pgrep -s $sid >/dev/null" || fail "the killed command's processes did not end: $(ps -s "$sid" -o pid,args)"
+  rm -f "$FAULT_GATE_DIR/rule"
+}
