@@ -18,7 +18,7 @@ import {
   resolvePipeline,
   type PipelinesFile,
 } from '../../src/lib/pipelines/model.js';
-import { UserError } from '../../src/lib/output/errors.js';
+import { refusal } from './support.js';
 
 const NOW = '2025-01-01T00:00:00.000Z';
 
@@ -31,15 +31,6 @@ function shop(): PipelinesFile {
   return file;
 }
 
-const refusal = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UserError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a refusal');
-};
 
 describe('pipeline names and stages', () => {
   it('accepts app-style names', () => {

@@ -9,29 +9,17 @@ import {
   promoteEach,
   promotedRelease,
 } from '../../src/lib/pipelines/promotion.js';
+import { refusal, releaseRecord } from './support.js';
 
 function record(change: Partial<ReleaseRecord> = {}): ReleaseRecord {
-  return {
-    id: 7, app: 'shop-staging', kind: 'push', status: 'succeeded', phase: 'postdeploy', reason: null,
-    description: 'Deploy abc1234', git_sha: 'abc1234def', source: 'git-push', source_metadata: 'abc1234def',
-    image_id: 'sha256:0123456789abcdef', image_tag: null, builder: 'dockerfile', who: 'alice',
-    started_at: '2025-01-01T00:00:00.000Z', finished_at: '2025-01-01T00:01:00.000Z', build_id: 'b1',
-    pid: null, pid_start: null, dokku_pid: null, promoted_from: null, rollback_of: null, tasks: [],
-    retained_by: null, events: [], log: null, ...change,
-  };
+  return releaseRecord({
+    id: 7, app: 'shop-staging', description: 'Deploy abc1234', git_sha: 'abc1234def', source: 'git-push', source_metadata: 'abc1234def',
+    image_id: 'sha256:0123456789abcdef', finished_at: '2025-01-01T00:01:00.000Z', build_id: 'b1', ...change,
+  });
 }
 
 const snapshot = { procfile: 'web: ./serve\nrelease: ./migrate\n', appJson: null };
 
-const refusal = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UserError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a refusal');
-};
 
 describe('the source release', () => {
   it('is promotable when succeeded, with an image and a snapshot', () => {

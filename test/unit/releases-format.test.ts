@@ -1,17 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { canRollBackTo, columns, displayStatus, historyHeader, historyTable, infoRows, needsImageCheck, withDisplayStatus } from '../../src/lib/releases/format.js';
 import type { ReleaseRecord } from '../../src/lib/releases/record.js';
+import { releaseRecord } from './support.js';
 
 const NOW = new Date('2025-01-01T12:00:00Z');
 
 function record(overrides: Partial<ReleaseRecord>): ReleaseRecord {
-  return {
-    id: 1, app: 'myapp', kind: 'push', status: 'succeeded', phase: 'postdeploy', reason: null, description: 'Deploy 1a2b3c4',
-    git_sha: '1a2b3c4d5e6f7a8b9c0d1a2b3c4d5e6f7a8b9c0d', source: null, source_metadata: null, image_id: 'sha256:a', image_tag: null,
-    builder: 'dockerfile', who: 'alice', started_at: '2025-01-01T11:00:00.000Z', finished_at: null, build_id: null, pid: null,
-    pid_start: null, dokku_pid: null, promoted_from: null, rollback_of: null, tasks: [], retained_by: null, events: [], log: null,
-    ...overrides,
-  };
+  return releaseRecord({
+    description: 'Deploy 1a2b3c4', git_sha: '1a2b3c4d5e6f7a8b9c0d1a2b3c4d5e6f7a8b9c0d', image_id: 'sha256:a', started_at: '2025-01-01T11:00:00.000Z', ...overrides,
+  });
 }
 
 describe('display status', () => {

@@ -1,37 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { ReleaseRecord } from '../../src/lib/releases/record.js';
 import { holderName, keptReleaseIds, planRetention, type Holder } from '../../src/lib/retention/plan.js';
+import { releaseRecord } from './support.js';
 
 function record(id: number, fields: Partial<ReleaseRecord> = {}): ReleaseRecord {
-  return {
-    id,
-    app: 'web',
-    kind: 'push',
-    status: 'succeeded',
-    phase: 'postdeploy',
-    reason: null,
-    description: `Deploy ${id}`,
-    git_sha: null,
-    source: null,
-    source_metadata: null,
-    image_id: `sha256:image${id}`,
-    image_tag: null,
-    builder: 'dockerfile',
-    who: 'test',
-    started_at: '2025-01-01T00:00:00.000Z',
-    finished_at: null,
-    build_id: null,
-    pid: null,
-    pid_start: null,
-    dokku_pid: null,
-    promoted_from: null,
-    rollback_of: null,
-    tasks: [],
-    retained_by: null,
-    events: [],
-    log: null,
-    ...fields,
-  };
+  return releaseRecord({ id, app: 'web', description: `Deploy ${id}`, image_id: `sha256:image${id}`, who: 'test', ...fields });
 }
 
 const holder = (id: number, imageId = `sha256:image${id}`): Holder => ({ name: holderName('web', id), releaseId: id, imageId });

@@ -3,53 +3,18 @@ import { chooseRollbackTarget, expiredMessage, migrationWarning, releaseTasksAft
 import { parseReleaseId } from '../../src/lib/dokku/validate.js';
 import { UserError } from '../../src/lib/output/errors.js';
 import type { ReleaseRecord, TaskOutcome } from '../../src/lib/releases/record.js';
+import { refusal, releaseRecord } from './support.js';
+
 
 function record(id: number, fields: Partial<ReleaseRecord> = {}): ReleaseRecord {
-  return {
-    id,
-    app: 'web',
-    kind: 'push',
-    status: 'succeeded',
-    phase: 'postdeploy',
-    reason: null,
-    description: `Deploy ${id}`,
-    git_sha: `${id}`.repeat(40).slice(0, 40),
-    source: null,
-    source_metadata: null,
-    image_id: `sha256:image${id}`,
-    image_tag: null,
-    builder: 'dockerfile',
-    who: 'test',
-    started_at: '2025-01-01T00:00:00.000Z',
-    finished_at: null,
-    build_id: null,
-    pid: null,
-    pid_start: null,
-    dokku_pid: null,
-    promoted_from: null,
-    rollback_of: null,
-    tasks: [],
-    retained_by: null,
-    events: [],
-    log: null,
-    ...fields,
-  };
+  return releaseRecord({
+    id, app: 'web', description: `Deploy ${id}`, git_sha: `${id}`.repeat(40).slice(0, 40), image_id: `sha256:image${id}`, who: 'test', ...fields,
+  });
 }
 
 const releaseTask = (status: TaskOutcome['status']): TaskOutcome => ({ name: 'release', status, exit_code: status === 'skipped' ? null : 0, command: 'migrate' });
 const newestFirst = (...records: ReleaseRecord[]) => records.sort((a, b) => b.id - a.id);
 
-function refusal(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UserError);
-    const message = (error as Error).message;
-    expect(message).not.toContain('\n');
-    return message;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('chooseRollbackTarget', () => {
   it('defaults to the newest succeeded release before the current one', () => {
