@@ -65,6 +65,16 @@ export async function listHolders(app: string, seam: RetentionSeam = defaultSeam
   });
 }
 
+/** The app's holders; a docker failure is a warning (retention never fails a deploy), then undefined. */
+async function listHoldersOrWarn(app: string, seam: RetentionSeam): Promise<Holder[] | undefined> {
+  try {
+    return await listHolders(app, seam);
+  } catch (error) {
+    log.warn(`Could not list the images kept for ${app}: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
 /** The newest records, enough of them to contain the last `keep` succeeded releases. */
 function loadRecentRecords(store: ReleaseStore, keep: number): ReleaseRecord[] {
   let limit = keep * 2 + 10;
@@ -120,13 +130,8 @@ export async function onReleaseSucceeded(
   const merged = new Map(records.map((stored) => [stored.id, stored]));
   merged.set(record.id, { ...(merged.get(record.id) ?? record), status: 'succeeded', image_id: imageId });
 
-  let holders: Holder[];
-  try {
-    holders = await listHolders(app, seam);
-  } catch (error) {
-    log.warn(`Could not list the images kept for ${app}: ${(error as Error).message}`);
-    return;
-  }
+  const holders = await listHoldersOrWarn(app, seam);
+  if (!holders) return;
   // Holders of releases outside the loaded window still need their records to be unmarked.
   for (const holder of holders) {
     if (holder.releaseId !== undefined && !merged.has(holder.releaseId)) {
@@ -187,13 +192,8 @@ async function applyPlan(ctx: Context, store: ReleaseStore, plan: ReturnType<typ
 /** post-delete: remove the app's holders, so the forced cleanup that follows removes the images. */
 export async function onAppDestroyed(ctx: Context, app: string, seam: RetentionSeam = defaultSeam): Promise<void> {
   void ctx;
-  let holders: Holder[];
-  try {
-    holders = await listHolders(app, seam);
-  } catch (error) {
-    log.warn(`Could not list the images kept for ${app}: ${(error as Error).message}`);
-    return;
-  }
+  const holders = await listHoldersOrWarn(app, seam);
+  if (!holders) return;
   for (const holder of holders) await seam.removeHoldingContainer(holder.name);
   // Dokku's forced cleanup prunes only images labelled with this app; an image kept since before
   // an apps:rename carries the old name, so remove what we held ourselves.
@@ -212,13 +212,8 @@ export async function onAppRenamed(
   seam: RetentionSeam = defaultSeam,
   openStoreFor?: (app: string) => ReleaseStore | undefined,
 ): Promise<void> {
-  let holders: Holder[];
-  try {
-    holders = await listHolders(oldApp, seam);
-  } catch (error) {
-    log.warn(`Could not list the images kept for ${oldApp}: ${(error as Error).message}`);
-    return;
-  }
+  const holders = await listHoldersOrWarn(oldApp, seam);
+  if (!holders) return;
   const store = (openStoreFor ?? ((app: string) => openStore(ctx, app)))(newApp);
   for (const holder of holders) {
     if (holder.releaseId === undefined || !holder.imageId) {
