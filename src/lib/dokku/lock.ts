@@ -19,6 +19,8 @@ export interface LockOptions {
   waitSeconds: number;
   /** Names the locked thing in the waiting line and in the error after giving up. */
   what: string;
+  /** Who holds it when it is busy, for those lines (default: another deploy). */
+  heldBy?: string;
   /** Text written into the lock file while held (Dokku writes the build ID there). */
   owner?: string;
   /** Dokku deletes `.deploy.lock` when it releases it; we do the same for that file. */
@@ -34,14 +36,14 @@ export async function acquireFileLock(file: string, options: LockOptions): Promi
     const remaining = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
     let locked = await flockDescriptor(fd, ['--nonblock']);
     if (!locked && remaining > 0) {
-      if (!announced) log.step(`${options.what} is locked by another deploy. Waiting up to ${options.waitSeconds}s...`);
+      if (!announced) log.step(`${options.what} is locked by ${options.heldBy ?? 'another deploy'}. Waiting up to ${options.waitSeconds}s...`);
       announced = true;
       locked = await flockDescriptor(fd, ['--wait', String(remaining)]);
     }
     if (!locked) {
       fs.closeSync(fd);
       throw new UserError(
-        `${options.what} is locked by another deploy; gave up after ${options.waitSeconds}s (use --lock-wait to wait longer)`,
+        `${options.what} is locked by ${options.heldBy ?? 'another deploy'}; gave up after ${options.waitSeconds}s${options.heldBy ? '' : ' (use --lock-wait to wait longer)'}`,
       );
     }
     // The holder we waited for may have deleted the file; then we hold a lock nobody else sees.

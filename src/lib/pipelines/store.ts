@@ -58,7 +58,7 @@ export async function updatePipelines<T = void>(
   change: (file: PipelinesFile) => { file: PipelinesFile; result: T } | undefined,
 ): Promise<T | undefined> {
   fs.mkdirSync(path.dirname(paths.pipelinesFile), { recursive: true, mode: 0o700 });
-  const lock = await acquireFileLock(pipelinesLockFile(paths), { waitSeconds: LOCK_WAIT_SECONDS, what: 'The pipelines file' });
+  const lock = await acquireFileLock(pipelinesLockFile(paths), { waitSeconds: LOCK_WAIT_SECONDS, what: 'The pipelines file', heldBy: 'another pipeline command' });
   try {
     const outcome = change(readPipelines(paths));
     if (!outcome) return undefined;

@@ -153,6 +153,7 @@ export class FileReleaseStore implements ReleaseStore {
     const lock = await acquireFileLock(path.join(this.dir, '.lock'), {
       waitSeconds: LOCK_WAIT_SECONDS,
       what: `The release history of ${this.app}`,
+      heldBy: 'another ownstack process',
     });
     try {
       return await work();
