@@ -22,7 +22,12 @@ setup_file() {
   export RB="$(host_app_name ft-rb)" CC="$(host_app_name ft-cc)" OTHER="$(host_app_name ft-other)"
   export FT_MOUNT="$DOKKU_LIB_ROOT/data/ownstack"
   local app
-  for app in "$STGA" "$STGB" "$PRD" "$RB" "$CC" "$OTHER"; do host_create_app "$app"; done
+  # a short grace period: the kill tests wait for everything the command started, including
+  # Dokku's background shutdown of old containers (60 s by default)
+  for app in "$STGA" "$STGB" "$PRD" "$RB" "$CC" "$OTHER"; do
+    host_create_app "$app"
+    dokku checks:set "$app" wait-to-retire 2 >/dev/null
+  done
   host_sample_app "$HOST_SANDBOX/src-a" va
   host_sample_app "$HOST_SANDBOX/src-b" vb
   host_sample_app "$HOST_SANDBOX/src-rb" r1
