@@ -177,6 +177,22 @@ fan_five() { time_ms in_with dokku pipeline:promote bw-fan-stg; }
 fan_one() { time_ms in_with dokku pipeline:promote bw-fan-stg --to bw-fan1; }
 pairs fanout "$PAIRS" fan_five fan_one
 record_row "Fan-out" "≤ 1.5×" "pipeline:promote to 5 production apps (in parallel) vs --to 1 of them" "5 targets" "1 target" "$work/fanout.pairs"
+# The same fan-out by hand with no plugin: what 5 concurrent Dokku deploys cost on this machine.
+create in_without bo-fan-stg bo-fan1 bo-fan2 bo-fan3 bo-fan4 bo-fan5
+push without bo-fan-stg "$src"
+bo_fan_image="$(web_image without bo-fan-stg)"
+fan_floor_five() {
+  local start=$(now_ms) app pids=()
+  for app in bo-fan1 bo-fan2 bo-fan3 bo-fan4 bo-fan5; do
+    by_hand_release "$app" "$bo_fan_image" bo-fan-stg >>"$work/bench.log" 2>&1 &
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do wait "$pid" || { echo " !     by-hand fan-out failed" >&2; exit 1; }; done
+  echo $(($(now_ms) - start))
+}
+fan_floor_one() { time_ms by_hand_release bo-fan1 "$bo_fan_image" bo-fan-stg; }
+pairs fanout-floor "$PAIRS" fan_floor_five fan_floor_one
+record_row "Fan-out floor (no plugin)" "(reference)" "the same by hand: 5 concurrent docker tag + plugn trigger release-and-deploy vs 1; the machine's own cost of 5 deploys at once" "5 by hand" "1 by hand" "$work/fanout-floor.pairs"
 
 say "7. start-up"
 startup_binary() { time_ms build/ownstack --version; }
