@@ -55,36 +55,10 @@ export async function createHoldingContainer(
   return { id: result.stdout.trim() };
 }
 
-export async function removeContainer(nameOrId: string): Promise<boolean> {
-  const result = await docker(['container', 'rm', '--force', nameOrId]);
-  return result.exitCode === 0;
-}
-
-export async function renameContainer(nameOrId: string, newName: string): Promise<boolean> {
-  const result = await docker(['container', 'rename', nameOrId, newName]);
-  return result.exitCode === 0;
-}
-
 /** Plain removal, as Dokku's retire does: refused while a container or a child image uses it. */
 export async function removeImage(id: string): Promise<boolean> {
   const result = await docker(['image', 'rm', id]);
   return result.exitCode === 0;
-}
-
-/** Containers carrying a label, with their names, e.g. our holding containers of one app. */
-export async function containersWithLabel(label: string): Promise<{ id: string; name: string; image: string }[]> {
-  const result = await docker([
-    'container', 'ls', '--all', '--no-trunc', '--filter', `label=${label}`,
-    '--format', '{{.ID}}\t{{.Names}}\t{{.Image}}',
-  ]);
-  if (result.exitCode !== 0) return [];
-  return result.stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      const [id, name, image] = line.split('\t');
-      return { id, name, image };
-    });
 }
 
 /**

@@ -14,7 +14,3 @@ export class UserError extends Error {
 export class NotOurCommand extends Error {
   readonly exitCode = Number(process.env.DOKKU_NOT_IMPLEMENTED_EXIT || 10);
 }
-
-export function fail(message: string): never {
-  throw new UserError(message);
-}
