@@ -1,9 +1,9 @@
 import type { TriggerHandler } from './index.js';
 import { containerImage } from '../lib/dokku/docker.js';
 import { ownstackReleaseId } from '../lib/releases/linking.js';
-import { deployedFiles, deployingTasks, dokkuBuildLog, webContainerId } from '../lib/releases/host.js';
+import { deployedFiles, dokkuBuildLog, webContainerImage } from '../lib/dokku/host-files.js';
 import { atFailed } from '../lib/releases/lifecycle.js';
-import { appArg, isFirstDeploy, nowIso, ownedByOwnstackCommand, safely, touchStore } from '../lib/releases/trigger-support.js';
+import { deployingTasks, appArg, isFirstDeploy, nowIso, ownedByOwnstackCommand, safely, touchStore } from '../lib/releases/trigger-support.js';
 
 // `builds-record-finalize APP BUILD_ID EXIT`: fired by release_and_deploy (and once more,
 // idempotently, for git deploys). Keeps our compressed copy of the deploy log (Dokku keeps only
@@ -41,8 +41,7 @@ const buildsRecordFinalize: TriggerHandler = (ctx, args) =>
     }
     if (record.status === 'failed') return;
 
-    const container = webContainerId(ctx, app);
-    const serving = container ? await containerImage(container) : undefined;
+    const serving = await webContainerImage(ctx, app, containerImage);
     const facts = {
       commands: deployingTasks(ctx, app),
       firstDeploy: isFirstDeploy(ctx, store, app, record),

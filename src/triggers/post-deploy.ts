@@ -1,12 +1,12 @@
 import type { TriggerHandler } from './index.js';
 import { containerImage, imageId } from '../lib/dokku/docker.js';
-import { deployedFiles, deployingTasks, webContainerId } from '../lib/releases/host.js';
+import { deployedFiles, webContainerImage } from '../lib/dokku/host-files.js';
 import { atSucceeded } from '../lib/releases/lifecycle.js';
 import { onReleaseSucceeded } from '../lib/retention/index.js';
 import { settingNumber } from '../lib/settings/settings.js';
 import type { Context } from '../lib/context.js';
 import type { FileReleaseStore } from '../lib/releases/store.js';
-import { appArg, isFirstDeploy, linkedRecord, message, nowIso, safely, touchStore, warn } from '../lib/releases/trigger-support.js';
+import { deployingTasks, appArg, isFirstDeploy, linkedRecord, message, nowIso, safely, touchStore, warn } from '../lib/releases/trigger-support.js';
 
 // `post-deploy APP "" "" TAG`: the new containers serve, and scripts.dokku.postdeploy (app-json
 // runs before us) succeeded. The release succeeded: keep the Procfile and app.json it deployed
@@ -44,9 +44,7 @@ const postDeploy: TriggerHandler = (ctx, args) =>
 
 /** The image the web container runs; without a web process, what the deployed tag names. */
 async function servingImageId(ctx: Context, app: string, tag: string | undefined): Promise<string | undefined> {
-  const container = webContainerId(ctx, app);
-  const fromContainer = container ? await containerImage(container) : undefined;
-  return fromContainer ?? (await imageId(`dokku/${app}:${tag || 'latest'}`));
+  return (await webContainerImage(ctx, app, containerImage)) ?? (await imageId(`dokku/${app}:${tag || 'latest'}`));
 }
 
 async function addRestartEvent(ctx: Context, store: FileReleaseStore): Promise<void> {

@@ -1,9 +1,8 @@
 import type { TriggerHandler } from './index.js';
 import { imageId } from '../lib/dokku/docker.js';
 import { log } from '../lib/output/log.js';
-import { deployingTasks } from '../lib/releases/host.js';
 import { atDeployPhase } from '../lib/releases/lifecycle.js';
-import { appArg, ensureRecord, isFirstDeploy, message, touchStore, warn } from '../lib/releases/trigger-support.js';
+import { deployingTasks, appArg, ensureRecord, isFirstDeploy, message, touchStore, warn } from '../lib/releases/trigger-support.js';
 
 // `post-release-builder TYPE APP IMAGE`: app-json (before us) ran the release task and the
 // run-once postdeploy, so the release phase succeeded; the deploy comes next, with this image.

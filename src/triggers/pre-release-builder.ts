@@ -1,7 +1,6 @@
 import type { TriggerHandler } from './index.js';
-import { deployingTasks } from '../lib/releases/host.js';
 import { atReleasePhase } from '../lib/releases/lifecycle.js';
-import { appArg, ensureRecord, isFirstDeploy, safely, touchStore } from '../lib/releases/trigger-support.js';
+import { deployingTasks, appArg, ensureRecord, isFirstDeploy, safely, touchStore } from '../lib/releases/trigger-support.js';
 
 // `pre-release-builder TYPE APP IMAGE`: app-json (which sorts before us) has run predeploy, so
 // the build and predeploy succeeded and the release phase is under way.

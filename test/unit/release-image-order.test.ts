@@ -34,7 +34,7 @@ beforeEach(() => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'ownstack-release-image-'));
   const ctx = createContext({ DOKKU_ROOT: path.join(root, 'home'), DOKKU_LIB_ROOT: path.join(root, 'lib'), DOKKU_PID: '4242' });
   fs.mkdirSync(ctx.paths.appRepo('web'), { recursive: true });
-  fs.writeFileSync(ctx.paths.containerFile('web'), 'cid-web-1\n');
+  fs.writeFileSync(ctx.paths.containerFile('web'), 'c1d0000000a1\n');
   const store = new FileReleaseStore({ dir: ctx.paths.ownstackApp('web'), app: 'web', who: 'test' });
   const calls: string[] = [];
   host = {
@@ -110,7 +110,7 @@ describe('releaseImage', () => {
     expect(host.calls).toEqual([
       'lock .deploy.lock wait=30 remove=true',
       `image ${TARGET}`,
-      'container cid-web-1',
+      'container c1d0000000a1',
       `tag ${TARGET} dokku/web:latest`,
       'trigger release-and-deploy web latest deploy',
       'retain v1',
@@ -143,7 +143,7 @@ describe('releaseImage', () => {
     expect(result.reason).toBe('Failure while executing release task');
     expect(host.calls.slice(-4)).toEqual([
       'trigger release-and-deploy web latest deploy',
-      'container cid-web-1',
+      'container c1d0000000a1',
       `tag ${RUNNING} dokku/web:latest`,
       'unlock',
     ]);
@@ -155,8 +155,8 @@ describe('releaseImage', () => {
 
   it('after a failure past the traffic switch, latest stays with the containers that now serve', async () => {
     host.trigger = () => {
-      fs.writeFileSync(host.ctx.paths.containerFile('web'), 'cid-web-new\n');
-      host.seam.containerImage = async (id) => (id === 'cid-web-new' ? 'sha256:released-child' : RUNNING);
+      fs.writeFileSync(host.ctx.paths.containerFile('web'), 'c1d0000000b2\n');
+      host.seam.containerImage = async (id) => (id === 'c1d0000000b2' ? 'sha256:released-child' : RUNNING);
       return { exitCode: 1, output: ' !     scripts.dokku.postdeploy failed' };
     };
     const tags: string[] = [];
@@ -247,7 +247,7 @@ describe('recoverInterruptedRelease', () => {
     await recoverInterruptedRelease(host.ctx, 'web', host.seam);
     expect(host.calls).toEqual([
       'lock .deploy.lock wait=0 remove=true',
-      'container cid-web-1',
+      'container c1d0000000a1',
       'image dokku/web:latest',
       `tag ${RUNNING} dokku/web:latest`,
       'unlock',

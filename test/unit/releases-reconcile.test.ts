@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { processAlive, processStartTime } from '../../src/lib/releases/host.js';
+import { processAlive, processStartTime } from '../../src/lib/dokku/host-files.js';
 import { reconcileRunning, type ReconcileProbes } from '../../src/lib/releases/reconcile.js';
 import { FileReleaseStore } from '../../src/lib/releases/store.js';
 

@@ -2,7 +2,7 @@ import type { CommandModule } from '../../program.js';
 import { assertAppExists } from '../../lib/context.js';
 import { parseReleaseId } from '../../lib/dokku/validate.js';
 import { UserError } from '../../lib/output/errors.js';
-import { dokkuBuildLog } from '../../lib/releases/host.js';
+import { dokkuBuildLog } from '../../lib/dokku/host-files.js';
 import type { ReleaseRecord } from '../../lib/releases/record.js';
 import { touchStore } from '../../lib/releases/trigger-support.js';
 

@@ -11,6 +11,7 @@ import type { ReleaseRecord } from '../releases/record.js';
 import type { NewRelease, ReleaseStore, Snapshot } from '../releases/store-api.js';
 import { openStore } from '../releases/store.js';
 import { onReleaseSucceeded, servingImage } from '../retention/index.js';
+import { webContainerImage } from '../dokku/host-files.js';
 
 // Deploys an image that already exists to an app through Dokku's own release path, for promote
 // and rollback (dokku-verified.md, "Promotion and rollback mechanics"): Dokku then relabels it
@@ -151,7 +152,7 @@ export async function releaseImage(
       // config:set would deploy it. Point it back at what serves: usually what served before,
       // but a failure after the traffic switch (scripts.dokku.postdeploy) leaves the new
       // containers serving, and then latest must stay with them.
-      const serving = (await webContainerImage(ctx, app, seam)) ?? previous;
+      const serving = (await webContainerImage(ctx, app, seam.containerImage)) ?? previous;
       if (serving) {
         try {
           await seam.tagImage(serving, `dokku/${app}:latest`);
@@ -215,7 +216,7 @@ export async function recoverInterruptedRelease(ctx: Context, app: string, seam:
     return;
   }
   try {
-    const serving = await webContainerImage(ctx, app, seam);
+    const serving = await webContainerImage(ctx, app, seam.containerImage);
     if (serving && (await seam.imageId(`dokku/${app}:latest`)) !== serving) await seam.tagImage(serving, `dokku/${app}:latest`);
   } finally {
     lock.release();
@@ -255,16 +256,6 @@ function removeLeftoversOfDeadProcesses(ctx: Context, app: string): void {
       if (pid !== undefined && !processExists(pid)) fs.rmSync(path.join(dir, name), { force: true });
     }
   }
-}
-
-async function webContainerImage(ctx: Context, app: string, seam: ReleaseImageSeam): Promise<string | undefined> {
-  let containerId = '';
-  try {
-    containerId = fs.readFileSync(ctx.paths.containerFile(app), 'utf8').trim();
-  } catch {
-    return undefined;
-  }
-  return containerId ? seam.containerImage(containerId) : undefined;
 }
 
 async function installSnapshot([procfile, appJson]: string[], snapshot: Snapshot): Promise<void> {

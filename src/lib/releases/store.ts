@@ -8,7 +8,7 @@ import { acquireFileLock } from '../dokku/lock.js';
 import { UserError } from '../output/errors.js';
 import { log } from '../output/log.js';
 import { describeRelease } from './describe.js';
-import { processStartTime } from './host.js';
+import { processStartTime } from '../dokku/host-files.js';
 import { ReleaseRecordSchema, type ReleaseRecord } from './record.js';
 import type { CorruptRecord, NewRelease, ReleaseStore, Snapshot } from './store-api.js';
 

@@ -4,11 +4,12 @@ import { isFileLocked } from '../dokku/lock.js';
 import { assertValidAppName } from '../dokku/validate.js';
 import { UserError } from '../output/errors.js';
 import { log } from '../output/log.js';
-import { dokkuBuildLog, dokkuBuildRecord, processAlive, webContainerId } from './host.js';
+import { deployingFiles, dokkuBuildLog, dokkuBuildRecord, processAlive, webContainerId, webContainerImage } from '../dokku/host-files.js';
 import { findLinkedRecord, ownstackReleaseId } from './linking.js';
 import { kindForBuildSource, type ReleaseRecord } from './record.js';
 import { reconcileRunning, type ReconcileProbes } from './reconcile.js';
 import { openStore, type FileReleaseStore } from './store.js';
+import { taskCommands, type TaskCommands } from './tasks.js';
 
 // What the release-history triggers share: how they find their app's store and record, and the
 // rule that a trigger never breaks a deploy by accident (one warning line, exit 0).
@@ -22,10 +23,7 @@ export function reconcileProbes(ctx: Context, app: string): ReconcileProbes {
     dokkuLog: (buildId) => dokkuBuildLog(ctx, app, buildId),
     now: nowIso,
     deployLockHeld: () => isFileLocked(ctx.paths.deployLock(app)),
-    servingImage: async () => {
-      const container = webContainerId(ctx, app);
-      return container ? containerImage(container) : undefined;
-    },
+    servingImage: () => webContainerImage(ctx, app, containerImage),
   };
 }
 
@@ -44,6 +42,12 @@ export async function touchStore(ctx: Context, app: string): Promise<FileRelease
     }
   }
   return store;
+}
+
+/** The release tasks of the deploy in progress, from the Procfile and app.json Dokku will use. */
+export function deployingTasks(ctx: Context, app: string): TaskCommands {
+  const files = deployingFiles(ctx, app);
+  return taskCommands(files.procfile, files.appJson);
 }
 
 export function deployKeys(ctx: Context) {

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import type { Context } from '../context.js';
 import * as docker from '../dokku/docker.js';
 import { log } from '../output/log.js';
@@ -7,6 +6,7 @@ import type { ReleaseStore } from '../releases/store-api.js';
 import { openStore } from '../releases/store.js';
 import { settingNumber } from '../settings/settings.js';
 import { holderName, planRetention, retainedImageName, type Holder } from './plan.js';
+import { webContainerImage } from '../dokku/host-files.js';
 
 // Image retention. Dokku prunes every image of an app that no container uses, at the start of
 // each build, and retires old images on a timer (dokku-verified.md). A container that is created
@@ -88,14 +88,7 @@ function loadRecentRecords(store: ReleaseStore, keep: number): ReleaseRecord[] {
 
 /** The image the app's web container runs, else what `dokku/<app>:latest` names. */
 export async function servingImage(ctx: Context, app: string, seam: Pick<RetentionSeam, 'containerImage' | 'imageId'> = defaultSeam): Promise<string | undefined> {
-  let containerId = '';
-  try {
-    containerId = fs.readFileSync(ctx.paths.containerFile(app), 'utf8').trim();
-  } catch {
-    // no web process deployed
-  }
-  const running = containerId ? await seam.containerImage(containerId) : undefined;
-  return running ?? (await seam.imageId(`dokku/${app}:latest`));
+  return (await webContainerImage(ctx, app, seam.containerImage)) ?? (await seam.imageId(`dokku/${app}:latest`));
 }
 
 /**

@@ -1,13 +1,11 @@
 import fs from 'node:fs';
 import type { Context } from '../context.js';
-import type { DokkuBuildRecord } from './lifecycle.js';
-import type { Snapshot } from './store-api.js';
-import { taskCommands, type TaskCommands } from './tasks.js';
+import type { DokkuBuildRecord } from '../releases/lifecycle.js';
+import type { Snapshot } from '../releases/store-api.js';
 
-// The release history's read-only window on the host: /proc, and Dokku's own files found
-// through ctx.paths (the seam's path table). No process runs here and nothing is written; the
-// domain modules beside this one receive what these return as arguments, so they are unit-tested
-// without a host. Docker calls stay in lib/dokku/docker.ts.
+// Part of the seam: a read-only window on the host for the release history, /proc and Dokku's
+// own files found through ctx.paths. Nothing is written and no process runs; lib/releases
+// receives what these return as arguments, so it is unit-tested without a host.
 
 /** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot), or undefined if gone. */
 export function processStartTime(pid: number): string | undefined {
@@ -83,13 +81,22 @@ export function deployedFiles(ctx: Context, app: string): Snapshot {
   return { procfile: readText(ctx.paths.procfile(app)), appJson: readText(ctx.paths.appJson(app)) };
 }
 
-export function deployingTasks(ctx: Context, app: string): TaskCommands {
-  const files = deployingFiles(ctx, app);
-  return taskCommands(files.procfile, files.appJson);
-}
 
 /** The container ID in $DOKKU_ROOT/APP/CONTAINER.web.1, if the app has a web container. */
 export function webContainerId(ctx: Context, app: string): string | undefined {
   const id = readText(ctx.paths.containerFile(app, 'web', 1))?.trim();
   return id && /^[0-9a-f]{12,64}$/.test(id) ? id : undefined;
+}
+
+/**
+ * The image the app's web container runs now, or undefined when it has none. `inspect` is
+ * docker.containerImage, passed in so callers' tests can give a fake engine.
+ */
+export async function webContainerImage(
+  ctx: Context,
+  app: string,
+  inspect: (containerId: string) => Promise<string | undefined>,
+): Promise<string | undefined> {
+  const containerId = webContainerId(ctx, app);
+  return containerId ? inspect(containerId) : undefined;
 }
