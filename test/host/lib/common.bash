@@ -95,16 +95,18 @@ config_load() {
 
 config_save() {
   declare APP="$1"
-  local file="$DOKKU_LIB_ROOT/config/$APP/ENV" key value
+  local file="$DOKKU_LIB_ROOT/config/$APP/ENV" key value tmp
   mkdir -p "${file%/*}"
+  # A private temp name: two config:set runs on one app may save at once.
+  tmp="$(mktemp "$file.XXXXXX")"
   for key in "${!CONFIG[@]}"; do
     value="${CONFIG[$key]//\\/\\\\}"
     value="${value//\"/\\\"}" value="${value//\$/\\\$}" value="${value//\`/\\\`}" value="${value//!/\\!}"
     value="${value//$'\n'/\\n}" value="${value//$'\r'/\\r}"
     printf '%s="%s"\n' "$key" "$value"
-  done | LC_ALL=C sort >"$file.tmp"
-  mv "$file.tmp" "$file"
-  chmod 600 "$file"
+  done | LC_ALL=C sort >"$tmp"
+  chmod 600 "$tmp"
+  mv "$tmp" "$file"
 }
 
 config_get() {
