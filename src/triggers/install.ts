@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { execa } from 'execa';
+import { runProgram } from '../lib/dokku/exec.js';
 import type { TriggerHandler } from './index.js';
 
 // plugin:install runs this as root: create our data directory owned by the user Dokku runs
@@ -11,7 +11,7 @@ const install: TriggerHandler = async (ctx) => {
   const owner = ctx.env.systemUser;
   if (owner && process.getuid?.() === 0) {
     const group = ctx.env.systemGroup ?? owner;
-    const result = await execa('chown', ['-R', `${owner}:${group}`, dir], { reject: false });
+    const result = await runProgram('chown', ['-R', `${owner}:${group}`, dir]);
     if (result.exitCode !== 0) process.stderr.write(` !     ownstack: could not chown ${dir}: ${result.stderr.trim()}\n`);
   }
   return 0;

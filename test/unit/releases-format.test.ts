@@ -64,6 +64,14 @@ describe('the history table', () => {
     expect(out).not.toContain('\u001b');
   });
 
+  it('aligns by display width, so wide characters in a description or user name keep columns straight', () => {
+    const lines = columns(['WHO', 'DESCRIPTION', 'X'], [['日本', 'héllo ✓', 'a'], ['bob', 'plain', 'b']]).split('\n');
+    // 日本 is two characters but four terminal cells wide: the next column starts at the same cell.
+    expect(lines[1]).toBe('日本  héllo ✓      a');
+    expect(lines[2]).toBe('bob   plain        b');
+    expect(lines[0]).toBe('WHO   DESCRIPTION  X');
+  });
+
   it('info rows name the current release, targets and pipeline', () => {
     const current = { ...record({ id: 3, finished_at: '2025-01-01T11:00:00.000Z' }), display_status: 'succeeded' as const };
     const rows = Object.fromEntries(infoRows(current, 2, { pipeline: 'shop', stage: 'production' }, NOW));

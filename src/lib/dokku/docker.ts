@@ -1,7 +1,7 @@
-import { execa } from 'execa';
+import { runProgram } from './exec.js';
 
 // The only module that runs docker. Arguments are always arrays; no shell is ever involved.
-const docker = (args: string[]) => execa('docker', args, { reject: false, stdin: 'ignore' });
+const docker = (args: string[]) => runProgram('docker', args);
 
 export async function imageId(ref: string): Promise<string | undefined> {
   const result = await docker(['image', 'inspect', '--format', '{{.Id}}', ref]);

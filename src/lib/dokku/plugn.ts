@@ -1,6 +1,6 @@
 import { spawn, type StdioOptions } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
-import { execa } from 'execa';
+import { runProgram } from './exec.js';
 
 // Other plugins are reached through plugn, never through the dokku binary (Dokku's plugin docs),
 // so DOKKU_PID and the rest of our environment carry through to the triggers it fires.
@@ -43,6 +43,6 @@ export async function runTrigger(
 
 /** A query trigger's stdout, e.g. `git-get-property`; undefined when it fails. */
 export async function queryTrigger(name: string, args: string[]): Promise<string | undefined> {
-  const result = await execa('plugn', ['trigger', name, ...args], { stdin: 'ignore', reject: false });
+  const result = await runProgram('plugn', ['trigger', name, ...args]);
   return result.exitCode === 0 ? result.stdout.trim() : undefined;
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { UserError } from '../output/errors.js';
 import { assertDokkuStyleName } from '../dokku/validate.js';
 import { printable } from '../output/log.js';
@@ -15,7 +15,7 @@ export type Stage = (typeof STAGES)[number];
 const NAME = /^[a-z0-9][a-z0-9.-]*$/;
 export const MAX_NAME_LENGTH = 200;
 
-const NameSchema = z.string().regex(NAME).max(MAX_NAME_LENGTH);
+const NameSchema = z.string().check(z.regex(NAME), z.maxLength(MAX_NAME_LENGTH));
 
 export const PipelineSchema = z.object({
   name: NameSchema,
@@ -35,7 +35,7 @@ export const PipelinesFileSchema = z
     version: z.literal(1),
     pipelines: z.array(PipelineSchema),
   })
-  .superRefine((file, issues) => {
+  .check(z.superRefine((file, issues) => {
     // The invariants the commands keep; a hand edit that breaks them is a corrupt file.
     const names = new Set<string>();
     const owner = new Map<string, string>();
@@ -50,7 +50,7 @@ export const PipelinesFileSchema = z
         }
       }
     }
-  });
+  }));
 export type PipelinesFile = z.infer<typeof PipelinesFileSchema>;
 
 export const emptyPipelines = (): PipelinesFile => ({ version: 1, pipelines: [] });

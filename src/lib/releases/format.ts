@@ -1,3 +1,4 @@
+import Table from 'cli-table3';
 import { format as timeago } from 'timeago.js';
 import { printable } from '../output/log.js';
 import { shortSha } from './describe.js';
@@ -38,12 +39,21 @@ function statusCell(record: DisplayedRecord): string {
   return record.display_status;
 }
 
-/** Plain aligned columns, as Dokku's own listings print them; cells are made one-line safe. */
+// Borderless, two spaces between columns, as Dokku's own listings print them.
+const PLAIN_TABLE_CHARS = Object.fromEntries(
+  ['top', 'top-mid', 'top-left', 'top-right', 'bottom', 'bottom-mid', 'bottom-left', 'bottom-right',
+    'left', 'left-mid', 'mid', 'mid-mid', 'right', 'right-mid'].map((key) => [key, '']),
+);
+
+/** Plain aligned columns; cells are made one-line safe, since a table row must stay one line. */
 export function columns(header: string[], rows: string[][]): string {
-  const cell = (value: string) => printable(value, 120);
-  const all = [header, ...rows.map((row) => row.map(cell))];
-  const widths = header.map((_, index) => Math.max(...all.map((row) => row[index].length)));
-  return all.map((row) => row.map((value, index) => (index === row.length - 1 ? value : value.padEnd(widths[index]))).join('  ').trimEnd()).join('\n');
+  const table = new Table({
+    head: header,
+    chars: { ...PLAIN_TABLE_CHARS, middle: '  ' },
+    style: { 'padding-left': 0, 'padding-right': 0, head: [], border: [], compact: true },
+  });
+  table.push(...rows.map((row) => row.map((value) => printable(value, 120))));
+  return table.toString().split('\n').map((line) => line.trimEnd()).join('\n');
 }
 
 export function historyHeader(app: string, currentId: number | undefined): string {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 // One record per deploy attempt of an app (DESIGN.md §1). Stored as JSON, one file per release;
 // this schema is the documented, stable JSON shape of `ownstack:history --format json`.
@@ -17,50 +17,50 @@ export const TaskOutcomeSchema = z.object({
    * scripts.postdeploy, run once per app), dokku-postdeploy (scripts.dokku.postdeploy). */
   name: z.enum(['predeploy', 'release', 'postdeploy', 'dokku-postdeploy']),
   status: z.enum(['succeeded', 'failed', 'skipped']),
-  exit_code: z.number().int().nullable(),
+  exit_code: z.nullable(z.int()),
   /** The command as written in Procfile/app.json (no config values are substituted). */
-  command: z.string().nullable(),
+  command: z.nullable(z.string()),
 });
 export type TaskOutcome = z.infer<typeof TaskOutcomeSchema>;
 
 export const ReleaseRecordSchema = z.object({
-  id: z.number().int().positive(),
+  id: z.int().check(z.positive()),
   app: z.string(),
   kind: z.enum(RELEASE_KINDS),
   status: z.enum(RELEASE_STATUSES),
   /** The furthest phase reached; for a failed record, the phase that failed. */
   phase: z.enum(PHASES),
   /** One line, for a failed record. */
-  reason: z.string().nullable(),
+  reason: z.nullable(z.string()),
   description: z.string(),
-  git_sha: z.string().nullable(),
+  git_sha: z.nullable(z.string()),
   /** Dokku's deploy source and its metadata (deploy-source-set), e.g. git-push + SHA. */
-  source: z.string().nullable(),
-  source_metadata: z.string().nullable(),
+  source: z.nullable(z.string()),
+  source_metadata: z.nullable(z.string()),
   /** `sha256:…` of the image the release deployed (or was about to deploy). */
-  image_id: z.string().nullable(),
+  image_id: z.nullable(z.string()),
   /** The immutable per-release name of the retained image, re-tagged from image_id when needed. */
-  image_tag: z.string().nullable(),
-  builder: z.string().nullable(),
+  image_tag: z.nullable(z.string()),
+  builder: z.nullable(z.string()),
   who: z.string(),
   started_at: z.string(),
-  finished_at: z.string().nullable(),
+  finished_at: z.nullable(z.string()),
   /** Dokku's DOKKU_BUILD_ID, linking to `builds:info`. */
-  build_id: z.string().nullable(),
+  build_id: z.nullable(z.string()),
   /** Process whose death without finishing means the attempt failed. */
-  pid: z.number().int().nullable(),
+  pid: z.nullable(z.int()),
   /** /proc start time of that process, so a reused pid is not mistaken for it. */
-  pid_start: z.string().nullable(),
-  dokku_pid: z.string().nullable(),
-  promoted_from: z.object({ app: z.string(), id: z.number().int().positive() }).nullable(),
-  rollback_of: z.number().int().positive().nullable(),
+  pid_start: z.nullable(z.string()),
+  dokku_pid: z.nullable(z.string()),
+  promoted_from: z.nullable(z.object({ app: z.string(), id: z.int().check(z.positive()) })),
+  rollback_of: z.nullable(z.int().check(z.positive())),
   tasks: z.array(TaskOutcomeSchema),
   /** Holding container that protects image_id from Dokku's prune and retire; null once released. */
-  retained_by: z.string().nullable(),
+  retained_by: z.nullable(z.string()),
   /** ps:restart and similar events on this release, newest last, bounded. */
   events: z.array(z.object({ at: z.string(), what: z.string(), who: z.string() })),
   /** Where our compressed copy of the deploy log is, relative to the app's store. */
-  log: z.string().nullable(),
+  log: z.nullable(z.string()),
 });
 
 export type ReleaseRecord = z.infer<typeof ReleaseRecordSchema>;

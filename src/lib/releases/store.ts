@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import writeFileAtomic from 'write-file-atomic';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { Context } from '../context.js';
 import { acquireFileLock } from '../dokku/lock.js';
 import { UserError } from '../output/errors.js';
@@ -26,10 +26,10 @@ import type { CorruptRecord, NewRelease, ReleaseStore, Snapshot } from './store-
 // readers never lock, because a rename is all-or-nothing.
 
 const StateSchema = z.object({
-  next_id: z.number().int().positive(),
-  current_id: z.number().int().positive().nullable(),
+  next_id: z.int().check(z.positive()),
+  current_id: z.nullable(z.int().check(z.positive())),
   /** Records still `running`; kept here so reconciling costs nothing when nothing runs. */
-  running: z.array(z.number().int().positive()),
+  running: z.array(z.int().check(z.positive())),
 });
 export type StoreState = z.infer<typeof StateSchema>;
 
@@ -324,7 +324,7 @@ export class FileReleaseStore implements ReleaseStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
     }
-    const parsed = safeJson(raw, z.object({ procfile: z.string().nullable(), appJson: z.string().nullable() }));
+    const parsed = safeJson(raw, z.object({ procfile: z.nullable(z.string()), appJson: z.nullable(z.string()) }));
     if (!parsed) throw new UserError(`The snapshot of release v${id} of ${this.app} is unreadable: ${this.snapshotFile(id)}`);
     return parsed;
   }
@@ -412,7 +412,7 @@ export class FileReleaseStore implements ReleaseStore {
   }
 }
 
-function safeJson<T>(raw: string, schema: z.ZodType<T>): T | undefined {
+function safeJson<T>(raw: string, schema: z.ZodMiniType<T>): T | undefined {
   try {
     const parsed = schema.safeParse(JSON.parse(raw));
     return parsed.success ? parsed.data : undefined;

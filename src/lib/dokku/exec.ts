@@ -1,0 +1,17 @@
+// execa is loaded on first use, not at start-up: most trigger invocations run no command, and
+// loading it costs about 8 ms of every start of the binary, which Dokku pays per trigger.
+let loaded: Promise<typeof import('execa')> | undefined;
+
+export interface ProgramResult {
+  /** The exit status; undefined when the program could not start or was killed by a signal. */
+  exitCode: number | undefined;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a program with an argument array (never a shell); a failure is returned, not thrown. */
+export async function runProgram(file: string, args: string[]): Promise<ProgramResult> {
+  const { execa } = await (loaded ??= import('execa'));
+  const result = await execa(file, args, { stdin: 'ignore', reject: false });
+  return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
+}
