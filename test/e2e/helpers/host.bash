@@ -17,13 +17,21 @@ load "$HOST_REPO_ROOT/node_modules/bats-assert/load"
 
 # Creates the sandbox and exports its environment (DOKKU_ROOT, PATH with the
 # host's dokku/plugn, ...) to every test of the file.
+# With a USER, the sandbox runs Dokku's commands as that system user, as a real host runs them as
+# `dokku`; pushes then arrive as that user too, as they do over ssh.
 host_setup_file() {
+  declare USER_NAME="${1:-}"
   local token="" i
   for i in 1 2 3 4 5 6; do token+="$(printf '%x' $((RANDOM % 16)))"; done
   export HOST_TOKEN="$token"
   export HOST_SANDBOX="$(mktemp -d "${TMPDIR:-/tmp}/dokku-host.XXXXXX")"
   "$HOST_DIR/bin/base-image" >/dev/null
-  source "$("$HOST_DIR/bin/dokku-host-setup" "$HOST_SANDBOX/root")"
+  if [[ -n "$USER_NAME" ]]; then
+    chmod 755 "$HOST_SANDBOX"
+    source "$("$HOST_DIR/bin/dokku-host-setup" "$HOST_SANDBOX/root" --user "$USER_NAME")"
+  else
+    source "$("$HOST_DIR/bin/dokku-host-setup" "$HOST_SANDBOX/root")"
+  fi
   : >"$HOST_SANDBOX/apps"
   : >"$HOST_SANDBOX/images"
 }
@@ -58,7 +66,8 @@ host_create_app() {
   dokku scheduler:set "$1" shell /bin/sh >/dev/null
 }
 
-host_git() { git -C "$1" -c user.name=host-test -c user.email=host-test@example.com "${@:2}"; }
+# safe.directory: in a sandbox with a system user, checkouts and repos have different owners.
+host_git() { git -C "$1" -c safe.directory='*' -c user.name=host-test -c user.email=host-test@example.com "${@:2}"; }
 
 # A fresh git checkout of test/fixtures/sample-app (branch main) in DIR.
 host_sample_app() {
@@ -89,7 +98,12 @@ host_break_build() {
 # git push to the app's bare repo, whose pre-receive hook runs `dokku git-hook`
 host_push() {
   declare APP="$1" DIR="$2" REF="${3:-HEAD}"
-  host_git "$DIR" push "$DOKKU_ROOT/$APP" "$REF:refs/heads/main" 2>&1
+  if [[ "$DOKKU_SYSTEM_USER" != "$(id -un)" ]]; then
+    HOME="$DOKKU_ROOT" setpriv --reuid="$DOKKU_SYSTEM_USER" --regid="$DOKKU_SYSTEM_GROUP" --init-groups \
+      git -C "$DIR" -c safe.directory='*' push "$DOKKU_ROOT/$APP" "$REF:refs/heads/main" 2>&1
+  else
+    host_git "$DIR" push "$DOKKU_ROOT/$APP" "$REF:refs/heads/main" 2>&1
+  fi
 }
 
 app_url() { "$HOST_DIR/bin/app-url" "$1"; }

@@ -18,7 +18,7 @@ ownstack_install() {
 }
 
 ownstack_setup_file() {
-  host_setup_file
+  host_setup_file "$@"
   ownstack_install
 }
 
