@@ -98,12 +98,10 @@ host_break_build() {
 # git push to the app's bare repo, whose pre-receive hook runs `dokku git-hook`
 host_push() {
   declare APP="$1" DIR="$2" REF="${3:-HEAD}"
-  if [[ "$DOKKU_SYSTEM_USER" != "$(id -un)" ]]; then
-    HOME="$DOKKU_ROOT" setpriv --reuid="$DOKKU_SYSTEM_USER" --regid="$DOKKU_SYSTEM_GROUP" --init-groups \
-      git -C "$DIR" -c safe.directory='*' push "$DOKKU_ROOT/$APP" "$REF:refs/heads/main" 2>&1
-  else
-    host_git "$DIR" push "$DOKKU_ROOT/$APP" "$REF:refs/heads/main" 2>&1
-  fi
+  local -a as_pusher=()
+  [[ "$DOKKU_SYSTEM_USER" == "$(id -un)" ]] ||
+    as_pusher=(env HOME="$DOKKU_ROOT" setpriv --reuid="$DOKKU_SYSTEM_USER" --regid="$DOKKU_SYSTEM_GROUP" --init-groups)
+  "${as_pusher[@]}" git -C "$DIR" -c safe.directory='*' push "$DOKKU_ROOT/$APP" "$REF:refs/heads/main" 2>&1
 }
 
 app_url() { "$HOST_DIR/bin/app-url" "$1"; }
