@@ -15,6 +15,7 @@ command -v git >/dev/null 2>&1 || packages+=(git)
 command -v curl >/dev/null 2>&1 || packages+=(curl)
 command -v jq >/dev/null 2>&1 || packages+=(jq)
 command -v flock >/dev/null 2>&1 || packages+=(util-linux)
+command -v parallel >/dev/null 2>&1 || packages+=(parallel)   # bats --jobs
 if ((${#packages[@]})); then
   [[ $(id -u) -eq 0 ]] || die "missing ${packages[*]}: install them (apt-get install ${packages[*]}) or run as root"
   say "Installing ${packages[*]}"

@@ -8,8 +8,10 @@
 #   hx-app   deployed once from the sample app (one succeeded release), production of pipeline hx-pipe
 #   hx-free  an app in no pipeline, never deployed
 #   hx-none  must not exist
-# The image check compares the whole Docker engine's image list, so this file must not run while
-# other test files build or remove images (bats runs files one after the other unless --jobs).
+# The Docker check covers only what the plugin could touch: these apps' images and containers and
+# their retained-image holders. Other work on the same engine cannot fail it, and the corpus test
+# runs while this file itself builds and removes unrelated images; the last test shows that the
+# check still fails when a sandbox app's image or holder really changes.
 
 bats_require_minimum_version 1.5.0
 load helpers/host
@@ -60,14 +62,62 @@ teardown_file() {
   assert_failure
 }
 
-@test "every hostile input is refused with one stderr line and changes nothing" {
-  local count
+run_corpus() { node "$HOST_REPO_ROOT/test/e2e/helpers/run-hostile-inputs.mjs" "$1" "$2" "$(IFS=,; echo "${FIXED_APPS[*]}")"; }
+
+# Another user of the engine: builds and removes images of its own until told to stop (or 300
+# iterations), and counts what it finished.
+churn_images() {
+  local dir="$BATS_TEST_TMPDIR/churn" i tag
+  mkdir -p "$dir/context"
+  printf 'FROM dokku-test/busybox:latest\nARG N\nRUN echo "$N" >/churn\n' >"$dir/context/Dockerfile"
+  for ((i = 1; i <= 300; i++)); do
+    [[ -e "$dir/stop" ]] && break
+    tag="hx-churn-$HOST_TOKEN:$i"
+    docker build -q --build-arg "N=$i" -t "$tag" "$dir/context" >/dev/null 2>&1 || return 1
+    docker image rm "$tag" >/dev/null 2>&1 || return 1
+    echo "$i" >>"$dir/done"
+  done
+}
+
+@test "every hostile input is refused with one stderr line and changes nothing, while other images come and go" {
+  local count churn
   count="$(grep -c . "$HOST_REPO_ROOT/test/fixtures/hostile-inputs.jsonl")"
   assert [ "$count" -ge 200 ]
-  run node "$HOST_REPO_ROOT/test/e2e/helpers/run-hostile-inputs.mjs" "$HOST_DIR/bin/dokku" "$HOST_REPO_ROOT/test/fixtures/hostile-inputs.jsonl"
+  churn_images &
+  churn=$!
+  run run_corpus "$HOST_DIR/bin/dokku" "$HOST_REPO_ROOT/test/fixtures/hostile-inputs.jsonl"
+  touch "$BATS_TEST_TMPDIR/churn/stop"
+  wait "$churn" || fail "the image churn itself failed"
   echo "$output" # bats shows it when the test fails: the failing cases, one a line
   assert_line --index 0 "$count hostile inputs, 0 failing"
   assert_success
+  # the engine really changed under the corpus: images were built and removed meanwhile
+  assert [ "$(grep -c . "$BATS_TEST_TMPDIR/churn/done")" -ge 2 ]
+}
+
+@test "the corpus check fails when a command changes a sandbox app's image or holder (a test of the test)" {
+  local fake="$BATS_TEST_TMPDIR/dokku-that-changes" corpus="$BATS_TEST_TMPDIR/one-case.jsonl"
+  echo '{"args": ["ownstack:history", "hx-app"], "why": "changes an image"}' >"$corpus"
+  printf '#!/usr/bin/env bash\ndocker image tag dokku/hx-app:latest dokku/hx-app:hostile-probe >/dev/null\necho " !     refused" >&2\nexit 1\n' >"$fake"
+  chmod +x "$fake"
+  run run_corpus "$fake" "$corpus"
+  docker image rm dokku/hx-app:hostile-probe >/dev/null 2>&1 || true
+  assert_failure
+  assert_line --index 0 "1 hostile inputs, 1 failing"
+  assert_output --partial "images or containers of hx-app, hx-free, hx-none changed"
+
+  printf '#!/usr/bin/env bash\ndocker container create --name ownstack-retain.hx-app.v99 dokku-test/busybox:latest true >/dev/null\necho " !     refused" >&2\nexit 1\n' >"$fake"
+  run run_corpus "$fake" "$corpus"
+  docker container rm --force ownstack-retain.hx-app.v99 >/dev/null 2>&1 || true
+  assert_failure
+  assert_output --partial "images or containers of hx-app, hx-free, hx-none changed"
+
+  # and the same command that touches only another app's image passes
+  printf '#!/usr/bin/env bash\ndocker image tag dokku-test/busybox:latest hx-other-%s:probe >/dev/null\necho " !     refused" >&2\nexit 1\n' "$HOST_TOKEN" >"$fake"
+  run run_corpus "$fake" "$corpus"
+  docker image rm "hx-other-$HOST_TOKEN:probe" >/dev/null 2>&1 || true
+  assert_success
+  assert_line --index 0 "1 hostile inputs, 0 failing"
 }
 
 @test "a corrupt setting file does not break ownstack:report, which shows the raw value" {

@@ -6,6 +6,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { processAlive, processStartTime } from '../../src/lib/dokku/host-files.js';
 import { reconcileRunning, type ReconcileProbes } from '../../src/lib/releases/reconcile.js';
 import { FileReleaseStore } from '../../src/lib/releases/store.js';
+import { acquireFileLock } from '../../src/lib/dokku/lock.js';
+import { log } from '../../src/lib/output/log.js';
 
 let root: string;
 const NOW = '2025-01-02T00:00:00.000Z';
@@ -116,6 +118,36 @@ describe('reconciling running records', () => {
     fs.rmSync(store.recordFile(2));
     await reconcileRunning(store, probes({ alive: () => true }));
     expect(store.runningIds()).toEqual([1]);
+  });
+});
+
+describe('reconciling while another process creates a record', () => {
+  // create() lists the new ID in state.json, then writes the record, both under the store lock.
+  // A reconcile in another process reads without the lock and may come in between: it sees a
+  // running ID with no record yet. Dropping that ID for good left pushes refused by the deploy
+  // lock `running` forever (issue 9). This replays that interleaving step by step.
+  it('keeps a listed ID whose record appears while it waited for the lock, and finishes it next time', async () => {
+    const store = makeStore();
+    await store.create({ kind: 'push', pid: null });
+    await store.update(1, (record) => void (record.status = 'succeeded'));
+    // the creating process, half-way: state written, record not yet, lock held
+    const creator = await acquireFileLock(path.join(store.dir, '.lock'), { waitSeconds: 0, what: 'test' });
+    const stateFile = path.join(store.dir, 'state.json');
+    const state = JSON.parse(fs.readFileSync(stateFile, 'utf8'));
+    fs.writeFileSync(stateFile, JSON.stringify({ ...state, next_id: 3, running: [2] }));
+    const waiting = new Promise<void>((resolve) => vi.spyOn(log, 'step').mockImplementation(() => resolve()));
+    const reconciling = reconcileRunning(store, probes());
+    await waiting; // the reconcile found no record for v2 and now waits for the store lock
+    const pending = { ...store.get(1)!, id: 2, status: 'running', pid: 999_999, pid_start: '1', finished_at: null };
+    fs.writeFileSync(store.recordFile(2), JSON.stringify(pending));
+    creator.release();
+    await reconciling;
+    expect(store.runningIds()).toEqual([2]);
+    expect(store.get(2)?.status).toBe('running');
+    // the creator's process is gone: the next look finishes the record
+    await reconcileRunning(store, probes());
+    expect(store.get(2)?.status).toBe('failed');
+    expect(store.runningIds()).toEqual([]);
   });
 });
 

@@ -281,11 +281,19 @@ export class FileReleaseStore implements ReleaseStore {
     return this.readState().running;
   }
 
-  /** Drops an ID from the running list (its record is gone or no longer running). */
+  /**
+   * Drops an ID from the running list when, under the store's lock, its record is missing,
+   * unreadable or no longer running. The caller looked without the lock, and `create` lists a
+   * new ID in the state before it writes the record: a reader that comes between the two sees
+   * a running ID without a record, and must not drop it, or the record stays running forever.
+   */
   async forgetRunning(id: number): Promise<void> {
     await this.withLock(async () => {
       const state = this.readState();
-      if (state.running.includes(id)) await this.writeState({ ...state, running: state.running.filter((r) => r !== id) });
+      if (!state.running.includes(id)) return;
+      const record = this.tryRead(id);
+      if (record && !('problem' in record) && record.status === 'running') return;
+      await this.writeState({ ...state, running: state.running.filter((r) => r !== id) });
     });
   }
 

@@ -1,18 +1,23 @@
 #!/usr/bin/env node
 // Runs every case of test/fixtures/hostile-inputs.jsonl through the host's `dokku` with an argv
 // array (no shell), and checks the three promises for bad input: a non-zero exit, exactly one
-// line on stderr, and no change to DOKKU_LIB_ROOT or to the Docker images.
-// Usage: run-hostile-inputs.mjs <dokku-binary> <corpus.jsonl>; prints failures, exits 1 on any.
+// line on stderr, and no change to what the plugin could touch: the sandbox's DOKKU_LIB_ROOT, and
+// on the Docker engine the images and containers of the sandbox's apps (by Dokku's app label and
+// by name) and their `ownstack-retain.*` holders. Other work on the same engine (another Dokku,
+// another test file, a CI build) is outside that scope and cannot fail the run.
+// Usage: run-hostile-inputs.mjs <dokku-binary> <corpus.jsonl> <app>[,<app>…]
+// Prints failures, exits 1 on any.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const [dokku, corpusFile] = process.argv.slice(2);
+const [dokku, corpusFile, appList] = process.argv.slice(2);
 const libRoot = process.env.DOKKU_LIB_ROOT;
-if (!dokku || !corpusFile || !libRoot) {
-  console.error('usage: DOKKU_LIB_ROOT=… run-hostile-inputs.mjs <dokku> <corpus.jsonl>');
+if (!dokku || !corpusFile || !appList || !libRoot) {
+  console.error('usage: DOKKU_LIB_ROOT=… run-hostile-inputs.mjs <dokku> <corpus.jsonl> <app>[,<app>…]');
   process.exit(2);
 }
+const apps = appList.split(',');
 
 function snapshotTree(dir) {
   const rows = [];
@@ -28,13 +33,36 @@ function snapshotTree(dir) {
   return rows.sort().join('\n');
 }
 
-function snapshotImages() {
-  const result = spawnSync('docker', ['image', 'ls', '--all', '--no-trunc', '--format', '{{.ID}} {{.Repository}}:{{.Tag}}']);
-  return result.stdout.toString().split('\n').sort().join('\n');
+function docker(args) {
+  const result = spawnSync('docker', args, { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`docker ${args.join(' ')}: ${result.stderr.trim()}`);
+  return result.stdout.split('\n').filter(Boolean);
+}
+
+const ownsName = (name) => apps.some((app) => name.startsWith(`${app}.`) || name.startsWith(`ownstack-retain.${app}.`));
+const ownsLabels = (labels) => apps.some((app) => labels.includes(`com.dokku.app-name=${app}`) || labels.includes(`com.ownstack.app=${app}`));
+
+/** The sandbox apps' images (labelled or named dokku/<app>) and containers, holders included. */
+function snapshotDocker() {
+  const rows = [];
+  for (const line of docker(['image', 'ls', '--all', '--no-trunc', '--format', '{{.ID}} {{.Repository}}:{{.Tag}}'])) {
+    const repository = line.split(' ')[1].split(':')[0];
+    if (apps.some((app) => repository === `dokku/${app}`)) rows.push(`image ${line}`);
+  }
+  for (const app of apps) {
+    for (const line of docker(['image', 'ls', '--all', '--no-trunc', '--filter', `label=com.dokku.app-name=${app}`, '--format', '{{.ID}} {{.Repository}}:{{.Tag}}'])) {
+      rows.push(`image ${line}`);
+    }
+  }
+  for (const line of docker(['container', 'ls', '--all', '--no-trunc', '--format', '{{.ID}}\t{{.Names}}\t{{.Image}}\t{{.State}}\t{{.Labels}}'])) {
+    const [id, name, image, state, labels] = line.split('\t');
+    if (ownsName(name) || ownsLabels(labels ?? '')) rows.push(`container ${id} ${name} ${image} ${state}`);
+  }
+  return [...new Set(rows)].sort().join('\n');
 }
 
 const cases = fs.readFileSync(corpusFile, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
-const before = { tree: snapshotTree(libRoot), images: snapshotImages() };
+const before = { tree: snapshotTree(libRoot), docker: snapshotDocker() };
 const failures = [];
 for (const [index, testCase] of cases.entries()) {
   const result = spawnSync(dokku, testCase.args, { encoding: 'utf8', timeout: 60_000 });
@@ -50,10 +78,10 @@ for (const [index, testCase] of cases.entries()) {
     before.tree = tree;
   }
   if (index % 25 === 24 || index === cases.length - 1) {
-    const images = snapshotImages();
-    if (images !== before.images) {
-      problems.push('docker images changed (somewhere in the last 25 cases)');
-      before.images = images;
+    const now = snapshotDocker();
+    if (now !== before.docker) {
+      problems.push(`images or containers of ${apps.join(', ')} changed (somewhere in the last 25 cases)`);
+      before.docker = now;
     }
   }
   if (problems.length) failures.push(`#${index + 1} ${JSON.stringify(testCase.args)} (${testCase.why}): ${problems.join('; ')}`);
