@@ -12,6 +12,7 @@ export const TOPICS = {
       { usage: 'ownstack:info <app> [--format stdout|json]', description: 'Show the current release of an app' },
       { usage: 'ownstack:deploy-log <app> [<id>]', description: "Print a release's deploy log (the newest by default)" },
       { usage: 'ownstack:rollback <app> [<id>] [--skip-release] [--lock-wait <seconds>]', description: 'Deploy an earlier release again, without a rebuild' },
+      { usage: 'ownstack:deploy-image <app> <image> [--lock-wait <seconds>]', description: 'Deploy a pre-built image from a registry, without a rebuild' },
       { usage: 'ownstack:report [<app>|--global] [--format stdout|json] [--<flag>]', description: 'Display ownstack settings' },
       { usage: 'ownstack:set <app>|--global <key> [<value>]', description: 'Set or clear a setting: retention, lock-wait' },
     ],

@@ -1,6 +1,6 @@
 import type { TriggerHandler } from './index.js';
 import { ownstackReleaseId } from '../lib/releases/linking.js';
-import { kindForBuildSource } from '../lib/releases/record.js';
+import { deployedByOwnstack, kindForBuildSource } from '../lib/releases/record.js';
 import { recoverInterruptedRelease } from '../lib/deploy/release-image.js';
 import { appArg, safely, startsAtRelease, touchStore } from '../lib/releases/trigger-support.js';
 
@@ -13,11 +13,11 @@ const buildsRecordStart: TriggerHandler = (ctx, args) =>
     const [appRaw, buildId, pidRaw, source] = args;
     const app = appArg(appRaw);
     const store = await touchStore(ctx, app);
-    // A promote or rollback killed half-way can leave dokku/APP:latest on an image that never
+    // A promote, rollback or image deploy killed half-way can leave dokku/APP:latest on an image that never
     // served, whoever noticed the kill first; this deploy (ps:restart, config:set) is about to
     // deploy latest, so while the newest attempt is such a failure, point latest at what serves.
     const newest = store.newest(1).records[0];
-    if (newest && (newest.kind === 'promote' || newest.kind === 'rollback') && newest.status === 'failed') {
+    if (newest && deployedByOwnstack(newest) && newest.status === 'failed') {
       await recoverInterruptedRelease(ctx, app);
     }
 

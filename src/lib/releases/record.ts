@@ -39,6 +39,9 @@ export const ReleaseRecordSchema = z.object({
   source_metadata: z.nullable(z.string()),
   /** `sha256:…` of the image the release deployed (or was about to deploy). */
   image_id: z.nullable(z.string()),
+  /** `repository@sha256:…` of an image that came from a registry (image deploys, promotions
+   * across hosts): the registry's name for exactly this image. Absent in records before 0.2. */
+  image_digest: z.optional(z.nullable(z.string())),
   /** The immutable per-release name of the retained image, re-tagged from image_id when needed. */
   image_tag: z.nullable(z.string()),
   builder: z.nullable(z.string()),
@@ -64,6 +67,16 @@ export const ReleaseRecordSchema = z.object({
 });
 
 export type ReleaseRecord = z.infer<typeof ReleaseRecordSchema>;
+
+/**
+ * The record of a deploy that an ownstack command ran itself (promote, rollback, an image
+ * deploy), as opposed to one Dokku ran (push, git:from-image, config:set). Our commands hold
+ * the deploy lock for their whole deploy and tag `latest` before Dokku starts. Only our image
+ * deploys record the registry digest; Dokku's git:from-image never does.
+ */
+export function deployedByOwnstack(record: Pick<ReleaseRecord, 'kind' | 'image_digest'>): boolean {
+  return record.kind === 'promote' || record.kind === 'rollback' || (record.kind === 'image' && Boolean(record.image_digest));
+}
 
 /** What history/info show: `expired` is derived (the image is gone), never stored. */
 export type DisplayStatus = ReleaseStatus | 'expired';
