@@ -16,6 +16,8 @@ command -v curl >/dev/null 2>&1 || packages+=(curl)
 command -v jq >/dev/null 2>&1 || packages+=(jq)
 command -v flock >/dev/null 2>&1 || packages+=(util-linux)
 command -v parallel >/dev/null 2>&1 || packages+=(parallel)   # bats --jobs
+command -v docker-registry >/dev/null 2>&1 || packages+=(docker-registry)   # stacks: a real registry
+command -v ip >/dev/null 2>&1 || packages+=(iproute2)   # stacks: a bridge for the second engine
 if ((${#packages[@]})); then
   [[ $(id -u) -eq 0 ]] || die "missing ${packages[*]}: install them (apt-get install ${packages[*]}) or run as root"
   say "Installing ${packages[*]}"

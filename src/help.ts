@@ -13,6 +13,7 @@ export const TOPICS = {
       { usage: 'ownstack:deploy-log <app> [<id>]', description: "Print a release's deploy log (the newest by default)" },
       { usage: 'ownstack:rollback <app> [<id>] [--skip-release] [--lock-wait <seconds>]', description: 'Deploy an earlier release again, without a rebuild' },
       { usage: 'ownstack:deploy-image <app> <image> [--lock-wait <seconds>]', description: 'Deploy a pre-built image from a registry, without a rebuild' },
+      { usage: 'ownstack:version [--format stdout|json]', description: 'Print the ownstack version' },
       { usage: 'ownstack:report [<app>|--global] [--format stdout|json] [--<flag>]', description: 'Display ownstack settings' },
       { usage: 'ownstack:set <app>|--global <key> [<value>]', description: 'Set or clear a setting: retention, lock-wait' },
     ],
@@ -28,6 +29,15 @@ export const TOPICS = {
       { usage: 'pipeline:list [--format stdout|json]', description: 'List pipelines' },
       { usage: 'pipeline:destroy <pipeline>', description: 'Delete a pipeline (its apps are left alone)' },
       { usage: 'pipeline:promote <app> [--to <app>[,<app>…]] [--lock-wait <seconds>]', description: "Deploy the app's current release to the next stage, without a rebuild" },
+    ],
+  },
+  stacks: {
+    summary: 'Remote Dokku hosts that pipelines can span',
+    entries: [
+      { usage: 'stacks:add <name> <dokku@host[:port]>', description: 'Add a remote Dokku host, reached over ssh with the dokku user\'s key' },
+      { usage: 'stacks:remove <name>', description: 'Forget a remote Dokku host (its apps are left alone)' },
+      { usage: 'stacks:list [--format stdout|json]', description: 'List the remote Dokku hosts' },
+      { usage: 'stacks:check [<name>] [--format stdout|json]', description: 'Check that stacks answer over ssh, and which ownstack they run' },
     ],
   },
 } satisfies Record<string, { summary: string; entries: HelpEntry[] }>;

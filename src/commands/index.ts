@@ -6,6 +6,11 @@ import info from './ownstack/info.js';
 import deployLog from './ownstack/deploy-log.js';
 import rollback from './ownstack/rollback.js';
 import deployImage from './ownstack/deploy-image.js';
+import version from './ownstack/version.js';
+import stacksAdd from './stacks/add.js';
+import stacksRemove from './stacks/remove.js';
+import stacksList from './stacks/list.js';
+import stacksCheck from './stacks/check.js';
 import ownstackHelp from './ownstack/help.js';
 import pipelineHelp from './pipeline/help.js';
 import pipelineCreate from './pipeline/create.js';
@@ -18,5 +23,6 @@ import pipelineDestroy from './pipeline/destroy.js';
 import pipelinePromote from './pipeline/promote.js';
 
 // Every command module, in help order. Add a module's default export here.
-export const COMMANDS: CommandModule[] = [ownstackHelp, history, info, deployLog, report, set, rollback, deployImage,
-  pipelineHelp, pipelineCreate, pipelineAddStaging, pipelineAdd, pipelineRemove, pipelineInfo, pipelineList, pipelineDestroy, pipelinePromote];
+export const COMMANDS: CommandModule[] = [ownstackHelp, history, info, deployLog, report, set, rollback, deployImage, version,
+  pipelineHelp, pipelineCreate, pipelineAddStaging, pipelineAdd, pipelineRemove, pipelineInfo, pipelineList, pipelineDestroy, pipelinePromote,
+  stacksAdd, stacksRemove, stacksList, stacksCheck];
