@@ -28,7 +28,12 @@ export const TOPICS = {
       { usage: 'pipeline:info <pipeline|app> [--format stdout|json]', description: 'Show the stages and apps of a pipeline' },
       { usage: 'pipeline:list [--format stdout|json]', description: 'List pipelines' },
       { usage: 'pipeline:destroy <pipeline>', description: 'Delete a pipeline (its apps are left alone)' },
-      { usage: 'pipeline:promote <app> [--to <app>[,<app>…]] [--lock-wait <seconds>]', description: "Deploy the app's current release to the next stage, without a rebuild" },
+      { usage: 'pipeline:promote <app> [--to <app>[,<app>…]] [--lock-wait <seconds>] [--force]', description: "Deploy the app's current release to the next stage, without a rebuild (--force overrides the guards)" },
+      { usage: 'pipeline:report [<pipeline>] [--format stdout|json] [--<flag>]', description: 'Display pipeline settings' },
+      { usage: 'pipeline:set <pipeline> <key> [<value>]', description: 'Set or clear a setting: promote-min-age, promote-require-healthy, promote-approval, promote-approval-ttl' },
+      { usage: 'pipeline:requests <pipeline> [--format stdout|json]', description: 'List the promotion requests waiting for (or decided by) an approval' },
+      { usage: 'pipeline:approve <pipeline> <request> [--lock-wait <seconds>]', description: "Carry out another user's promotion request, with the exact release it pinned" },
+      { usage: 'pipeline:reject <pipeline> <request>', description: 'Drop a pending promotion request' },
     ],
   },
   stacks: {

@@ -27,6 +27,8 @@ export const PipelineSchema = z.object({
     staging: z.array(NameSchema),
     production: z.array(NameSchema),
   }),
+  /** `pipeline:set` values by key (settings.ts validates them); absent until one is set. */
+  settings: z.optional(z.record(z.string(), z.string())),
 });
 export type Pipeline = z.infer<typeof PipelineSchema>;
 

@@ -64,6 +64,12 @@ export const ReleaseRecordSchema = z.object({
   events: z.array(z.object({ at: z.string(), what: z.string(), who: z.string() })),
   /** Where our compressed copy of the deploy log is, relative to the app's store. */
   log: z.nullable(z.string()),
+  /** A promotion that `--force` pushed past its guards: who forced it and which guards. */
+  forced: z.optional(z.nullable(z.object({ by: z.string(), guards: z.array(z.string()) }))),
+  /** A promotion carried out by `pipeline:approve`: the request, who asked and who approved. */
+  approval: z.optional(
+    z.nullable(z.object({ request: z.int().check(z.positive()), requested_by: z.string(), approved_by: z.string() })),
+  ),
 });
 
 export type ReleaseRecord = z.infer<typeof ReleaseRecordSchema>;

@@ -17,6 +17,8 @@ export interface NewRelease {
   promoted_from?: { app: string; id: number } | null;
   rollback_of?: number | null;
   phase?: ReleaseRecord['phase'];
+  forced?: ReleaseRecord['forced'];
+  approval?: ReleaseRecord['approval'];
 }
 
 export interface CorruptRecord {

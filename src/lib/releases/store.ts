@@ -227,6 +227,8 @@ export class FileReleaseStore implements ReleaseStore {
         retained_by: null,
         events: [],
         log: null,
+        ...(init.forced ? { forced: init.forced } : {}),
+        ...(init.approval ? { approval: init.approval } : {}),
       } satisfies ReleaseRecord);
       // State first: if we die before the record is written the ID is skipped, never reused.
       await this.writeState({ ...state, next_id: id + 1, running: [...state.running.filter((r) => r !== id), id] });
