@@ -16,6 +16,8 @@ command -v curl >/dev/null 2>&1 || packages+=(curl)
 command -v jq >/dev/null 2>&1 || packages+=(jq)
 command -v flock >/dev/null 2>&1 || packages+=(util-linux)
 command -v parallel >/dev/null 2>&1 || packages+=(parallel)   # bats --jobs
+[[ -x /usr/sbin/sshd ]] || packages+=(openssh-server)        # real ssh to the test host
+command -v ssh >/dev/null 2>&1 || packages+=(openssh-client)
 if ((${#packages[@]})); then
   [[ $(id -u) -eq 0 ]] || die "missing ${packages[*]}: install them (apt-get install ${packages[*]}) or run as root"
   say "Installing ${packages[*]}"
