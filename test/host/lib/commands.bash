@@ -131,6 +131,7 @@ export_config() {
 git/commands() {
   case "$1" in
     git-hook) git_hook "$2" ;;
+    git-*) git_ssh_command "$@" ;;
     *) exit "$DOKKU_NOT_IMPLEMENTED_EXIT" ;;
   esac
 }

@@ -48,6 +48,28 @@ git_hook() {
   done
 }
 
+# `dokku git-receive-pack 'APP'` (and git-upload-pack, ...): what a git client asks for over ssh.
+# The path arrives quoted, possibly with a leading slash; pushes go through git-shell into the
+# app's repo, whose pre-receive hook deploys. Unlike Dokku, no app is created on a first push.
+git_ssh_command() {
+  declare CMD="$1" APP="$2"
+  APP="${APP//\'/}" APP="${APP#/}"
+  is_valid_app_name "$APP" || dokku_log_fail "App name must begin with lowercase alphanumeric character, and may only contain lowercase alphanumerics, dots, and hyphens"
+  verify_app_name "$APP"
+  case "$CMD" in
+    git-upload-pack)
+      plugn trigger git-pre-pull "$APP"
+      git-upload-pack "$DOKKU_ROOT/$APP"
+      plugn trigger git-post-pull "$APP"
+      ;;
+    git-receive-pack)
+      [[ -d "$DOKKU_ROOT/$APP/refs" ]] || git_write_hook "$APP"
+      git-shell -c "git-receive-pack '$DOKKU_ROOT/$APP'"
+      ;;
+    *) git-shell -c "$*" ;;
+  esac
+}
+
 git_receive_app() {
   declare APP="$1" REV="$2"
   [[ -d "$DOKKU_ROOT/$APP/refs" ]] || return 0
