@@ -5,11 +5,13 @@ import { readRequests, updateRequests } from '../../lib/approvals/store.js';
 import { now } from '../../lib/clock.js';
 import { assertAppExists } from '../../lib/context.js';
 import { runPromotion } from '../../lib/deploy/promote.js';
+import { parseAppRef } from '../../lib/stacks/model.js';
+import { resolveRemoteTargets } from '../../lib/stacks/promote.js';
 import { imageId } from '../../lib/dokku/docker.js';
 import { parseNonNegativeInt } from '../../lib/dokku/validate.js';
 import { UserError } from '../../lib/output/errors.js';
 import { log } from '../../lib/output/log.js';
-import { assertPipelineExists, assertValidPipelineName, placeOfApp } from '../../lib/pipelines/model.js';
+import { assertPipelineExists, assertValidPipelineName, findPipeline, placeOfApp } from '../../lib/pipelines/model.js';
 import { assertImagePresent, promotedRelease } from '../../lib/pipelines/promotion.js';
 import { readPipelines } from '../../lib/pipelines/store.js';
 import { openStore } from '../../lib/releases/store.js';
@@ -42,7 +44,7 @@ const register: CommandModule = (program, ctx) => {
       const request = assertDecidable(readRequests(context.paths), pipeline, id, who, 'approve', at);
       const source = request.source.app;
       for (const target of request.targets) {
-        assertAppExists(context, target.app);
+        if (!parseAppRef(target.app).stack) assertAppExists(context, target.app);
         if (placeOfApp(pipelines, target.app)?.pipeline !== pipeline) {
           throw new UserError(`App ${target.app} is no longer in pipeline ${pipeline}; reject request ${requestLabel(id)} and promote again`);
         }
@@ -74,6 +76,7 @@ const register: CommandModule = (program, ctx) => {
           targets: request.targets.map((target) => target.app),
           release: promotedRelease(source, record, { approval: { request: id, requested_by: request.requested_by, approved_by: who } }),
           lockWait,
+          remote: resolveRemoteTargets(context, findPipeline(pipelines, pipeline)!, request.targets.map((target) => target.app)),
         },
         // Recorded before the results print (and before a failure is thrown): the request says what happened.
         async (outcomes) => {

@@ -17,6 +17,8 @@ import { promotionPolicy } from '../../lib/pipelines/settings.js';
 import { readPipelines } from '../../lib/pipelines/store.js';
 import { openStore } from '../../lib/releases/store.js';
 import { SETTINGS } from '../../lib/settings/settings.js';
+import { parseAppRef } from '../../lib/stacks/model.js';
+import { resolveRemoteTargets } from '../../lib/stacks/promote.js';
 
 const MAX_LOCK_WAIT = 86400;
 
@@ -37,7 +39,8 @@ const register: CommandModule = (program, ctx) => {
       const context = ctx();
       const source = assertAppExists(context, sourceArg);
       const requested = options.to.length > 0 ? parseTargetList(options.to) : undefined;
-      for (const target of requested ?? []) assertAppExists(context, target);
+      // Apps here must exist here; an `<app>@<stack>` is checked by its own host when it deploys.
+      for (const target of requested ?? []) if (!parseAppRef(target).stack) assertAppExists(context, target);
       const lockWait = options.lockWait === undefined ? undefined : parseNonNegativeInt(options.lockWait, '--lock-wait', MAX_LOCK_WAIT);
       const force = Boolean(options.force);
 
@@ -45,6 +48,7 @@ const register: CommandModule = (program, ctx) => {
       const pipelines = readPipelines(context.paths);
       const plan = promotionTargets(pipelines, source, requested);
       const policy = promotionPolicy(findPipeline(pipelines, plan.pipeline)!);
+      const remote = resolveRemoteTargets(context, findPipeline(pipelines, plan.pipeline)!, plan.targets.map((target) => target.app));
       const store = openStore(context, source);
       const currentId = store.currentId();
       const current = currentId === undefined ? undefined : store.get(currentId);
@@ -72,7 +76,7 @@ const register: CommandModule = (program, ctx) => {
           const request = await requestApproval(context, {
             pipeline: plan.pipeline,
             source: { app: source, release_id: record.id, image_id: record.image_id, git_sha: record.git_sha },
-            targets: plan.targets.map((target) => ({ app: target.app, stage: target.stage, stack: null })),
+            targets: plan.targets.map((target) => ({ app: target.app, stage: target.stage, stack: parseAppRef(target.app).stack ?? null })),
             requestedBy: context.env.who,
             ttlMs: policy.approvalTtlMs,
           }, at);
@@ -95,6 +99,7 @@ const register: CommandModule = (program, ctx) => {
         targets: plan.targets.map((target) => target.app),
         release: promotedRelease(source, record, { forced }),
         lockWait,
+        remote,
       });
     });
 };

@@ -7,6 +7,8 @@ import type { ReleaseRecord } from '../releases/record.js';
 import type { NewRelease, Snapshot } from '../releases/store-api.js';
 import { settingNumber } from '../settings/settings.js';
 import { releaseImage } from './release-image.js';
+import { parseAppRef } from '../stacks/model.js';
+import { promoteToStack, pushReleaseImage, type RemoteSetup } from '../stacks/promote.js';
 
 // Carries out a promotion whose checks have all passed: `pipeline:promote` right away, or
 // `pipeline:approve` later, with the release and image the request pinned.
@@ -19,6 +21,8 @@ export interface PromotionRun {
   release: NewRelease;
   /** --lock-wait; else each target's lock-wait setting. */
   lockWait?: number;
+  /** The registry and the stacks, when some targets are `<app>@<stack>` (resolveRemoteTargets). */
+  remote?: RemoteSetup;
 }
 
 /** Every target in parallel; prints the per-target results; throws one line when any failed. */
@@ -31,16 +35,32 @@ export async function runPromotion(ctx: Context, run: PromotionRun, onOutcomes?:
     );
   }
 
-  const outcomes = await promoteEach(targets, (target) =>
-    releaseImage(ctx, {
-      app: target,
-      imageId: record.image_id,
+  // Targets on other stacks get the image through the registry: pushed once, before any of them.
+  const pushed = run.remote ? await pushReleaseImage(run.remote.registry, source, record) : undefined;
+  const outcomes = await promoteEach(targets, (target) => {
+    const { stack } = parseAppRef(target);
+    if (!stack) {
+      return releaseImage(ctx, {
+        app: target,
+        imageId: record.image_id,
+        snapshot: run.snapshot,
+        release: run.release,
+        lockWaitSeconds: run.lockWait ?? settingNumber(ctx.paths, target, 'lock-wait'),
+        outputPrefix: `${target}: `,
+      });
+    }
+    if (!run.remote || !pushed) throw new Error(`no registry for ${target}`);
+    if (!pushed.ok) return Promise.resolve({ ok: false, reason: pushed.reason });
+    return promoteToStack(ctx, {
+      target,
+      stack: run.remote.stacks.get(stack)!,
+      digestRef: pushed.digestRef,
+      source,
+      record,
       snapshot: run.snapshot,
-      release: run.release,
-      lockWaitSeconds: run.lockWait ?? settingNumber(ctx.paths, target, 'lock-wait'),
-      outputPrefix: `${target}: `,
-    }),
-  );
+      lockWait: run.lockWait,
+    });
+  });
   await onOutcomes?.(outcomes);
 
   // The per-target status is the result the user asked for, so it prints even when quiet.

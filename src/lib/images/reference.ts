@@ -78,3 +78,27 @@ export function assertDigestReference(raw: string | undefined): ImageReference &
   if (!ref.digest) throw new UserError(`Image reference "${printable(raw ?? '')}" has no digest: a promotion accepts only repository@sha256:<digest>`);
   return ref as ImageReference & { digest: string };
 }
+
+/**
+ * A pipeline's registry: `host[:port]` or `host[:port]/namespace`. The host must read as a
+ * registry to docker (a dot, a port, or localhost), or docker would take it for a Docker Hub user.
+ */
+export function registryProblem(raw: string): string | undefined {
+  const slash = raw.indexOf('/');
+  const domain = slash === -1 ? raw : raw.slice(0, slash);
+  const namespace = slash === -1 ? '' : raw.slice(slash + 1);
+  if (!DOMAIN.test(domain) || !(/[.:]/.test(domain) || domain === 'localhost')) {
+    return 'expected host[:port] or host[:port]/namespace, with a host name that has a dot or a port (e.g. registry.example.com/team)';
+  }
+  if (slash !== -1 && !namespace.split('/').every((part) => PATH_COMPONENT.test(part))) {
+    return 'the namespace must be lowercase path components (letters, digits, . _ -) separated by /';
+  }
+  if (raw.length > 200) return 'too long';
+  return undefined;
+}
+
+/** Where a release of `app` goes in the registry, under an immutable tag of its own. */
+export function registryImage(registry: string, app: string, releaseId: number, imageId: string): string {
+  const short = imageId.replace(/^sha256:/, '').slice(0, 12);
+  return `${registry.replace(/\/+$/, '')}/${app}:${app}-v${releaseId}-${short}`;
+}

@@ -1,5 +1,6 @@
 import { UserError } from '../output/errors.js';
 import { printable } from '../output/log.js';
+import { registryProblem } from '../images/reference.js';
 import { STAGES, type Pipeline, type PipelinesFile, type Stage, assertPipelineExists, findPipeline } from './model.js';
 
 // Per-pipeline settings (`pipeline:set` / `pipeline:report`), kept in the pipeline's own entry of
@@ -63,6 +64,11 @@ export const PIPELINE_SETTINGS = {
     description: 'how long a promotion request waits for approval before it expires',
     defaultValue: '24h',
     validate: duration,
+  },
+  registry: {
+    description: 'where images travel to apps on other stacks: host[:port]/namespace (credentials: registry:login on each host)',
+    defaultValue: '',
+    validate: registryProblem,
   },
 } satisfies Record<string, PipelineSettingSpec>;
 

@@ -23,7 +23,8 @@ export function describeRelease(record: Partial<DescribableFields> & { kind: Rel
     case 'deploy':
       return 'Redeploy';
     case 'promote':
-      return record.promoted_from ? `Promote ${record.promoted_from.app} v${record.promoted_from.id}` : 'Promote';
+      if (!record.promoted_from) return 'Promote';
+      return `Promote ${record.promoted_from.app}${record.promoted_from.host ? `@${record.promoted_from.host}` : ''} v${record.promoted_from.id}`;
     case 'rollback':
       return record.rollback_of ? `Rollback to v${record.rollback_of}` : 'Rollback';
   }

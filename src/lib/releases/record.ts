@@ -55,7 +55,8 @@ export const ReleaseRecordSchema = z.object({
   /** /proc start time of that process, so a reused pid is not mistaken for it. */
   pid_start: z.nullable(z.string()),
   dokku_pid: z.nullable(z.string()),
-  promoted_from: z.nullable(z.object({ app: z.string(), id: z.int().check(z.positive()) })),
+  /** The source release; `host` when it came from another Dokku host (absent before 0.2). */
+  promoted_from: z.nullable(z.object({ app: z.string(), id: z.int().check(z.positive()), host: z.optional(z.string()) })),
   rollback_of: z.nullable(z.int().check(z.positive())),
   tasks: z.array(TaskOutcomeSchema),
   /** Holding container that protects image_id from Dokku's prune and retire; null once released. */

@@ -14,7 +14,7 @@ export interface NewRelease {
   builder?: string | null;
   build_id?: string | null;
   pid?: number | null;
-  promoted_from?: { app: string; id: number } | null;
+  promoted_from?: { app: string; id: number; host?: string } | null;
   rollback_of?: number | null;
   phase?: ReleaseRecord['phase'];
   forced?: ReleaseRecord['forced'];

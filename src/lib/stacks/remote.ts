@@ -2,7 +2,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Context } from '../context.js';
 import { runRemote, SSH_CONNECT_TIMEOUT_SECONDS, sshDirectory, type RemoteRun } from '../dokku/ssh.js';
-import { formatAddress, type Stack } from './model.js';
+import { UserError } from '../output/errors.js';
+import { assertAppExists } from '../context.js';
+import { assertValidAppName } from '../dokku/validate.js';
+import { assertStackExists, assertStackName, formatAddress, formatAppRef, type Stack } from './model.js';
+import { readStacks } from './store.js';
 
 // What a stack's answer means, in one line a user can act on.
 
@@ -60,4 +64,24 @@ export async function checkStack(ctx: Context, stack: Stack): Promise<StackCheck
   }
   const status = run.failure === 'unreachable' ? 'unreachable' : run.failure === 'refused' ? 'refused' : 'failed';
   return { ...base, status, ownstack_version: null, message: remoteFailureLine(ctx, stack, run) };
+}
+
+/** The app exists on the stack (Dokku's `apps:exists`); refuses with one line otherwise. */
+export async function assertRemoteAppExists(ctx: Context, stack: Stack, app: string): Promise<void> {
+  const run = await runRemote(ctx, stack, ['apps:exists', app]);
+  if (run.exitCode === 0) return;
+  if (run.failure) throw new UserError(`Cannot check that ${app} exists on ${remoteFailureLine(ctx, stack, run)}`);
+  throw new UserError(`App ${app} does not exist on stack ${stack.name} (${formatAddress(stack)})`);
+}
+
+/**
+ * A pipeline member from the command line: an existing app of this host, or with a stack, an app
+ * that exists on that stack (asked over ssh), named `<app>@<stack>`.
+ */
+export async function assertPipelineMember(ctx: Context, appArg: string | undefined, stackArg: string | undefined): Promise<string> {
+  if (stackArg === undefined) return assertAppExists(ctx, appArg);
+  const app = assertValidAppName(appArg);
+  const stack = assertStackExists(readStacks(ctx.paths), assertStackName(stackArg));
+  await assertRemoteAppExists(ctx, stack, app);
+  return formatAppRef({ app, stack: stack.name });
 }

@@ -100,13 +100,64 @@ registry_stop() {
   rm -f "$dir/pid"
 }
 
+# stack_host_setup NAME [--ssh]: with --ssh the host runs Dokku's commands as a system user of
+# its own, and answers over real ssh (helpers/sshd.bash) as `ssh <user>@127.0.0.1 -p PORT`.
 stack_host_setup() {
-  local name="$1" root="$HOST_SANDBOX/stack-$1" env_file engine_var="ENGINE_${1^^}_HOST"
-  env_file="$("$HOST_DIR/bin/dokku-host-setup" "$root")"
+  local name="$1" root="$HOST_SANDBOX/stack-$1" env_file engine_var="ENGINE_${1^^}_HOST" user=""
+  if [[ "${2:-}" == --ssh ]]; then
+    user="os${name:0:4}${HOST_TOKEN}"
+    sshd_system_user "$user"
+    echo "$user" >>"$HOST_SANDBOX/stack-users"
+    # the system user must reach its root through the sandbox
+    chmod 755 "$HOST_SANDBOX" && mkdir -p "$root" && chmod 755 "$root"
+    env_file="$("$HOST_DIR/bin/dokku-host-setup" "$root" --user "$user")"
+  else
+    env_file="$("$HOST_DIR/bin/dokku-host-setup" "$root")"
+  fi
   echo "export DOCKER_HOST=\"${!engine_var}\"" >>"$env_file"
   export "STACK_${name^^}_ENV=$env_file"
   on_stack "$name" "$HOST_DIR/bin/base-image" >/dev/null
   on_stack "$name" ownstack_install_into "$root/ownstack-plugin"
+  [[ -z "$user" ]] || stack_sshd_start "$name"
+}
+
+# sshd for stack NAME; its port and pid are kept in the stack's sshd directory.
+stack_sshd_start() {
+  local root="$HOST_SANDBOX/stack-$1"
+  on_stack "$1" env HOST_DIR="$HOST_DIR" bash -c 'HOST_SANDBOX="$1"; source "$2"; { sshd_start >"$1/sshd-start.log" 2>&1 || { cat "$1/sshd-start.log" >&2; exit 1; }; } && echo "$SSHD_PORT" >"$1/sshd/port" && echo "$SSHD_PID" >"$1/sshd/pid"' _ "$root" "$HOST_REPO_ROOT/test/e2e/helpers/sshd.bash"
+}
+
+stack_sshd_stop() {
+  local dir="$HOST_SANDBOX/stack-$1/sshd" pid
+  [[ -f "$dir/pid" ]] || return 0
+  pid="$(cat "$dir/pid")"
+  kill "$pid" 2>/dev/null || true
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+  rm -f "$dir/pid"
+}
+
+# sshd again on the same port (after stack_sshd_stop).
+stack_sshd_restart() {
+  local dir="$HOST_SANDBOX/stack-$1/sshd"
+  /usr/sbin/sshd -D -e -f "$dir/sshd_config" 2>>"$dir/sshd.log" &
+  echo $! >"$dir/pid"
+  local port
+  port="$(cat "$dir/port")"
+  stack_wait_for 30 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port"
+}
+
+# `user@127.0.0.1:port`, as stacks:add takes it.
+stack_address() {
+  local var="STACK_${1^^}_ENV"
+  echo "$(source "${!var}" && echo "$DOKKU_SYSTEM_USER")@127.0.0.1:$(cat "$HOST_SANDBOX/stack-$1/sshd/port")"
+}
+
+# Lets this host's Dokku user (its key in $DOKKU_ROOT/.ssh, made here once) in on stack NAME.
+stack_authorize_this_host() {
+  local key="$DOKKU_ROOT/.ssh/id_ed25519"
+  mkdir -p "$DOKKU_ROOT/.ssh"
+  [[ -f "$key" ]] || ssh-keygen -q -t ed25519 -N '' -C "this-host" -f "$key"
+  on_stack "$1" bash -c 'source "$1"; SSHD_DIR="$2"; sshd_add_key this-host "$3"' _ "$HOST_REPO_ROOT/test/e2e/helpers/sshd.bash" "$HOST_SANDBOX/stack-$1/sshd" "$key"
 }
 
 on_stack() {
@@ -119,11 +170,18 @@ on_stack() {
 }
 
 stack_teardown() {
-  local dir name
+  local dir name user
   registry_stop
+  for dir in "$HOST_SANDBOX"/stack-*; do
+    [[ -d "$dir" ]] && stack_sshd_stop "${dir##*/stack-}"
+  done
   for dir in "$HOST_SANDBOX"/engine-*; do
     [[ -d "$dir" ]] || continue
     name="${dir##*/engine-}"
     engine_stop "$name"
   done
+  # the system users the ssh stacks ran as
+  [[ ! -f "$HOST_SANDBOX/stack-users" ]] || while read -r user; do
+    flock "$SSHD_USERS_LOCK" userdel "$user" 2>/dev/null || true
+  done <"$HOST_SANDBOX/stack-users"
 }
