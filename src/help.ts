@@ -21,14 +21,15 @@ export const TOPICS = {
   pipeline: {
     summary: 'Pipelines of apps and promotion of the exact tested image',
     entries: [
-      { usage: 'pipeline:create <production-app> [--name <pipeline>]', description: 'Create a pipeline whose production stage holds the app' },
+      { usage: 'pipeline:create <production-app> [--name <pipeline>] [--stack <name>]', description: 'Create a pipeline whose production stage holds the app (on a stack: <app>@<stack>)' },
       { usage: 'pipeline:add-staging <production-app> <staging-app>', description: "Add a staging app to the production app's pipeline" },
-      { usage: 'pipeline:add <pipeline> <app> --stage <stage>', description: 'Add an app to a stage: review, development, staging, production' },
+      { usage: 'pipeline:add <pipeline> <app> --stage <stage> [--stack <name>]', description: 'Add an app to a stage: review, development, staging, production (on a stack: <app>@<stack>)' },
       { usage: 'pipeline:remove <app>', description: 'Remove an app from its pipeline' },
       { usage: 'pipeline:info <pipeline|app> [--format stdout|json]', description: 'Show the stages and apps of a pipeline' },
       { usage: 'pipeline:list [--format stdout|json]', description: 'List pipelines' },
       { usage: 'pipeline:destroy <pipeline>', description: 'Delete a pipeline (its apps are left alone)' },
-      { usage: 'pipeline:promote <app> [--to <app>[,<app>…]] [--lock-wait <seconds>] [--force]', description: "Deploy the app's current release to the next stage, without a rebuild (--force overrides the guards)" },
+      { usage: 'pipeline:promote <app> [--to <app>[@<stack>][,…]] [--lock-wait <seconds>] [--force]', description: "Deploy the app's current release to the next stage, without a rebuild (--force overrides the guards)" },
+      { usage: 'pipeline:rollback <pipeline> --stage <stage> [--stack <name>|local] [--lock-wait <seconds>]', description: 'Roll every app of a stage back to its previous release, on every stack or one' },
       { usage: 'pipeline:report [<pipeline>] [--format stdout|json] [--<flag>]', description: 'Display pipeline settings' },
       { usage: 'pipeline:set <pipeline> <key> [<value>]', description: 'Set or clear a setting: promote-min-age, promote-require-healthy, promote-approval, promote-approval-ttl' },
       { usage: 'pipeline:requests <pipeline> [--format stdout|json]', description: 'List the promotion requests waiting for (or decided by) an approval' },

@@ -22,6 +22,7 @@ import pipelineList from './pipeline/list.js';
 import pipelineDestroy from './pipeline/destroy.js';
 import pipelinePromote from './pipeline/promote.js';
 import pipelineSet from './pipeline/set.js';
+import pipelineRollback from './pipeline/rollback.js';
 import pipelineReport from './pipeline/report.js';
 import pipelineApprove from './pipeline/approve.js';
 import pipelineReject from './pipeline/reject.js';
@@ -30,5 +31,5 @@ import pipelineRequests from './pipeline/requests.js';
 // Every command module, in help order. Add a module's default export here.
 export const COMMANDS: CommandModule[] = [ownstackHelp, history, info, deployLog, report, set, rollback, deployImage, version,
   pipelineHelp, pipelineCreate, pipelineAddStaging, pipelineAdd, pipelineRemove, pipelineInfo, pipelineList, pipelineDestroy, pipelinePromote,
-  pipelineReport, pipelineSet, pipelineRequests, pipelineApprove, pipelineReject,
+  pipelineRollback, pipelineReport, pipelineSet, pipelineRequests, pipelineApprove, pipelineReject,
   stacksAdd, stacksRemove, stacksList, stacksCheck];

@@ -100,7 +100,7 @@ on_history() { on_stack "$1" dokku ownstack:history "$2" --format json; }
   done
   run on_stack b dokku ownstack:deploy-log "$PB" 1
   assert_output --partial "release-task-ran version=v1"
-  digest="$(on_history b "$PB" | jq -r '.[0].image_digest')"
+  digest="$(on_history b "$PB" | jq -r 'map(select(.status == "succeeded"))[0].image_digest')"
   [[ "$digest" == "$REGISTRY/ostk/$STG@sha256:"* ]] || fail "no digest in B's history: $digest"
   assert_equal "$(on_history b "$PB" | jq -c '.[0] | {kind, status, promoted_from, git_sha}')" \
     "$(jq -cn --arg app "$STG" --arg host "$(hostname | tr A-Z a-z)" --arg sha "$(host_git "$HOST_SANDBOX/src" rev-parse HEAD)" \
@@ -157,4 +157,147 @@ on_history() { on_stack "$1" dokku ownstack:history "$2" --format json; }
   stack_sshd_restart c
   run c_serves
   assert_output "sample v0 greeting=none"
+}
+
+@test "(5) pipeline:rollback of the production stage: on one stack, then on every stack, a status line each" {
+  host_set_version "$HOST_SANDBOX/src" v3
+  host_push "$STG" "$HOST_SANDBOX/src" >/dev/null
+  run --separate-stderr dokku pipeline:promote "$STG"
+  assert_success
+  run b_serves
+  assert_output "sample v3 greeting=from-b"
+  run c_serves
+  assert_output "sample v3 greeting=none"
+
+  run --separate-stderr dokku pipeline:rollback "$PIPE" --stage production --stack c
+  assert_success
+  assert_line --regexp "^       $PC@c: succeeded \\(v[0-9]+\\)$"
+  refute_output --partial "$PB@b:"
+  run c_serves
+  assert_output "sample v0 greeting=none"
+  run b_serves
+  assert_output "sample v3 greeting=from-b"
+
+  run --separate-stderr dokku pipeline:rollback "$PIPE" --stage production
+  assert_success
+  assert_line --regexp "^       $PB@b: succeeded \\(v[0-9]+\\)$"
+  assert_line --regexp "^       $PC@c: succeeded \\(v[0-9]+\\)$"
+  run b_serves
+  assert_output "sample v2 greeting=from-b"
+  run c_serves
+  assert_output "sample v3 greeting=none"
+  assert_equal "$(on_history b "$PB" | jq -r '.[0].kind')" rollback
+  # a stage or stack without apps is refused in one line
+  run --separate-stderr dokku pipeline:rollback "$PIPE" --stage development
+  assert_failure
+  assert_equal "$stderr" "!     Stage development of pipeline $PIPE has no apps"
+  run --separate-stderr dokku pipeline:rollback "$PIPE" --stage production --stack local
+  assert_failure
+  assert_equal "$stderr" "!     Stage production of pipeline $PIPE has no apps on this host"
+}
+
+@test "(6) the registry down: remote targets fail at the push and serve their old release; with it back a retry succeeds" {
+  host_set_version "$HOST_SANDBOX/src" v4
+  host_push "$STG" "$HOST_SANDBOX/src" >/dev/null
+  local before_b before_c
+  before_b="$(on_history b "$PB" | jq -c 'map(.id)')" before_c="$(on_history c "$PC" | jq -c 'map(.id)')"
+  registry_stop
+  run --separate-stderr dokku pipeline:promote "$STG"
+  registry_start
+  assert_failure
+  assert_line --regexp "^       $PB@b: failed: could not push to the registry $REGISTRY/ostk: .*"
+  assert_line --regexp "^       $PC@c: failed: could not push to the registry $REGISTRY/ostk: .*"
+  assert_equal "$(grep -c . <<<"$stderr")" 1
+  run b_serves
+  assert_output "sample v2 greeting=from-b"
+  run c_serves
+  assert_output "sample v3 greeting=none"
+  # nothing reached the targets, so their histories are unchanged
+  assert_equal "$(on_history b "$PB" | jq -c 'map(.id)')" "$before_b"
+  assert_equal "$(on_history c "$PC" | jq -c 'map(.id)')" "$before_c"
+
+  run --separate-stderr dokku pipeline:promote "$STG"
+  assert_success
+  run b_serves
+  assert_output "sample v4 greeting=from-b"
+  run c_serves
+  assert_output "sample v4 greeting=none"
+}
+
+@test "(6) B's deploy lock held with --lock-wait 0: B is refused and keeps serving, C proceeds; a retry succeeds" {
+  host_set_version "$HOST_SANDBOX/src" v5
+  host_push "$STG" "$HOST_SANDBOX/src" >/dev/null
+  local lock="$HOST_SANDBOX/stack-b/var/lib/dokku/data/apps/$PB/.deploy.lock"
+  # held as a deploy of B's own would hold it: a file of B's Dokku user
+  : >"$lock"
+  chown --reference="${lock%/*}" "$lock"
+  exec {held}>"$lock"
+  flock --nonblock "$held"
+  run --separate-stderr dokku pipeline:promote "$STG" --lock-wait 0
+  flock --unlock "$held"
+  exec {held}>&-
+  assert_failure
+  assert_line "       $PB@b: failed: App $PB is locked by another deploy; gave up after 0s (use --lock-wait to wait longer)"
+  assert_line --regexp "^       $PC@c: succeeded \\(v[0-9]+\\)$"
+  run b_serves
+  assert_output "sample v4 greeting=from-b"
+  run c_serves
+  assert_output "sample v5 greeting=none"
+  run --separate-stderr dokku pipeline:promote "$STG" --to "$PB@b"
+  assert_success
+  run b_serves
+  assert_output "sample v5 greeting=from-b"
+}
+
+@test "(6) a digest the registry does not have, sent over ssh as a promotion: refused at the pull, old release serving, history says why" {
+  local digest bad before
+  digest="$(on_history b "$PB" | jq -r 'map(select(.status == "succeeded"))[0].image_digest')"
+  bad="${digest%@*}@sha256:$(printf 'f%.0s' {1..64})"
+  before="$(on_stack b dokku ownstack:info "$PB" --format json | jq .current.id)"
+  run --separate-stderr ssh_to b ownstack:deploy-image "$PB" "$bad" --promoted-from "$STG@hostile-test/v5"
+  assert_failure
+  [[ "$stderr" == *"could not pull $bad"* ]] || fail "$stderr"
+  run b_serves
+  assert_output "sample v5 greeting=from-b"
+  assert_equal "$(on_history b "$PB" | jq -c '.[0] | {kind, status, phase}')" '{"kind":"promote","status":"failed","phase":"build"}'
+  assert_equal "$(on_stack b dokku ownstack:info "$PB" --format json | jq .current.id)" "$before"
+}
+
+# ssh to stack NAME with this host's key, as the promotion does
+ssh_to() {
+  local name="$1"
+  shift
+  ssh -i "$DOKKU_ROOT/.ssh/id_ed25519" -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
+    -p "$(cat "$HOST_SANDBOX/stack-$name/sshd/port")" "$(on_stack "$name" bash -c 'echo $DOKKU_SYSTEM_USER')@127.0.0.1" "$@"
+}
+
+@test "(7) the receiving side trusts nothing: hostile words over ssh are refused in one line and change nothing" {
+  local before digest
+  digest="$(on_history b "$PB" | jq -r 'map(select(.status == "succeeded"))[0].image_digest')"
+  before="$(find "$HOST_SANDBOX/stack-b/var/lib/dokku/data/ownstack" -type f -printf '%p %s %T@\n' | sort)"
+  local -a cases=(
+    "ownstack:deploy-image $PB ${digest%@*}:tag --promoted-from $STG@h/v1"
+    "ownstack:deploy-image $PB '\$(id)'"
+    "ownstack:deploy-image $PB ${digest} --promoted-from '../x@h/v1'"
+    "ownstack:deploy-image $PB ${digest} --promoted-from '$STG@h/v1;id'"
+    "ownstack:deploy-image $PB ${digest} --git-sha 'zz;id'"
+    "ownstack:deploy-image '../x' ${digest}"
+    "ownstack:deploy-image $PB 'a b'"
+    "ownstack:rollback '\$(touch /tmp/pwned-$HOST_TOKEN)'"
+    "ownstack:info \"$PB\"';id'"
+  )
+  local args
+  for args in "${cases[@]}"; do
+    run --separate-stderr ssh_to b "$args" </dev/null
+    [[ "$status" -ne 0 ]] || fail "accepted over ssh: $args"
+    assert_equal "$(grep -c . <<<"$stderr")" 1
+  done
+  [[ ! -e "/tmp/pwned-$HOST_TOKEN" ]] || fail "a command ran"
+  # a promotion's files that are not a Procfile and an app.json
+  run --separate-stderr ssh_to b ownstack:deploy-image "$PB" "$digest" --promoted-from "$STG@h/v1" --files-from-stdin <<<'{"procfile": "web: x", "app_json": null, "env": "SECRET=1"}'
+  assert_failure
+  assert_equal "$stderr" "!     Standard input is not the JSON of a Procfile and an app.json ({\"procfile\": …, \"app_json\": …})"
+  assert_equal "$(find "$HOST_SANDBOX/stack-b/var/lib/dokku/data/ownstack" -type f -printf '%p %s %T@\n' | sort)" "$before"
+  run b_serves
+  assert_output "sample v5 greeting=from-b"
 }

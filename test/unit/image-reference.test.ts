@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertDigestReference, assertImageReference, formatReference, parseImageReference } from '../../src/lib/images/reference.js';
+import { assertDigestReference, assertImageReference, formatReference, parseImageReference, registryImage, registryProblem } from '../../src/lib/images/reference.js';
 import { revisionFromLabels, verifiedDigest } from '../../src/lib/deploy/deploy-image.js';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
@@ -50,5 +50,17 @@ describe('checking what was pulled', () => {
     expect(revisionFromLabels({ 'org.opencontainers.image.revision': 'abc1234' })).toBe('abc1234');
     expect(revisionFromLabels({ 'org.opencontainers.image.revision': '$(id)' })).toBeNull();
     expect(revisionFromLabels({})).toBeNull();
+  });
+});
+
+describe('a pipeline registry', () => {
+  it.each(['127.0.0.1:5000', '127.0.0.1:5000/team', 'registry.example.com/team/apps', 'localhost/x'])('accepts %s', (raw) => {
+    expect(registryProblem(raw)).toBeUndefined();
+  });
+  it.each(['team', 'team/apps', 'registry.example.com/Team', 'a b.com/x', '$(id).com', 'registry.example.com/../x', '-x.com/a', 'host:port/x', 'reg.com//x', 'reg.com/x:tag', `reg.com/x@sha256:${'a'.repeat(64)}`])('refuses %j', (raw) => {
+    expect(registryProblem(raw)).toBeDefined();
+  });
+  it('names an immutable tag per release and image', () => {
+    expect(registryImage('127.0.0.1:5000/team/', 'web', 7, `sha256:${'c'.repeat(64)}`)).toBe(`127.0.0.1:5000/team/web:web-v7-${'c'.repeat(12)}`);
   });
 });

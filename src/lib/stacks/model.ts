@@ -68,6 +68,8 @@ export function assertStackExists(file: StacksFile, name: string): Stack {
 }
 
 export function addStackTo(file: StacksFile, name: string, address: StackAddress, now: string): StacksFile {
+  // `--stack local` names this host wherever a stack is chosen.
+  if (name === 'local') throw new UserError('A stack cannot be called local: that name means this host');
   const existing = findStack(file, name);
   if (existing) throw new UserError(`Stack ${name} already exists (${formatAddress(existing)}); remove it first`);
   return { ...file, stacks: [...file.stacks, { name, ...address, added_at: now }] };
