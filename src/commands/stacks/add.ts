@@ -13,6 +13,8 @@ const register: CommandModule = (program, ctx) => {
     .action(async (nameArg: string | undefined, addressArg: string | undefined) => {
       const name = assertStackName(nameArg);
       const address = parseStackAddress(addressArg);
+      // Refused before the lock, so a refusal leaves not even a lock file behind.
+      addStackTo(readStacks(ctx().paths), name, address, '');
       await updateStacks(ctx().paths, (file) => ({ file: addStackTo(file, name, address, new Date().toISOString()), result: undefined }));
       log.step(`Added stack ${name} (${formatAddress(address)})`);
       // Not a condition of adding (the host may not be ready yet), but worth knowing now.

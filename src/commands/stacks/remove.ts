@@ -5,7 +5,7 @@ import { readPipelines } from '../../lib/pipelines/store.js';
 import { appsOf } from '../../lib/pipelines/model.js';
 import { assertStackName, removeStackFrom } from '../../lib/stacks/model.js';
 import { parseAppRef } from '../../lib/stacks/model.js';
-import { updateStacks } from '../../lib/stacks/store.js';
+import { readStacks, updateStacks } from '../../lib/stacks/store.js';
 
 const register: CommandModule = (program, ctx) => {
   program
@@ -19,6 +19,7 @@ const register: CommandModule = (program, ctx) => {
         appsOf(pipeline).filter(({ app }) => parseAppRef(app).stack === name).map(({ app }) => `${app} in ${pipeline.name}`),
       );
       if (users.length > 0) throw new UserError(`Stack ${name} is still used by ${users.join(', ')}; remove those apps from their pipelines first`);
+      removeStackFrom(readStacks(ctx().paths), name); // refused before the lock
       await updateStacks(ctx().paths, (file) => ({ file: removeStackFrom(file, name), result: undefined }));
       log.step(`Removed stack ${name}`);
     });

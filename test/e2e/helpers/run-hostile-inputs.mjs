@@ -80,7 +80,10 @@ for (const [index, testCase] of cases.entries()) {
   if (index % 25 === 24 || index === cases.length - 1) {
     const now = snapshotDocker();
     if (now !== before.docker) {
-      problems.push(`images or containers of ${apps.join(', ')} changed (somewhere in the last 25 cases)`);
+      const was = new Set(before.docker.split('\n'));
+      const is = new Set(now.split('\n'));
+      const diff = [...[...is].filter((row) => !was.has(row)).map((row) => `+${row}`), ...[...was].filter((row) => !is.has(row)).map((row) => `-${row}`)];
+      problems.push(`images or containers of ${apps.join(', ')} changed (somewhere in the last 25 cases): ${diff.slice(0, 4).join('; ')}`);
       before.docker = now;
     }
   }
