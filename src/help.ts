@@ -13,7 +13,11 @@ export const TOPICS = {
       { usage: 'ownstack:deploy-log <app> [<id>]', description: "Print a release's deploy log (the newest by default)" },
       { usage: 'ownstack:rollback <app> [<id>] [--skip-release] [--lock-wait <seconds>]', description: 'Deploy an earlier release again, without a rebuild' },
       { usage: 'ownstack:report [<app>|--global] [--format stdout|json] [--<flag>]', description: 'Display ownstack settings' },
-      { usage: 'ownstack:set <app>|--global <key> [<value>]', description: 'Set or clear a setting: retention, lock-wait' },
+      { usage: 'ownstack:set <app>|--global <key> [<value>]', description: 'Set or clear a setting: retention, lock-wait, notify-url, notify-format, notify-secret, notify-timeout' },
+      {
+        usage: 'ownstack:config-push --file <path|-> (<app>...|--pipeline <pipeline> [--stage <stage>]) [--no-restart] [--dry-run]',
+        description: 'Set the same config on many apps, in stage order, from a dotenv file or stdin',
+      },
     ],
   },
   pipeline: {

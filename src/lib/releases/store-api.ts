@@ -17,6 +17,7 @@ export interface NewRelease {
   promoted_from?: { app: string; id: number } | null;
   rollback_of?: number | null;
   phase?: ReleaseRecord['phase'];
+  config_keys?: string[] | null;
 }
 
 export interface CorruptRecord {
