@@ -136,7 +136,9 @@ held_open() { (($(cat "$HOOK/open") >= 1)); }
   echo hang >"$HOOK/mode"
   # long attempts, so the held connection is certainly still held when we look
   dokku ownstack:set "$APP" notify-timeout 60 >/dev/null
-  run dokku config:set "$APP" OTHER_FLAG=2
+  # a rollback: it holds the app's deploy lock, which its triggers (and so the end event's
+  # sender, started from post-deploy) inherit
+  run dokku ownstack:rollback "$APP"
   assert_success
   # the deploy has returned and its release is finished...
   assert_equal "$(dokku ownstack:history "$APP" --format json | jq -c '.[0] | {id, status}')" '{"id":4,"status":"succeeded"}'
@@ -144,10 +146,12 @@ held_open() { (($(cat "$HOOK/open") >= 1)); }
   wait_for held_open
   assert_equal "$(outcome_count_is 4 0 && echo none-recorded)" none-recorded
   # the background sender is detached from the deploy: no output or lock of it
-  local pid fd
-  for pid in $(pgrep -f "notify-deliver $APP "); do
+  local pid fd pids
+  pids="$(pgrep -f "notify-deliver $APP ")"
+  [[ -n "$pids" ]] || fail "no background sender is running"
+  for pid in $pids; do
     for fd in 0 1 2; do assert_equal "$(readlink "/proc/$pid/fd/$fd")" /dev/null; done
-    if ls -l "/proc/$pid/fd" | grep -E -q '\.lock|data/builds'; then fail "the sender holds a deploy file open"; fi
+    if ls -l "/proc/$pid/fd" | grep -E -q '\.lock|data/builds'; then fail "the sender holds the deploy lock or the build log open"; fi
   done
   # the receiver now answers 500 to the held requests and to every retry
   echo fail >"$HOOK/mode"

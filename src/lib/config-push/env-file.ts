@@ -8,19 +8,20 @@ import { printable } from '../output/log.js';
 // silently skip or Dokku would refuse, so a typo never becomes a quietly missing variable.
 // Error messages name lines and keys, never values.
 
-/** Dokku's config key rule (test host and Dokku's config plugin: `^[a-zA-Z_][a-zA-Z0-9_]*$`). */
+/** Dokku's config key rule (its config plugin and the test host): a letter or _, then letters, digits, _. */
 export const CONFIG_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /**
  * Each value travels base64-encoded as one argument of `config:set --encoded`; Linux caps one
  * argument at 128 KiB (MAX_ARG_STRLEN), and base64 grows it by a third.
  */
+const KEY_RULE = 'it must begin with a letter or _ and contain only letters, digits and _';
 export const MAX_VALUE_BYTES = 64 * 1024;
 /** The whole file: all values share one argument list (ARG_MAX), with room to spare. */
 export const MAX_FILE_BYTES = 512 * 1024;
 export const MAX_KEYS = 500;
 
 export function assertConfigKey(key: string, where: string): string {
-  if (!CONFIG_KEY.test(key)) throw new UserError(`${where}: invalid key name "${printable(key, 40)}": it must match ^[A-Za-z_][A-Za-z0-9_]*$`);
+  if (!CONFIG_KEY.test(key)) throw new UserError(`${where}: invalid key name "${printable(key, 40)}": ${KEY_RULE}`);
   return key;
 }
 

@@ -13,9 +13,9 @@ import { runProgram } from './exec.js';
 // file). We pass them `--encoded` (base64), Dokku's form for arbitrary bytes, so a multi-line
 // value arrives intact and no plain value shows in a process list or a `--trace` line; base64
 // is an encoding, not a secret, and the arguments live only as long as that one config:set on the
-// Dokku host. `--quiet` keeps config:set from echoing the values, and its output is captured,
-// never printed: whatever a Dokku version echoes, no value reaches our output (the deploy's own
-// output stays in the release's deploy log).
+// Dokku host. config:set echoes what it sets, so its output is captured and dropped, never
+// printed; it is not run `--quiet`, because that would also silence the redeploy's own log,
+// which Dokku captures from inside release-and-deploy (after the echo) and the release keeps.
 
 export async function readAppConfig(app: string): Promise<Record<string, string>> {
   const result = await runProgram('plugn', ['trigger', 'config-export', app, 'false', 'false', 'json']);
@@ -34,7 +34,7 @@ export interface ConfigSetRun {
 }
 
 /**
- * One `dokku --quiet config:set --encoded [--no-restart] APP KEY=<base64>…`. `env` reaches the
+ * One `dokku config:set --encoded [--no-restart] APP KEY=<base64>…`. `env` reaches the
  * triggers of the redeploy (OWNSTACK_CONFIG_KEYS names the keys in the release record).
  */
 export async function setAppConfig(
@@ -43,7 +43,7 @@ export async function setAppConfig(
   options: { restart: boolean; env: Record<string, string> },
 ): Promise<ConfigSetRun> {
   const pairs = [...values].map(([key, value]) => `${key}=${Buffer.from(value, 'utf8').toString('base64')}`);
-  const args = ['--quiet', 'config:set', '--encoded', ...(options.restart ? [] : ['--no-restart']), app, ...pairs];
+  const args = ['config:set', '--encoded', ...(options.restart ? [] : ['--no-restart']), app, ...pairs];
   const child = spawn('dokku', args, { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.resume();
   let stderr = '';
