@@ -3,6 +3,7 @@
 # (A B A B …, PAIRS pairs), and reported as the median of the per-pair ratios A/B with their
 # spread (min–max). Results go to BENCHMARKS.md with the date and the machine.
 # PAIRS=N changes the number of pairs (at least 5); HEAVY_PAIRS for the slow rebuild figure.
+# BENCH_ONLY=notify runs figure 4b only, prints 4b's statistics and leaves BENCHMARKS.md alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$PWD"
@@ -37,7 +38,9 @@ node scripts/package.mjs >/dev/null
 version="$(node -p 'require("./package.json").version')"
 work="$(mktemp -d /tmp/ownstack-bench.XXXXXX)"
 apps=()
+listener_pid=""
 cleanup() {
+  [[ -z "$listener_pid" ]] || kill "$listener_pid" 2>/dev/null || true
   for env_file in "$work"/with/env "$work"/without/env; do
     [[ -f "$env_file" ]] || continue
     (source "$env_file"; for app in "${apps[@]}"; do dokku --force apps:destroy "$app" >/dev/null 2>&1 || true; done)
@@ -98,6 +101,7 @@ record_row() { # record_row FIGURE TARGET HOW A-LABEL B-LABEL PAIRS-FILE
   rows+=("$1|$2|$3|$4|$5|$stats")
 }
 
+if [[ "${BENCH_ONLY:-}" != "notify" ]]; then
 say "1. promotion against the floor"
 create in_with bw-stg bw-prod
 create in_without bo-stg bo-prod
@@ -136,6 +140,32 @@ push_with() { commit "$src" "push $RANDOM"; time_ms push with bw-push "$src"; }
 push_without() { time_ms push without bo-push "$src"; }
 pairs push "$PAIRS" push_with push_without
 record_row "Plugin overhead" "≤ 1.02×" "git push of a new commit (Dockerfile build from cache, release task, health check) with ownstack installed vs without" "with" "without" "$work/push.pairs"
+
+fi
+
+say "4b. a git push with release notifications on against off"
+# Both apps in the "with" sandbox; "on" POSTs a signed event at each release start and end to a
+# local receiver that answers 200 at once (test/e2e/helpers/webhook-listener.mjs). Delivery runs
+# in a detached process, so what a push pays is queueing: an outbox file and a process start.
+hook="$work/hook"
+mkdir -p "$hook" && echo ok >"$hook/mode"
+node test/e2e/helpers/webhook-listener.mjs "$hook" &
+listener_pid=$!
+for _ in $(seq 1 100); do [[ -s "$hook/port" ]] && break; sleep 0.1; done
+create in_with bw-ntf-on bw-ntf-off
+in_with dokku ownstack:set bw-ntf-on notify-url "http://127.0.0.1:$(cat "$hook/port")/bench" >/dev/null
+in_with dokku ownstack:set bw-ntf-on notify-secret bench-secret >/dev/null
+push with bw-ntf-on "$src"; push with bw-ntf-off "$src"
+notify_on() { commit "$src" "notify $RANDOM"; time_ms push with bw-ntf-on "$src"; }
+notify_off() { time_ms push with bw-ntf-off "$src"; }
+pairs notify "$PAIRS" notify_on notify_off
+kill "$listener_pid" 2>/dev/null || true
+notify_deliveries="$(grep -c . "$hook/requests.jsonl" || true)"
+record_row "Notifications" "≤ 1.02×" "git push with notify-url set (a signed event at start and end, to a local receiver) vs the same push without; events received: $notify_deliveries" "on" "off" "$work/notify.pairs"
+if [[ "${BENCH_ONLY:-}" == "notify" ]]; then
+  node bench/stats.mjs "$work/notify.pairs"
+  exit 0
+fi
 
 say "   cost of each trigger invocation, during 3 real pushes"
 # The installed plugin's root links are swapped for wrappers that time the real shim, then put back.

@@ -1,6 +1,7 @@
 import type { TriggerHandler } from './index.js';
 import { ownstackReleaseId } from '../lib/releases/linking.js';
 import { deployedByOwnstack, kindForBuildSource } from '../lib/releases/record.js';
+import { CONFIG_KEYS_ENV, configKeysFromEnv } from '../lib/releases/describe.js';
 import { recoverInterruptedRelease } from '../lib/deploy/release-image.js';
 import { appArg, safely, startsAtRelease, touchStore } from '../lib/releases/trigger-support.js';
 
@@ -43,7 +44,8 @@ const buildsRecordStart: TriggerHandler = (ctx, args) =>
       const current = currentId !== undefined ? safeGet(() => store.get(currentId)) : undefined;
       if (current) inherited = { git_sha: current.git_sha, builder: current.builder };
     }
-    await store.create({ kind, build_id: buildId || null, pid, phase: startsAtRelease(kind) ? 'release' : 'build', ...inherited });
+    const configKeys = kind === 'config' ? configKeysFromEnv(process.env[CONFIG_KEYS_ENV]) : null;
+    await store.create({ kind, build_id: buildId || null, pid, phase: startsAtRelease(kind) ? 'release' : 'build', ...inherited, config_keys: configKeys });
   });
 
 function safeGet<T>(read: () => T): T | undefined {

@@ -19,6 +19,7 @@ export interface NewRelease {
   phase?: ReleaseRecord['phase'];
   forced?: ReleaseRecord['forced'];
   approval?: ReleaseRecord['approval'];
+  config_keys?: string[] | null;
 }
 
 export interface CorruptRecord {
