@@ -301,3 +301,22 @@ ssh_to() {
   run b_serves
   assert_output "sample v5 greeting=from-b"
 }
+
+@test "(4) a host that accepts the connection but never answers is reported unreachable, bounded by ssh's ConnectTimeout" {
+  local dir="$BATS_TEST_TMPDIR/silent"
+  mkdir -p "$dir"
+  # accepts TCP connections and never says a word: a hung host, not a closed port
+  node -e "const s=require('net').createServer(()=>{}).listen(0,'127.0.0.1',()=>require('fs').writeFileSync('$dir/port',String(s.address().port)))" &
+  local silent=$!
+  stack_wait_for 30 test -s "$dir/port"
+  run --separate-stderr dokku stacks:add silent "dokku@127.0.0.1:$(cat "$dir/port")"
+  assert_success
+  [[ "$stderr" == *"stack silent (dokku@127.0.0.1:$(cat "$dir/port")) is unreachable (no answer within 10s)"* ]] || fail "$stderr"
+  run --separate-stderr dokku stacks:check --format json
+  kill "$silent"
+  assert_failure
+  assert_equal "$(jq -c '[.[] | {stack, status}]' <<<"$output")" '[{"stack":"b","status":"ok"},{"stack":"c","status":"ok"},{"stack":"silent","status":"unreachable"}]'
+  assert_equal "$stderr" "!     1 of 3 stacks did not answer as expected"
+  run --separate-stderr dokku stacks:remove silent
+  assert_success
+}
