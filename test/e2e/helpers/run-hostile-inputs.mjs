@@ -68,7 +68,12 @@ function stdinOf(testCase) {
   return testCase.stdin.map((piece) => (Array.isArray(piece) ? piece[0].repeat(piece[1]) : piece)).join('');
 }
 
-const cases = fs.readFileSync(corpusFile, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+// HOSTILE_NAME_SUFFIX gives the corpus's names (hx-app, hx-pipe, …) the caller's token, so runs
+// from several checkouts on one Docker engine never share an app.
+const suffix = process.env.HOSTILE_NAME_SUFFIX ?? '';
+const rename = (arg) => (suffix ? arg.replace(/\bhx-(app|free|none|pipe|stack|nostack)\b(?!-)/g, (name) => `${name}${suffix}`) : arg);
+const cases = fs.readFileSync(corpusFile, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line))
+  .map((testCase) => ({ ...testCase, args: testCase.args.map(rename) }));
 const before = { tree: snapshotTree(libRoot), docker: snapshotDocker() };
 const failures = [];
 for (const [index, testCase] of cases.entries()) {

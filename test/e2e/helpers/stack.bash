@@ -91,14 +91,17 @@ YAML
   stack_wait_for 30 curl -sf "http://$REGISTRY/v2/" || { tail -n 20 "$dir/registry.log" >&2; return 1; }
 }
 
-registry_stop() {
-  local dir="$HOST_SANDBOX/registry" pid
-  [[ -f "$dir/pid" ]] || return 0
-  pid="$(cat "$dir/pid")"
+# Stops the process whose pid FILE holds, waits until it is gone, removes FILE.
+stop_pid_file() {
+  local pid
+  [[ -f "$1" ]] || return 0
+  pid="$(cat "$1")"
   kill "$pid" 2>/dev/null || true
   while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
-  rm -f "$dir/pid"
+  rm -f "$1"
 }
+
+registry_stop() { stop_pid_file "$HOST_SANDBOX/registry/pid"; }
 
 # stack_host_setup NAME [--ssh]: with --ssh the host runs Dokku's commands as a system user of
 # its own, and answers over real ssh (helpers/sshd.bash) as `ssh <user>@127.0.0.1 -p PORT`.
@@ -127,14 +130,7 @@ stack_sshd_start() {
   on_stack "$1" env HOST_DIR="$HOST_DIR" bash -c 'HOST_SANDBOX="$1"; source "$2"; { sshd_start >"$1/sshd-start.log" 2>&1 || { cat "$1/sshd-start.log" >&2; exit 1; }; } && echo "$SSHD_PORT" >"$1/sshd/port" && echo "$SSHD_PID" >"$1/sshd/pid"' _ "$root" "$HOST_REPO_ROOT/test/e2e/helpers/sshd.bash"
 }
 
-stack_sshd_stop() {
-  local dir="$HOST_SANDBOX/stack-$1/sshd" pid
-  [[ -f "$dir/pid" ]] || return 0
-  pid="$(cat "$dir/pid")"
-  kill "$pid" 2>/dev/null || true
-  while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
-  rm -f "$dir/pid"
-}
+stack_sshd_stop() { stop_pid_file "$HOST_SANDBOX/stack-$1/sshd/pid"; }
 
 # sshd again on the same port (after stack_sshd_stop).
 stack_sshd_restart() {
