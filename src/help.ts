@@ -14,6 +14,7 @@ export const TOPICS = {
       { usage: 'ownstack:rollback <app> [<id>] [--skip-release] [--lock-wait <seconds>]', description: 'Deploy an earlier release again, without a rebuild' },
       { usage: 'ownstack:report [<app>|--global] [--format stdout|json] [--<flag>]', description: 'Display ownstack settings' },
       { usage: 'ownstack:set <app>|--global <key> [<value>]', description: 'Set or clear a setting: retention, lock-wait' },
+      { usage: 'ownstack:purge <app>|--all [--force]', description: 'Remove the release history and kept images of an app, or everything ownstack keeps' },
     ],
   },
   pipeline: {

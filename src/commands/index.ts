@@ -5,6 +5,7 @@ import history from './ownstack/history.js';
 import info from './ownstack/info.js';
 import deployLog from './ownstack/deploy-log.js';
 import rollback from './ownstack/rollback.js';
+import purge from './ownstack/purge.js';
 import ownstackHelp from './ownstack/help.js';
 import pipelineHelp from './pipeline/help.js';
 import pipelineCreate from './pipeline/create.js';
@@ -17,5 +18,5 @@ import pipelineDestroy from './pipeline/destroy.js';
 import pipelinePromote from './pipeline/promote.js';
 
 // Every command module, in help order. Add a module's default export here.
-export const COMMANDS: CommandModule[] = [ownstackHelp, history, info, deployLog, report, set, rollback,
+export const COMMANDS: CommandModule[] = [ownstackHelp, history, info, deployLog, report, set, rollback, purge,
   pipelineHelp, pipelineCreate, pipelineAddStaging, pipelineAdd, pipelineRemove, pipelineInfo, pipelineList, pipelineDestroy, pipelinePromote];

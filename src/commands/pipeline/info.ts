@@ -1,7 +1,7 @@
 import type { CommandModule } from '../../program.js';
 import { parseFormat, reportBlock } from '../../lib/output/format.js';
 import { log } from '../../lib/output/log.js';
-import { assertValidPipelineName, resolvePipeline, STAGES } from '../../lib/pipelines/model.js';
+import { assertValidPipelineName, publicPipeline, resolvePipeline, STAGES } from '../../lib/pipelines/model.js';
 import { readPipelines } from '../../lib/pipelines/store.js';
 
 const register: CommandModule = (program, ctx) => {
@@ -16,7 +16,7 @@ const register: CommandModule = (program, ctx) => {
       const name = assertValidPipelineName(nameArg);
       const pipeline = resolvePipeline(readPipelines(ctx().paths), name);
       if (format === 'json') {
-        log.out(JSON.stringify(pipeline));
+        log.out(JSON.stringify(publicPipeline(pipeline)));
         return;
       }
       log.out(reportBlock(`Pipeline ${pipeline.name}`, STAGES.map((stage) => [stage, pipeline.stages[stage].join(' ')])));

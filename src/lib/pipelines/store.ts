@@ -4,6 +4,7 @@ import writeFileAtomic from 'write-file-atomic';
 import { acquireFileLock } from '../dokku/lock.js';
 import type { DokkuPaths } from '../dokku/env.js';
 import { UserError } from '../output/errors.js';
+import { assertReadableVersion, declaredVersion } from '../schema-version.js';
 import { emptyPipelines, PipelinesFileSchema, type PipelinesFile } from './model.js';
 
 // All pipelines live in one small file. Reads take no lock (the file is only ever replaced by a
@@ -32,6 +33,8 @@ export function readPipelines(paths: DokkuPaths): PipelinesFile {
   } catch (error) {
     throw new UserError(`The pipelines file ${file} is corrupt (not JSON: ${(error as Error).message}); fix or remove it`);
   }
+  // The pipelines file has carried `version` since 0.1.0.
+  assertReadableVersion(declaredVersion(json, 'version'), `The pipelines file ${file}`);
   const parsed = PipelinesFileSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

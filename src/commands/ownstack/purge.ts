@@ -1,0 +1,140 @@
+import fs from 'node:fs';
+import type { CommandModule } from '../../program.js';
+import type { Context } from '../../lib/context.js';
+import { containersWithLabels, removeHoldingContainer, removeImage } from '../../lib/dokku/docker.js';
+import { acquireFileLock, isFileLocked, type HeldLock } from '../../lib/dokku/lock.js';
+import { assertValidAppName } from '../../lib/dokku/validate.js';
+import { UserError } from '../../lib/output/errors.js';
+import { log, printable } from '../../lib/output/log.js';
+import { confirmationLines, heldImages, leftoversByApp, summary, type AppLeftovers } from '../../lib/purge/plan.js';
+import { openStore } from '../../lib/releases/store.js';
+import { LABEL_APP, LABEL_IMAGE, LABEL_RELEASE, listHolders } from '../../lib/retention/index.js';
+
+// `ownstack:purge <app>|--all [--force]`: removes what ownstack keeps (release histories, the
+// containers that hold old images, and those images once nothing else uses them). An app need
+// not exist any more: a store left by an app destroyed while the plugin was uninstalled is
+// exactly what this is for. Confirmed as apps:destroy confirms; refused while a deploy holds
+// the app's lock, since that deploy's triggers write to the store.
+
+const APP_DIR_NAME = /^[a-z0-9][a-z0-9.-]*$/;
+
+async function findLeftovers(ctx: Context, app: string | undefined): Promise<AppLeftovers[]> {
+  if (app !== undefined) {
+    const holders = await listHolders(app);
+    return leftoversByApp(openStore(ctx, app).exists() ? [app] : [], holders.map((holder) => ({ ...holder, app })));
+  }
+  let stores: string[] = [];
+  try {
+    stores = fs.readdirSync(ctx.paths.ownstackRoot, { withFileTypes: true }).filter((entry) => entry.isDirectory() && APP_DIR_NAME.test(entry.name)).map((entry) => entry.name);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const containers = await containersWithLabels(LABEL_APP, [LABEL_APP, LABEL_RELEASE, LABEL_IMAGE]);
+  const holders = containers.map((container) => ({
+    app: container.labels[LABEL_APP],
+    name: container.name,
+    releaseId: /^[1-9][0-9]{0,8}$/.test(container.labels[LABEL_RELEASE]) ? Number(container.labels[LABEL_RELEASE]) : undefined,
+    imageId: container.labels[LABEL_IMAGE],
+  }));
+  return leftoversByApp(stores, holders);
+}
+
+/** One line from stdin, as `read -rp "> "` takes it (the prompt only on a terminal). */
+function readLine(): Promise<string> {
+  if (process.stdin.isTTY) process.stderr.write('> ');
+  return new Promise((resolve) => {
+    let data = '';
+    const finish = (line: string) => {
+      process.stdin.off('data', onData);
+      process.stdin.off('end', onEnd);
+      process.stdin.pause();
+      resolve(line.replace(/\r$/, ''));
+    };
+    const onData = (chunk: string) => {
+      data += chunk;
+      const end = data.indexOf('\n');
+      if (end >= 0) finish(data.slice(0, end));
+    };
+    const onEnd = () => finish(data);
+    process.stdin.setEncoding('utf8');
+    process.stdin.on('data', onData);
+    process.stdin.on('end', onEnd);
+    process.stdin.resume();
+  });
+}
+
+/** The deploy locks of every app that can still deploy, taken without waiting; refuses if one is held. */
+async function lockDeploys(ctx: Context, apps: string[]): Promise<HeldLock[]> {
+  const held: HeldLock[] = [];
+  try {
+    for (const app of apps) {
+      // A destroyed app cannot deploy, and its lock file must not bring its directory back.
+      if (!fs.existsSync(ctx.paths.appRepo(app))) continue;
+      held.push(await acquireFileLock(ctx.paths.deployLock(app), { waitSeconds: 0, what: `App ${app}`, removeOnRelease: true }));
+    }
+    return held;
+  } catch {
+    for (const lock of held) lock.release();
+    const busy = apps.find((app) => isFileLocked(ctx.paths.deployLock(app))) ?? apps[0];
+    throw new UserError(`App ${busy} is being deployed (a deploy holds its lock); run ownstack:purge again when it has finished`);
+  }
+}
+
+const register: CommandModule = (program, ctx) => {
+  program
+    .command('ownstack:purge')
+    .description('remove what ownstack keeps for an app, or for all apps')
+    .argument('[app]')
+    .option('--all', 'every app, the pipelines and the settings')
+    .option('--force', 'do not ask for confirmation')
+    .action(async (appArg: string | undefined, options: { all?: boolean; force?: boolean }) => {
+      if (options.all && appArg !== undefined) throw new UserError(`Give an app or --all, not both (got ${printable(appArg)})`);
+      const app = options.all ? undefined : assertValidAppName(appArg);
+      const context = ctx();
+      const leftovers = await findLeftovers(context, app);
+      // A store written by a newer ownstack is refused here, before anything is asked or removed.
+      for (const entry of leftovers) if (entry.hasStore) openStore(context, entry.app).readState();
+      const apps = leftovers.map((entry) => entry.app).filter((name) => APP_DIR_NAME.test(name));
+      const busy = apps.find((name) => isFileLocked(context.paths.deployLock(name)));
+      if (busy) throw new UserError(`App ${busy} is being deployed (a deploy holds its lock); run ownstack:purge again when it has finished`);
+      const settingsExist = options.all && (fs.existsSync(context.paths.ownstackRoot) || fs.existsSync(context.paths.ownstackConfigRoot));
+      if (leftovers.length === 0 && !settingsExist) {
+        log.step(app ? `ownstack keeps nothing for ${app}` : 'ownstack keeps nothing on this host');
+        return;
+      }
+
+      // Dokku's --force is a global flag: before the command it arrives as DOKKU_APPS_FORCE_DELETE.
+      if (!options.force && !process.env.DOKKU_APPS_FORCE_DELETE) {
+        const target = app ?? 'all';
+        const what = app ? `the release history of ${app} and the images kept for its rollbacks` : 'the release histories, pipelines and settings of every app, and the images kept for their rollbacks';
+        for (const line of confirmationLines(target, what)) log.warn(line);
+        const answer = await readLine();
+        if (answer !== target) throw new UserError(`Confirmation did not match ${target}. Aborted.`);
+      }
+
+      const locks = await lockDeploys(context, apps);
+      try {
+        for (const entry of leftovers) {
+          for (const holder of entry.holders) {
+            if (!(await removeHoldingContainer(holder.name))) throw new UserError(`Could not remove the container ${holder.name}; nothing more was removed`);
+          }
+          if (entry.hasStore) openStore(context, entry.app).destroy();
+        }
+        if (!app) {
+          fs.rmSync(context.paths.ownstackRoot, { recursive: true, force: true });
+          fs.rmSync(context.paths.ownstackConfigRoot, { recursive: true, force: true });
+        }
+      } finally {
+        for (const lock of locks) lock.release();
+      }
+      let removed = 0;
+      let kept = 0;
+      for (const image of heldImages(leftovers)) {
+        if (await removeImage(image)) removed++;
+        else kept++;
+      }
+      log.step(summary(leftovers, removed, kept));
+    });
+};
+
+export default register;
