@@ -23,20 +23,30 @@ async function findLeftovers(ctx: Context, app: string | undefined): Promise<App
     const holders = await listHolders(app);
     return leftoversByApp(openStore(ctx, app).exists() ? [app] : [], holders.map((holder) => ({ ...holder, app })));
   }
-  let stores: string[] = [];
-  try {
-    stores = fs.readdirSync(ctx.paths.ownstackRoot, { withFileTypes: true }).filter((entry) => entry.isDirectory() && APP_DIR_NAME.test(entry.name)).map((entry) => entry.name);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
+  const stores = appDirectories(ctx.paths.ownstackRoot);
+  // Holders are found engine-wide by our label, but only those of this Dokku's apps (with a store
+  // here, or an app here) are removed: other Dokku installations may share the engine.
+  const ours = new Set([...stores, ...appDirectories(ctx.env.dokkuRoot)]);
   const containers = await containersWithLabels(LABEL_APP, [LABEL_APP, LABEL_RELEASE, LABEL_IMAGE]);
-  const holders = containers.map((container) => ({
-    app: container.labels[LABEL_APP],
-    name: container.name,
-    releaseId: /^[1-9][0-9]{0,8}$/.test(container.labels[LABEL_RELEASE]) ? Number(container.labels[LABEL_RELEASE]) : undefined,
-    imageId: container.labels[LABEL_IMAGE],
-  }));
+  const holders = containers
+    .filter((container) => ours.has(container.labels[LABEL_APP]))
+    .map((container) => ({
+      app: container.labels[LABEL_APP],
+      name: container.name,
+      releaseId: /^[1-9][0-9]{0,8}$/.test(container.labels[LABEL_RELEASE]) ? Number(container.labels[LABEL_RELEASE]) : undefined,
+      imageId: container.labels[LABEL_IMAGE],
+    }));
   return leftoversByApp(stores, holders);
+}
+
+/** Directories under `dir` named as apps are (no dot files such as .pipelines.json). */
+function appDirectories(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir, { withFileTypes: true }).filter((entry) => entry.isDirectory() && APP_DIR_NAME.test(entry.name)).map((entry) => entry.name);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
 }
 
 /** One line from stdin, as `read -rp "> "` takes it (the prompt only on a terminal). */
@@ -94,7 +104,7 @@ const register: CommandModule = (program, ctx) => {
       const leftovers = await findLeftovers(context, app);
       // A store written by a newer ownstack is refused here, before anything is asked or removed.
       for (const entry of leftovers) if (entry.hasStore) openStore(context, entry.app).readState();
-      const apps = leftovers.map((entry) => entry.app).filter((name) => APP_DIR_NAME.test(name));
+      const apps = leftovers.map((entry) => entry.app);
       const busy = apps.find((name) => isFileLocked(context.paths.deployLock(name)));
       if (busy) throw new UserError(`App ${busy} is being deployed (a deploy holds its lock); run ownstack:purge again when it has finished`);
       const settingsExist = options.all && (fs.existsSync(context.paths.ownstackRoot) || fs.existsSync(context.paths.ownstackConfigRoot));
