@@ -52,6 +52,11 @@ fingerprint() { (cd "$1" && find . -printf '%p %M %s %T@\n' | sort && find . -ty
     "v3 rollback succeeded current=true who=default, v2 promote succeeded current=false who=default, v1 promote succeeded current=false who=default"
   assert_equal "$(jq -r '.[0].rollback_of' <<<"$output")" 1
 
+  # staging's v1 image was not kept with the fixtures: it is expired
+  run dokku ownstack:history "$STG" --format json
+  assert_equal "$(jq -c 'map([.id, .status, .display_status, .expired, .current])' <<<"$output")" \
+    '[[4,"failed","failed",false,false],[3,"failed","failed",false,false],[2,"succeeded","succeeded",false,true],[1,"succeeded","expired",true,false]]'
+
   run --separate-stderr dokku ownstack:history "$STG"
   assert_success
   assert_line --regexp "^=====> $STG Releases - Current: v2$"

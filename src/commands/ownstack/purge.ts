@@ -1,7 +1,8 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import type { CommandModule } from '../../program.js';
 import type { Context } from '../../lib/context.js';
-import { containersWithLabels, removeHoldingContainer, removeImage } from '../../lib/dokku/docker.js';
+import { containersWithLabels, imageId, removeHoldingContainer, removeImage } from '../../lib/dokku/docker.js';
 import { acquireFileLock, isFileLocked, type HeldLock } from '../../lib/dokku/lock.js';
 import { assertValidAppName } from '../../lib/dokku/validate.js';
 import { UserError } from '../../lib/output/errors.js';
@@ -47,6 +48,20 @@ function appDirectories(dir: string): string[] {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
+}
+
+/** What is in one of our directories; none when it does not exist. */
+function entries(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+}
+
+function emptyDirectory(dir: string): void {
+  for (const name of entries(dir)) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
 }
 
 /** One line from stdin, as `read -rp "> "` takes it (the prompt only on a terminal). */
@@ -107,8 +122,8 @@ const register: CommandModule = (program, ctx) => {
       const apps = leftovers.map((entry) => entry.app);
       const busy = apps.find((name) => isFileLocked(context.paths.deployLock(name)));
       if (busy) throw new UserError(`App ${busy} is being deployed (a deploy holds its lock); run ownstack:purge again when it has finished`);
-      const settingsExist = options.all && (fs.existsSync(context.paths.ownstackRoot) || fs.existsSync(context.paths.ownstackConfigRoot));
-      if (leftovers.length === 0 && !settingsExist) {
+      const anythingElse = options.all && entries(context.paths.ownstackRoot).concat(entries(context.paths.ownstackConfigRoot)).length > 0;
+      if (leftovers.length === 0 && !anythingElse) {
         log.step(app ? `ownstack keeps nothing for ${app}` : 'ownstack keeps nothing on this host');
         return;
       }
@@ -131,19 +146,26 @@ const register: CommandModule = (program, ctx) => {
           if (entry.hasStore) openStore(context, entry.app).destroy();
         }
         if (!app) {
-          fs.rmSync(context.paths.ownstackRoot, { recursive: true, force: true });
-          fs.rmSync(context.paths.ownstackConfigRoot, { recursive: true, force: true });
+          // The directories stay (plugin:install gave them to the system user, who may not be
+          // able to make them again); everything in them goes.
+          emptyDirectory(context.paths.ownstackRoot);
+          emptyDirectory(context.paths.ownstackConfigRoot);
         }
       } finally {
         for (const lock of locks) lock.release();
       }
-      let removed = 0;
-      let kept = 0;
-      for (const image of heldImages(leftovers)) {
-        if (await removeImage(image)) removed++;
-        else kept++;
+      // A plain `docker image rm`, as Dokku's retire does: an image a container runs, or one another
+      // image was built from (a promotion or rollback re-labels an image in a child), stays.
+      // Children go first, so passes repeat while one removes something.
+      let left = heldImages(leftovers);
+      for (let progress = true; progress && left.length > 0; ) {
+        const stillThere: string[] = [];
+        // Removing a child also removes its untagged parents (docker's prune): gone counts as removed.
+        for (const image of left) if (!(await removeImage(image)) && (await imageId(image)) !== undefined) stillThere.push(image);
+        progress = stillThere.length < left.length;
+        left = stillThere;
       }
-      log.step(summary(leftovers, removed, kept));
+      log.step(summary(leftovers, heldImages(leftovers).length - left.length, left.length));
     });
 };
 
