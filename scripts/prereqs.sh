@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Brings a fresh Debian machine to what the demo and the tests need: npm dependencies, the
-# Docker engine (installed and running), busybox-static for the local base image, git, curl.
+# Docker engine (installed and running), busybox-static for the local base image, git, curl,
+# jq, flock, and sudo (test/e2e/polish.bats runs a command through it).
 # Idempotent and quick when everything is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,7 @@ command -v git >/dev/null 2>&1 || packages+=(git)
 command -v curl >/dev/null 2>&1 || packages+=(curl)
 command -v jq >/dev/null 2>&1 || packages+=(jq)
 command -v flock >/dev/null 2>&1 || packages+=(util-linux)
+command -v sudo >/dev/null 2>&1 || packages+=(sudo)
 if ((${#packages[@]})); then
   [[ $(id -u) -eq 0 ]] || die "missing ${packages[*]}: install them (apt-get install ${packages[*]}) or run as root"
   say "Installing ${packages[*]}"
