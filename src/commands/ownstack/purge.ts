@@ -8,6 +8,7 @@ import { assertValidAppName } from '../../lib/dokku/validate.js';
 import { UserError } from '../../lib/output/errors.js';
 import { log, printable } from '../../lib/output/log.js';
 import { confirmationLines, heldImages, leftoversByApp, summary, type AppLeftovers } from '../../lib/purge/plan.js';
+import { readPipelines } from '../../lib/pipelines/store.js';
 import { openStore } from '../../lib/releases/store.js';
 import { LABEL_APP, LABEL_IMAGE, LABEL_RELEASE, listHolders } from '../../lib/retention/index.js';
 
@@ -100,9 +101,12 @@ async function lockDeploys(ctx: Context, apps: string[]): Promise<HeldLock[]> {
     return held;
   } catch {
     for (const lock of held) lock.release();
-    const busy = apps.find((app) => isFileLocked(ctx.paths.deployLock(app))) ?? apps[0];
-    throw new UserError(`App ${busy} is being deployed (a deploy holds its lock); run ownstack:purge again when it has finished`);
+    throw deployInProgress(apps.find((app) => isFileLocked(ctx.paths.deployLock(app))) ?? apps[0]);
   }
+}
+
+function deployInProgress(app: string): UserError {
+  return new UserError(`App ${app} is being deployed (a deploy holds its lock); run ownstack:purge again when it has finished`);
 }
 
 const register: CommandModule = (program, ctx) => {
@@ -117,11 +121,12 @@ const register: CommandModule = (program, ctx) => {
       const app = options.all ? undefined : assertValidAppName(appArg);
       const context = ctx();
       const leftovers = await findLeftovers(context, app);
-      // A store written by a newer ownstack is refused here, before anything is asked or removed.
+      // Files written by a newer ownstack are refused here, before anything is asked or removed.
       for (const entry of leftovers) if (entry.hasStore) openStore(context, entry.app).readState();
+      if (!app) readPipelines(context.paths);
       const apps = leftovers.map((entry) => entry.app);
       const busy = apps.find((name) => isFileLocked(context.paths.deployLock(name)));
-      if (busy) throw new UserError(`App ${busy} is being deployed (a deploy holds its lock); run ownstack:purge again when it has finished`);
+      if (busy) throw deployInProgress(busy);
       const anythingElse = options.all && entries(context.paths.ownstackRoot).concat(entries(context.paths.ownstackConfigRoot)).length > 0;
       if (leftovers.length === 0 && !anythingElse) {
         log.step(app ? `ownstack keeps nothing for ${app}` : 'ownstack keeps nothing on this host');
