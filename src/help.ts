@@ -20,6 +20,7 @@ export const TOPICS = {
         usage: 'ownstack:config-push --file <path|-> (<app>...|--pipeline <pipeline> [--stage <stage>]) [--no-restart] [--dry-run]',
         description: 'Set the same config on many apps, in stage order, from a dotenv file or stdin',
       },
+      { usage: 'ownstack:purge <app>|--all [--force]', description: 'Remove the release history and kept images of an app, or everything ownstack keeps' },
     ],
   },
   pipeline: {

@@ -12,6 +12,7 @@ import stacksRemove from './stacks/remove.js';
 import stacksList from './stacks/list.js';
 import stacksCheck from './stacks/check.js';
 import configPush from './ownstack/config-push.js';
+import purge from './ownstack/purge.js';
 import ownstackHelp from './ownstack/help.js';
 import pipelineHelp from './pipeline/help.js';
 import pipelineCreate from './pipeline/create.js';
@@ -30,7 +31,7 @@ import pipelineReject from './pipeline/reject.js';
 import pipelineRequests from './pipeline/requests.js';
 
 // Every command module, in help order. Add a module's default export here.
-export const COMMANDS: CommandModule[] = [ownstackHelp, history, info, deployLog, report, set, rollback, deployImage, configPush, version,
+export const COMMANDS: CommandModule[] = [ownstackHelp, history, info, deployLog, report, set, rollback, deployImage, configPush, purge, version,
   pipelineHelp, pipelineCreate, pipelineAddStaging, pipelineAdd, pipelineRemove, pipelineInfo, pipelineList, pipelineDestroy, pipelinePromote,
   pipelineRollback, pipelineReport, pipelineSet, pipelineRequests, pipelineApprove, pipelineReject,
   stacksAdd, stacksRemove, stacksList, stacksCheck];

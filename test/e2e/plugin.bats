@@ -146,7 +146,7 @@ plugin_git_source() {
   assert_line "Usage: dokku ownstack[:COMMAND]"
   assert_line --regexp '^Additional commands:$'
   local cmd
-  for cmd in history info deploy-log rollback report set; do
+  for cmd in history info deploy-log rollback report set purge; do
     assert_line --regexp "^    ownstack:$cmd( |$)"
   done
   run dokku ownstack

@@ -52,9 +52,11 @@ on_history() { on_stack "$1" dokku ownstack:history "$2" --format json; }
   run dokku stacks:list --format json
   assert_success
   assert_equal "$(jq -c '[.[] | {name, address}]' <<<"$output")" "$(jq -cn --arg b "$(stack_address b)" --arg c "$(stack_address c)" '[{name: "b", address: $b}, {name: "c", address: $c}]')"
+  assert_equal "$(jq -c 'map(keys) | unique' <<<"$output")" '[["added_at","address","host","name","port","user"]]'
   run dokku stacks:check --format json
   assert_success
   assert_equal "$(jq -c '[.[] | {stack, status}]' <<<"$output")" '[{"stack":"b","status":"ok"},{"stack":"c","status":"ok"}]'
+  assert_equal "$(jq -c 'map(keys) | unique' <<<"$output")" '[["address","message","ownstack_version","stack","status"]]'
   # a stack that is added twice, or removed while unknown, is refused in one line
   run --separate-stderr dokku stacks:add b "$(stack_address b)"
   assert_failure

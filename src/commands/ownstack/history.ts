@@ -5,6 +5,7 @@ import { UserError } from '../../lib/output/errors.js';
 import { parseFormat } from '../../lib/output/format.js';
 import { log, printable } from '../../lib/output/log.js';
 import { historyHeader, historyTable, needsImageCheck, withDisplayStatus } from '../../lib/releases/format.js';
+import { publicRelease } from '../../lib/releases/public.js';
 import { touchStore, warn, message } from '../../lib/releases/trigger-support.js';
 
 export const DEFAULT_HISTORY_LIMIT = 20;
@@ -47,7 +48,7 @@ const register: CommandModule = (program, ctx) => {
       const rows = withDisplayStatus(records, currentId, imageIds);
 
       if (format === 'json') {
-        log.out(JSON.stringify(rows));
+        log.out(JSON.stringify(rows.map((row) => publicRelease(row, { currentId, expired: row.display_status === 'expired' }))));
         return;
       }
       log.out(historyHeader(app, currentId));

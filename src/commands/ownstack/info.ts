@@ -5,6 +5,7 @@ import { parseFormat, reportBlock } from '../../lib/output/format.js';
 import { log } from '../../lib/output/log.js';
 import { pipelineOfApp } from '../../lib/pipelines/lookup.js';
 import { canRollBackTo, displayStatus, infoRows, type DisplayedRecord } from '../../lib/releases/format.js';
+import { publicRelease } from '../../lib/releases/public.js';
 import { rollbackCandidates } from '../../lib/releases/queries.js';
 import { message, touchStore, warn } from '../../lib/releases/trigger-support.js';
 import { settingNumber } from '../../lib/settings/settings.js';
@@ -50,7 +51,7 @@ const register: CommandModule = (program, ctx) => {
         log.out(
           JSON.stringify({
             app,
-            current: current ?? null,
+            current: currentRecord ? publicRelease(currentRecord, { currentId, expired: false }) : null,
             rollback_targets: rollbackTargets,
             pipeline: place?.pipeline ?? null,
             stage: place?.stage ?? null,

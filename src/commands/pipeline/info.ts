@@ -1,7 +1,7 @@
 import type { CommandModule } from '../../program.js';
 import { parseFormat, reportBlock } from '../../lib/output/format.js';
 import { log } from '../../lib/output/log.js';
-import { assertValidPipelineName, resolvePipeline, STAGES } from '../../lib/pipelines/model.js';
+import { assertValidPipelineName, publicPipeline, resolvePipeline, STAGES } from '../../lib/pipelines/model.js';
 import { readPipelines } from '../../lib/pipelines/store.js';
 import { pipelineStatus, statusLine } from '../../lib/stacks/status.js';
 
@@ -19,7 +19,7 @@ const register: CommandModule = (program, ctx) => {
       // Every app's current release, here and on every stack at once (bounded by the ssh timeout).
       const apps = await pipelineStatus(ctx(), pipeline);
       if (format === 'json') {
-        log.out(JSON.stringify({ ...pipeline, apps }));
+        log.out(JSON.stringify({ ...publicPipeline(pipeline), apps }));
         return;
       }
       log.out(reportBlock(`Pipeline ${pipeline.name}`, STAGES.map((stage) => [stage, pipeline.stages[stage].join(' ')])));

@@ -1,7 +1,7 @@
 import type { CommandModule } from '../../program.js';
 import { parseFormat } from '../../lib/output/format.js';
 import { log } from '../../lib/output/log.js';
-import { appsOf } from '../../lib/pipelines/model.js';
+import { appsOf, publicPipeline } from '../../lib/pipelines/model.js';
 import { readPipelines } from '../../lib/pipelines/store.js';
 
 const register: CommandModule = (program, ctx) => {
@@ -13,7 +13,7 @@ const register: CommandModule = (program, ctx) => {
       const format = parseFormat(options.format);
       const { pipelines } = readPipelines(ctx().paths);
       if (format === 'json') {
-        log.out(JSON.stringify(pipelines));
+        log.out(JSON.stringify(pipelines.map(publicPipeline)));
         return;
       }
       // Like apps:list: a header, then one pipeline a line, with its apps and their stages.

@@ -1,5 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
+import { whoDeployed } from '../identity/who.js';
+import { loginUserName } from './host-files.js';
 
 // Everything we learn from Dokku's environment, read once. Paths follow Dokku 0.38's layout
 // (dokku-internals.md §2, §3, §5); nothing else in the plugin builds a Dokku path by hand.
@@ -11,6 +13,7 @@ export interface DokkuEnv {
   buildId?: string;
   buildSource?: string;
   buildLogFile?: string;
+  /** WHO of what this process records (src/lib/identity/who.ts). */
   who: string;
   systemUser?: string;
   systemGroup?: string;
@@ -24,7 +27,7 @@ export function readDokkuEnv(env: NodeJS.ProcessEnv = process.env): DokkuEnv {
     buildId: env.DOKKU_BUILD_ID || undefined,
     buildSource: env.DOKKU_BUILD_SOURCE || undefined,
     buildLogFile: env.DOKKU_BUILD_LOG_FILE || undefined,
-    who: env.SSH_NAME || env.SSH_USER || safeUsername(),
+    who: whoDeployed({ sshName: env.SSH_NAME, sshUser: env.SSH_USER, sudoUser: env.SUDO_USER, unixUser: safeUsername(), loginUser: loginUserName }),
     systemUser: env.DOKKU_SYSTEM_USER || undefined,
     systemGroup: env.DOKKU_SYSTEM_GROUP || undefined,
   };
@@ -56,7 +59,8 @@ export function dokkuPaths(env: DokkuEnv) {
     pipelinesFile: path.join(env.libRoot, 'data', 'ownstack', '.pipelines.json'),
     /** Promotion requests waiting for (or decided by) an approval, every pipeline's. */
     requestsFile: path.join(env.libRoot, 'data', 'ownstack', '.promotion-requests.json'),
-    /** Dokku's property layout: config/<plugin>/<app|--global>/<key>. */
+    /** Our settings, in Dokku's property layout: config/<plugin>/<app|--global>/<key>. */
+    ownstackConfigRoot: path.join(env.libRoot, 'config', 'ownstack'),
     property: (scope: string, key: string) => path.join(env.libRoot, 'config', 'ownstack', scope, key),
   };
 }

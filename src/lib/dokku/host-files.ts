@@ -100,3 +100,23 @@ export async function webContainerImage(
   const containerId = webContainerId(ctx, app);
   return containerId ? inspect(containerId) : undefined;
 }
+
+/** The kernel's audit login user of this session (unchanged by sudo and su), when one is set. */
+export function loginUserName(): string | undefined {
+  let uid: string;
+  try {
+    uid = fs.readFileSync('/proc/self/loginuid', 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+  if (!/^[0-9]+$/.test(uid) || uid === '4294967295') return undefined; // (uid_t)-1: no login session
+  try {
+    for (const line of fs.readFileSync('/etc/passwd', 'utf8').split('\n')) {
+      const [name, , id] = line.split(':');
+      if (id === uid && name) return name;
+    }
+  } catch {
+    // no readable passwd file: the number still names the user
+  }
+  return `uid ${uid}`;
+}

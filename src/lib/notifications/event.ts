@@ -1,6 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { shortSha } from '../releases/describe.js';
 import type { ReleaseRecord } from '../releases/record.js';
+import { publicRelease } from '../releases/public.js';
 
 // Release notifications (issue 12, part 3): what is sent, decided on plain values. The JSON shape
 // follows Heroku's app webhooks (resource, action, actor, data, previous_data, webhook_metadata)
@@ -13,34 +14,13 @@ export const EVENT_VERSION = '1';
 export type ReleaseChange = 'start' | 'end';
 
 /**
- * The release as a notification carries it: its public fields, listed one by one, so nothing
- * added to the record later (and never a config value) goes out unless it is added here.
- * Internal bookkeeping (pids, the retaining container, events, the log path, notification
- * outcomes) stays home.
+ * The release as a notification carries it: the public release object (docs/json.md), the same
+ * that `--format json` prints, so nothing internal (pids, the retaining container, events, the log
+ * path, notification outcomes) and never a config value goes out. A release that has just
+ * succeeded is the one that serves; the store is not asked again for that.
  */
 export function releaseEventData(record: ReleaseRecord) {
-  return {
-    id: record.id,
-    app: record.app,
-    kind: record.kind,
-    status: record.status,
-    phase: record.phase,
-    reason: record.reason,
-    description: record.description,
-    git_sha: record.git_sha,
-    source: record.source,
-    source_metadata: record.source_metadata,
-    image_id: record.image_id,
-    builder: record.builder,
-    who: record.who,
-    started_at: record.started_at,
-    finished_at: record.finished_at,
-    build_id: record.build_id,
-    promoted_from: record.promoted_from,
-    rollback_of: record.rollback_of,
-    config_keys: record.config_keys ?? null,
-    tasks: record.tasks.map((task) => ({ name: task.name, status: task.status, exit_code: task.exit_code })),
-  };
+  return publicRelease(record, { currentId: record.status === 'succeeded' ? record.id : undefined, expired: false });
 }
 export type ReleaseEventData = ReturnType<typeof releaseEventData>;
 

@@ -58,6 +58,18 @@ export const PipelinesFileSchema = z
   }));
 export type PipelinesFile = z.infer<typeof PipelinesFileSchema>;
 
+/** The public shape of a pipeline (`pipeline:info`/`pipeline:list --format json`), built key by
+ * key so a field added to the stored file never reaches the output by accident. */
+export function publicPipeline(pipeline: Pipeline) {
+  return {
+    name: pipeline.name,
+    created_at: pipeline.created_at,
+    stages: Object.fromEntries(STAGES.map((stage) => [stage, [...pipeline.stages[stage]]])) as Record<Stage, string[]>,
+    /** `pipeline:set` values that are set; {} when none. */
+    settings: { ...(pipeline.settings ?? {}) },
+  };
+}
+
 export const emptyPipelines = (): PipelinesFile => ({ version: 1, pipelines: [] });
 
 export interface AppPlace {

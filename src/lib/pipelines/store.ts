@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { DokkuPaths } from '../dokku/env.js';
 import { readJsonState, updateJsonState, type JsonStateFile } from '../state/json-file.js';
+import { assertReadableVersion, declaredVersion } from '../schema-version.js';
 import { emptyPipelines, PipelinesFileSchema, type PipelinesFile } from './model.js';
 
 // All pipelines live in one small file (src/lib/state/json-file.ts: lock-free reads, changes
@@ -18,6 +19,8 @@ function pipelinesState(paths: DokkuPaths): JsonStateFile<PipelinesFile> {
     empty: emptyPipelines,
     what: 'pipelines file',
     heldBy: 'another pipeline command',
+    // The pipelines file has carried `version` since 0.1.0.
+    assertVersion: (json) => assertReadableVersion(declaredVersion(json, 'version'), `The pipelines file ${paths.pipelinesFile}`),
   };
 }
 

@@ -36,6 +36,8 @@ export const NotificationOutcomeSchema = z.object({
 export type NotificationOutcome = z.infer<typeof NotificationOutcomeSchema>;
 
 export const ReleaseRecordSchema = z.object({
+  /** The format that wrote the record (src/lib/schema-version.ts); absent in 0.1.0's, which are 1. */
+  schema_version: z.optional(z.int().check(z.positive())),
   id: z.int().check(z.positive()),
   app: z.string(),
   kind: z.enum(RELEASE_KINDS),

@@ -36,7 +36,7 @@ export interface Snapshot {
 export interface ReleaseStore {
   readonly app: string;
   readonly dir: string;
-  /** New `running` record with the next ID (never reused), who = SSH_NAME/SSH_USER. */
+  /** New `running` record with the next ID (never reused), who from src/lib/identity/who.ts. */
   create(init: NewRelease): Promise<ReleaseRecord>;
   /** Atomic read-modify-write under the store lock; returns the record as written. */
   update(id: number, change: (record: ReleaseRecord) => void): Promise<ReleaseRecord>;

@@ -10,6 +10,7 @@ import { log } from '../output/log.js';
 import { describeRelease } from './describe.js';
 import { processStartTime } from '../dokku/host-files.js';
 import { queueNotification } from '../notifications/outbox.js';
+import { assertReadableVersion, declaredVersion, SCHEMA_VERSION } from '../schema-version.js';
 import { ReleaseRecordSchema, type ReleaseRecord } from './record.js';
 import type { CorruptRecord, NewRelease, ReleaseStore, Snapshot } from './store-api.js';
 
@@ -27,6 +28,8 @@ import type { CorruptRecord, NewRelease, ReleaseStore, Snapshot } from './store-
 // readers never lock, because a rename is all-or-nothing.
 
 const StateSchema = z.object({
+  /** The format that wrote the file (src/lib/schema-version.ts); absent in 0.1.0's, which are 1. */
+  schema_version: z.optional(z.int().check(z.positive())),
   next_id: z.int().check(z.positive()),
   current_id: z.nullable(z.int().check(z.positive())),
   /** Records still `running`; kept here so reconciling costs nothing when nothing runs. */
@@ -43,7 +46,7 @@ const LOCK_WAIT_SECONDS = 60;
 export interface StoreOptions {
   dir: string;
   app: string;
-  /** SSH_NAME, else SSH_USER, else the local user. */
+  /** WHO of new records (src/lib/identity/who.ts). */
   who: string;
   dokkuPid?: string | null;
   /** /proc start time of a pid, stored as pid_start so a reused pid is not taken for ours. */
@@ -101,8 +104,15 @@ export class FileReleaseStore implements ReleaseStore {
       if (code === 'ENOENT') return this.repairState();
       throw new UserError(`Cannot read ${this.stateFile}: ${code ?? (error as Error).message}`);
     }
-    const parsed = safeJson(raw, StateSchema);
-    if (parsed) return parsed;
+    let data: unknown;
+    try {
+      data = JSON.parse(raw);
+    } catch {
+      data = undefined;
+    }
+    assertReadableVersion(declaredVersion(data, 'schema_version'), `The release store of ${this.app} (${this.stateFile})`);
+    const parsed = StateSchema.safeParse(data);
+    if (parsed.success) return parsed.data;
     if (!this.reportedDamagedState) {
       this.reportedDamagedState = true;
       log.warn(`${this.stateFile} is damaged; using the state rebuilt from the release records (the next deploy rewrites it)`);
@@ -138,7 +148,7 @@ export class FileReleaseStore implements ReleaseStore {
   }
 
   private async writeState(state: StoreState): Promise<void> {
-    await this.writeFile(this.stateFile, `${JSON.stringify(state)}\n`);
+    await this.writeFile(this.stateFile, `${JSON.stringify({ ...state, schema_version: SCHEMA_VERSION })}\n`);
   }
 
   private ensureDirs(): void {
@@ -153,6 +163,8 @@ export class FileReleaseStore implements ReleaseStore {
 
   /** The store's own lock, for one read-modify-write; never held across a deploy. */
   async withLock<T>(work: () => Promise<T>): Promise<T> {
+    // A store written by a newer ownstack is refused before anything (even the lock file) is made.
+    if (this.exists()) this.readState();
     this.ensureDirs();
     const lock = await acquireFileLock(path.join(this.dir, '.lock'), {
       waitSeconds: LOCK_WAIT_SECONDS,
@@ -183,6 +195,7 @@ export class FileReleaseStore implements ReleaseStore {
     } catch {
       return { problem: raw.trim() === '' ? 'the file is empty' : 'the file is not valid JSON (truncated?)' };
     }
+    assertReadableVersion(declaredVersion(data, 'schema_version'), `Release v${id} of ${this.app} (${this.recordFile(id)})`);
     const parsed = ReleaseRecordSchema.safeParse(data);
     if (!parsed.success) return { problem: `the record does not match the schema (${parsed.error.issues[0]?.path.join('.') || 'root'})` };
     // Records keep the name they were written under; the store's directory is the truth after
@@ -211,6 +224,7 @@ export class FileReleaseStore implements ReleaseStore {
       // An explicit null means "no process to watch"; undefined means the creating process.
       const pid = init.pid === undefined ? process.pid : init.pid;
       const record: ReleaseRecord = ReleaseRecordSchema.parse({
+        schema_version: SCHEMA_VERSION,
         id,
         app: this.app,
         kind: init.kind,
@@ -257,6 +271,7 @@ export class FileReleaseStore implements ReleaseStore {
       const draft = structuredClone(current);
       change(draft);
       draft.id = id;
+      draft.schema_version = SCHEMA_VERSION;
       draft.events = draft.events.slice(-MAX_EVENTS);
       const record = ReleaseRecordSchema.parse(draft);
       await this.writeFile(this.recordFile(id), `${JSON.stringify(record)}\n`);

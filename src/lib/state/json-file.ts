@@ -21,6 +21,8 @@ export interface JsonStateFile<T> {
   what: string;
   /** Names who holds the lock in the waiting line, e.g. "another pipeline command". */
   heldBy: string;
+  /** Refuses a file written by a newer ownstack, before the schema check and any write. */
+  assertVersion?: (json: unknown) => void;
 }
 
 export function readJsonState<T>(state: JsonStateFile<T>): T {
@@ -37,6 +39,7 @@ export function readJsonState<T>(state: JsonStateFile<T>): T {
   } catch (error) {
     throw new UserError(`The ${state.what} ${state.file} is corrupt (not JSON: ${(error as Error).message}); fix or remove it`);
   }
+  state.assertVersion?.(json);
   const parsed = state.schema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
