@@ -77,7 +77,7 @@ pin_exists() { [[ -n "$(docker container ls -aq --filter "name=^/ownstack-reques
   assert_success
   run dokku pipeline:report "$PIPE" --format json
   assert_success
-  assert_equal "$(jq -c . <<<"$output")" '{"promote-min-age":"","computed-promote-min-age":"","promote-require-healthy":"","computed-promote-require-healthy":"false","promote-approval":"","computed-promote-approval":"","promote-approval-ttl":"","computed-promote-approval-ttl":"24h"}'
+  assert_equal "$(jq -c . <<<"$output")" '{"promote-min-age":"","computed-promote-min-age":"","promote-require-healthy":"","computed-promote-require-healthy":"false","promote-approval":"","computed-promote-approval":"","promote-approval-ttl":"","computed-promote-approval-ttl":"24h","registry":"","computed-registry":""}'
   run dokku pipeline:report "$PIPE"
   assert_line "=====> $PIPE pipeline information"
   assert_line --regexp '^ +Pipeline computed promote approval ttl: +24h$'
@@ -209,7 +209,7 @@ pin_exists() { [[ -n "$(docker container ls -aq --filter "name=^/ownstack-reques
   [[ "$(layers "$(jq -r .image_id <<<"$output")")" == "$(layers "$pinned_image")",* ]] || fail "production's layers do not extend the pinned image's"
   assert_equal "$(jq -r .who <<<"$output")" bob
   assert_equal "$(jq -c .approval <<<"$output")" "{\"request\":$id,\"requested_by\":\"alice\",\"approved_by\":\"bob\"}"
-  assert_equal "$(jq -c .promoted_from <<<"$output")" "{\"app\":\"$STG\",\"id\":3}"
+  assert_equal "$(jq -c .promoted_from <<<"$output")" "{\"app\":\"$STG\",\"id\":3,\"host\":null}"
   assert_equal "$(jq -r .description <<<"$output")" "Promote $STG v3 (approved r$id by bob)"
   run request_json "$id"
   assert_equal "$(jq -r .status <<<"$output")" approved

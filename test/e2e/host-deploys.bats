@@ -39,11 +39,11 @@ teardown_file() {
 
 running_image() { docker container inspect --format '{{.Image}}' "$(cat "$DOKKU_ROOT/$APP/CONTAINER.web.1")"; }
 
-@test "a git push builds, releases and serves the app on 127.0.0.1 in a few seconds" {
-  SECONDS=0
+# No timing assertion: how long a deploy takes is the benchmark's business (npm run bench), and a
+# busy machine must not fail the suite.
+@test "a git push builds, releases and serves the app on 127.0.0.1" {
   run host_push "$APP" "$SRC"
   assert_success
-  assert [ "$SECONDS" -lt 30 ]
   assert_output --partial "-----> Cleaning up..."
   assert_output --partial "release-task-ran version=v1"
   assert_output --partial "heroku-postdeploy-ran version=v1"

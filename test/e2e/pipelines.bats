@@ -115,7 +115,7 @@ state_digest() {
   assert_equal "$(jq -r .kind <<<"$output")" promote
   assert_equal "$(jq -r .description <<<"$output")" "Promote $STG v2"
   assert_equal "$(jq -r .git_sha <<<"$output")" "$sha"
-  assert_equal "$(jq -c .promoted_from <<<"$output")" "{\"app\":\"$STG\",\"id\":2}"
+  assert_equal "$(jq -c .promoted_from <<<"$output")" "{\"app\":\"$STG\",\"id\":2,\"host\":null}"
   run dokku ownstack:history "$PRD"
   assert_success
   assert_output --regexp "v2 +promote +${sha:0:7} +succeeded .*Promote $STG v2"
@@ -143,7 +143,7 @@ state_digest() {
   assert_line "       $PRD: succeeded (v3)"
   run app_http "$PRD"
   assert_output "sample v3 greeting=production-hello"
-  assert_equal "$(jq -c .promoted_from <<<"$(current_record "$PRD")")" "{\"app\":\"$STG\",\"id\":3}"
+  assert_equal "$(jq -c .promoted_from <<<"$(current_record "$PRD")")" "{\"app\":\"$STG\",\"id\":3,\"host\":null}"
 }
 
 @test "(3) two production apps, one with a failing release task: mixed status, non-zero exit" {
