@@ -27,6 +27,17 @@ export const TOPICS = {
       { usage: 'pipeline:list [--format stdout|json]', description: 'List pipelines' },
       { usage: 'pipeline:destroy <pipeline>', description: 'Delete a pipeline (its apps are left alone)' },
       { usage: 'pipeline:promote <app> [--to <app>[,<app>…]] [--lock-wait <seconds>]', description: "Deploy the app's current release to the next stage, without a rebuild" },
+      { usage: 'pipeline:set <pipeline> <key> [<value>]', description: 'Set or clear a pipeline setting: review-apps, review-apps-parent, review-apps-limit, review-apps-stale-days' },
+      { usage: 'pipeline:report <pipeline> [--format stdout|json] [--pipeline-<key>]', description: 'Display the settings of a pipeline' },
+    ],
+  },
+  'review-apps': {
+    summary: 'Review apps: one app per pull request, in the review stage of a pipeline',
+    entries: [
+      { usage: 'review-apps:create <pipeline> <name> [--from <app>]', description: "Clone the pipeline's parent app into a new review app" },
+      { usage: 'review-apps:destroy <name>', description: 'Destroy a review app (its pr-predestroy script runs first)' },
+      { usage: 'review-apps:list <pipeline> [--format stdout|json]', description: 'List the review apps of a pipeline' },
+      { usage: 'review-apps:expire', description: 'Destroy review apps with no deploy for review-apps-stale-days (the scheduled job)' },
     ],
   },
 } satisfies Record<string, { summary: string; entries: HelpEntry[] }>;

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Context } from '../context.js';
 import type { DokkuBuildRecord } from '../releases/lifecycle.js';
 import type { Snapshot } from '../releases/store-api.js';
@@ -99,4 +100,9 @@ export async function webContainerImage(
 ): Promise<string | undefined> {
   const containerId = webContainerId(ctx, app);
   return containerId ? inspect(containerId) : undefined;
+}
+
+/** A file of the source tree Dokku is building (pre-receive-app's DIR), or null. */
+export function readSourceFile(dir: string, name: string): string | null {
+  return readText(path.join(dir, name)) ?? null;
 }

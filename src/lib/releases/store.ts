@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import writeFileAtomic from 'write-file-atomic';
+import { clockNow } from '../clock.js';
 import * as z from 'zod/mini';
 import type { Context } from '../context.js';
 import { acquireFileLock } from '../dokku/lock.js';
@@ -437,5 +438,6 @@ export function openStore(ctx: Context, app: string): FileReleaseStore {
     who: ctx.env.who,
     dokkuPid: ctx.env.dokkuPid,
     processStart: processStartTime,
+    now: () => clockNow(),
   });
 }

@@ -1,0 +1,39 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { TriggerHandler } from './index.js';
+import { log } from '../lib/output/log.js';
+import { safely } from '../lib/releases/trigger-support.js';
+import { cronEntry } from '../lib/review-apps/model.js';
+import { allPipelineSettings } from '../lib/review-apps/settings.js';
+
+// `cron-entries SCHEDULER`: Dokku's cron plugin asks plugins for extra host cron tasks, one
+// `SCHEDULE;COMMAND;LOGFILE` line each; the docker-local cron appends the command's output to
+// LOGFILE, next to Dokku's own logs. One hourly task expires stale review apps, present only while
+// some pipeline sets review-apps-stale-days.
+export const REVIEW_APPS_CRON_LOG = 'ownstack-review-apps.log';
+
+const cronEntries: TriggerHandler = (ctx, args) =>
+  safely('cron-entries', async () => {
+    if (args[0] && args[0] !== 'docker-local') return;
+    const anyStale = Object.values(allPipelineSettings(ctx.paths)).some((values) => values['review-apps-stale-days'] !== undefined);
+    if (!anyStale) return;
+    const logsDir = process.env.DOKKU_LOGS_DIR || '/var/log/dokku';
+    log.out(cronEntry('17 * * * *', `${dokkuBinary()} review-apps:expire`, path.join(logsDir, REVIEW_APPS_CRON_LOG)));
+  });
+
+/** cron's PATH is short: name Dokku's binary by its full path, as found now. */
+function dokkuBinary(): string {
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    if (!dir) continue;
+    const candidate = path.join(dir, 'dokku');
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      return candidate;
+    } catch {
+      // next
+    }
+  }
+  return '/usr/bin/dokku';
+}
+
+export default cronEntries;
