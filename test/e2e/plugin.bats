@@ -155,9 +155,18 @@ plugin_git_source() {
   run dokku pipeline:help
   assert_success
   assert_line "Usage: dokku pipeline[:COMMAND]"
-  for cmd in create add-staging add remove info list destroy promote; do
+  for cmd in create add-staging add remove info list destroy promote set report; do
     assert_line --regexp "^    pipeline:$cmd( |$)"
   done
+  run dokku review-apps:help
+  assert_success
+  assert_line "Usage: dokku review-apps[:COMMAND]"
+  for cmd in create destroy list expire; do
+    assert_line --regexp "^    review-apps:$cmd( |$)"
+  done
+  run dokku review-apps
+  assert_success
+  assert_line "Usage: dokku review-apps[:COMMAND]"
 }
 
 @test "dokku help lists the ownstack and pipeline topics" {
@@ -165,6 +174,7 @@ plugin_git_source() {
   assert_success
   assert_line --regexp '^ +ownstack +[A-Z]'
   assert_line --regexp '^ +pipeline +[A-Z]'
+  assert_line --regexp '^ +review-apps +[A-Z]'
 }
 
 @test "a command that is not ours: our commands file exits 10, the host refuses it with exit 1" {

@@ -278,7 +278,7 @@ state_digest() {
   assert_success
   assert_output --partial "pr-predestroy-failing"
   assert_equal "$(grep -c 'pr-predestroy of' <<<"$stderr")" 1
-  [[ "$stderr" == *" !     pr-predestroy of $review failed (exit 3); destroying the app anyway"* ]] || fail "$stderr"
+  [[ "$stderr" == *"!     pr-predestroy of $review failed (exit 3); destroying the app anyway"* ]] || fail "$stderr"
   run dokku apps:list
   refute_line "$review"
   assert_equal "$(review_stage)" "[]"
