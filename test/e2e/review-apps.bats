@@ -301,3 +301,25 @@ state_digest() {
   run dokku config:get "$STG" PARENT_SECRET
   assert_output "$PARENT_SECRET"
 }
+
+@test "8 pipeline:report shows the settings as set and in effect; pipeline:destroy forgets them" {
+  local app="$(host_app_name ra-rep)" pipe="rep-$HOST_TOKEN"
+  host_create_app "$app"
+  dokku pipeline:create "$app" --name "$pipe" >/dev/null
+  run dokku pipeline:set "$pipe" review-apps-limit 3
+  assert_success
+  assert_output "-----> Setting review-apps-limit of pipeline $pipe to 3"
+  run dokku pipeline:report "$pipe" --format json
+  assert_success
+  assert_equal "$(jq -c '[.["review-apps"], .["computed-review-apps"], .["review-apps-limit"], .["computed-review-apps-limit"], .["computed-review-apps-parent"]]' <<<"$output")" \
+    "[\"\",\"false\",\"3\",\"3\",\"$app\"]"
+  run dokku pipeline:report "$pipe" --pipeline-computed-review-apps-limit
+  assert_output 3
+  run dokku pipeline:report "$pipe"
+  assert_line "=====> $pipe pipeline information"
+  assert_line --regexp "^ +Pipeline review apps limit: +3$"
+  dokku pipeline:destroy "$pipe" >/dev/null
+  dokku pipeline:create "$app" --name "$pipe" >/dev/null
+  run dokku pipeline:report "$pipe" --pipeline-computed-review-apps-limit
+  assert_output 5
+}

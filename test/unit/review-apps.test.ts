@@ -14,7 +14,7 @@ import {
   reviewPipelineForClone,
   staleReviewApps,
 } from '../../src/lib/review-apps/model.js';
-import { PIPELINE_SETTINGS, assertPipelineSettingKey, readPipelineSettings, writePipelineSetting } from '../../src/lib/review-apps/settings.js';
+import { PIPELINE_SETTINGS, assertPipelineSettingKey, forgetPipelineSettings, readPipelineSettings, writePipelineSetting } from '../../src/lib/review-apps/settings.js';
 import { refusal } from './support.js';
 
 const NOW = '2026-01-01T00:00:00.000Z';
@@ -47,6 +47,9 @@ describe('review-app settings', () => {
     await writePipelineSetting(paths, 'shop', 'review-apps-limit', undefined);
     expect(readPipelineSettings(paths, 'shop')).toEqual({ 'review-apps': 'true' });
     expect(readPipelineSettings(paths, 'none')).toEqual({});
+    await forgetPipelineSettings(paths, 'other');
+    expect(readPipelineSettings(paths, 'other')).toEqual({});
+    expect(readPipelineSettings(paths, 'shop')).toEqual({ 'review-apps': 'true' });
     const file = path.join(paths.ownstackRoot, '.review-apps.json');
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
     fs.writeFileSync(file, '{"version":1,"pipelines":{"shop":{"nope":"x"}}}');

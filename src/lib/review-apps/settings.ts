@@ -106,15 +106,29 @@ export function allPipelineSettings(paths: DokkuPaths): Record<string, PipelineS
 
 /** Sets (or, with no value, clears) one key of one pipeline. */
 export async function writePipelineSetting(paths: DokkuPaths, pipeline: string, key: PipelineSettingKey, value: string | undefined) {
-  fs.mkdirSync(paths.ownstackRoot, { recursive: true, mode: 0o700 });
-  const lock = await acquireFileLock(path.join(paths.ownstackRoot, '.review-apps.lock'), { waitSeconds: 30, what: 'The review-apps settings file', heldBy: 'another pipeline:set' });
-  try {
-    const file = readFile(paths);
+  await updateSettings(paths, (file) => {
     const values = { ...(file.pipelines[pipeline] ?? {}) };
     if (value === undefined || value === '') delete values[key];
     else values[key] = value;
     if (Object.keys(values).length === 0) delete file.pipelines[pipeline];
     else file.pipelines[pipeline] = values;
+  });
+}
+
+/** pipeline:destroy: a pipeline made later under the same name starts with the defaults. */
+export async function forgetPipelineSettings(paths: DokkuPaths, pipeline: string) {
+  if (!Object.hasOwn(allPipelineSettings(paths), pipeline)) return;
+  await updateSettings(paths, (file) => {
+    delete file.pipelines[pipeline];
+  });
+}
+
+async function updateSettings(paths: DokkuPaths, change: (file: SettingsFile) => void) {
+  fs.mkdirSync(paths.ownstackRoot, { recursive: true, mode: 0o700 });
+  const lock = await acquireFileLock(path.join(paths.ownstackRoot, '.review-apps.lock'), { waitSeconds: 30, what: 'The review-apps settings file', heldBy: 'another pipeline:set' });
+  try {
+    const file = readFile(paths);
+    change(file);
     await writeFileAtomic(settingsFile(paths), `${JSON.stringify(SettingsFileSchema.parse(file), null, 2)}\n`, { mode: 0o600, fsync: true });
   } finally {
     lock.release();
