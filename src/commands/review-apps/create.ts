@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { CommandModule } from '../../program.js';
 import { assertAppExists } from '../../lib/context.js';
 import { runDokkuCommand } from '../../lib/dokku/apps.js';
@@ -29,15 +30,10 @@ const register: CommandModule = (program, ctx) => {
       const pipeline = assertPipelineExists(readPipelines(context.paths), pipelineName);
       const parent = assertCanCreateReviewApp(pipeline, reviewAppsConfig(pipeline, readPipelineSettings(context.paths, pipelineName)), from);
       assertAppExists(context, parent);
-      try {
-        assertAppExists(context, name);
-      } catch {
-        log.header(`Creating review app ${name} from ${parent} in pipeline ${pipelineName}`);
-        const exitCode = await runDokkuCommand(['apps:clone', '--skip-deploy', parent, name], { [REVIEW_PIPELINE_ENV]: pipelineName });
-        if (exitCode !== 0) process.exitCode = exitCode;
-        return;
-      }
-      throw new UserError(`App ${name} already exists`);
+      if (fs.existsSync(context.paths.appRepo(name))) throw new UserError(`App ${name} already exists`);
+      log.header(`Creating review app ${name} from ${parent} in pipeline ${pipelineName}`);
+      const exitCode = await runDokkuCommand(['apps:clone', '--skip-deploy', parent, name], { [REVIEW_PIPELINE_ENV]: pipelineName });
+      if (exitCode !== 0) process.exitCode = exitCode;
     });
 };
 

@@ -24,12 +24,7 @@ export function runDokkuCommand(args: string[], env: Record<string, string> = {}
 export async function setConfigQuietly(app: string, pairs: Record<string, string>): Promise<void> {
   const assignments = Object.entries(pairs).map(([key, value]) => `${key}=${value}`);
   if (assignments.length === 0) return;
-  const { execa } = await import('execa');
-  const result = await execa('plugn', ['trigger', 'config-set', '--no-restart', app, ...assignments], {
-    stdin: 'ignore',
-    reject: false,
-    env: { DOKKU_QUIET_OUTPUT: '1' },
-  });
+  const result = await runProgram('plugn', ['trigger', 'config-set', '--no-restart', app, ...assignments], { env: { DOKKU_QUIET_OUTPUT: '1' } });
   // The message names keys only: Dokku's output may echo values, so it is not repeated.
   if (result.exitCode !== 0) throw new Error(`could not set ${Object.keys(pairs).join(', ')} on ${app} (config-set exited ${result.exitCode})`);
 }
