@@ -85,42 +85,47 @@ state_digest() {
   run kept dokku pipeline:set "$PIPE" review-apps true
   assert_success
   local review="$(host_app_name ra-pr1)" sha
-  # review-apps:create as dokku/github-action runs it, then its push of the PR commit
-  run kept ssh_dokku ci apps:clone --skip-deploy --ignore-existing "$STG" "$review"
+  # review-apps:create as dokku/github-action runs it: apps:clone (which rebuilds the parent's
+  # code on the clone), then a push of the pull request's commit
+  run kept ssh_dokku ci apps:clone "$STG" "$review"
   assert_success
   assert_output --partial "$review is a review app of pipeline $PIPE"
+  assert_output --partial "Review app config from app.json environments.review.env: GREETING, REVIEW_SECRET"
   assert_equal "$(review_stage)" "[\"$review\"]"
+  run app_http "$review"
+  assert_output "sample v1 greeting=review-hello parent_secret=set review_secret=set"
+  # its history starts empty: the clone's own first deploy is its v1, the parent's releases are not its own
+  run dokku ownstack:history "$review" --format json
+  assert_equal "$(jq -c '[.[] | {id, status}]' <<<"$output")" '[{"id":1,"status":"succeeded"}]'
+  assert_equal "$(count_in_build_logs "$review" heroku-postdeploy-ran)" 1
   sha="$(pr_commit pr1 pr1)"
   run kept ssh_git ci -C "$SRC" push "$(ssh_push_url "$review")" "$sha:refs/heads/main"
   assert_success
-  assert_output --partial "Review app config from app.json environments.review.env: GREETING, REVIEW_SECRET"
+  refute_output --partial "environments.review.env"
   run app_http "$review"
   assert_output "sample pr1 greeting=review-hello parent_secret=set review_secret=set"
   # the parent is untouched by its review app's config
   run app_http "$STG"
   assert_output "sample v1 greeting=parent-hello parent_secret=set review_secret="
-  assert_equal "$(count_in_build_logs "$review" heroku-postdeploy-ran)" 1
-  # its history starts empty: its first deploy is its v1, the parent's releases are not its own
-  run dokku ownstack:history "$review" --format json
-  assert_equal "$(jq -c '[.[] | {id, status, git_sha}]' <<<"$output")" "[{\"id\":1,\"status\":\"succeeded\",\"git_sha\":\"$sha\"}]"
 
   # synchronize: the action pushes again; postdeploy does not run again, the review config stays
   sha="$(pr_commit pr1 pr1b)"
   run kept ssh_git ci -C "$SRC" push "$(ssh_push_url "$review")" "$sha:refs/heads/main"
   assert_success
-  refute_output --partial "environments.review.env"
   run app_http "$review"
   assert_output "sample pr1b greeting=review-hello parent_secret=set review_secret=set"
   assert_equal "$(count_in_build_logs "$review" heroku-postdeploy-ran)" 1
+  run dokku ownstack:history "$review" --format json
+  assert_equal "$(jq -c '[.[] | .id]' <<<"$output")" '[3,2,1]'
 
   run kept ssh_dokku ci review-apps:list "$PIPE" --format json
   assert_success
   assert_equal "$(jq -r 'length' <<<"$output")" 1
-  assert_equal "$(jq -r '.[0] | [.name, .source, .release, .status] | @tsv' <<<"$output")" "$(printf '%s\t%s\t2\tsucceeded' "$review" "$sha")"
+  assert_equal "$(jq -r '.[0] | [.name, .source, .release, .status] | @tsv' <<<"$output")" "$(printf '%s\t%s\t3\tsucceeded' "$review" "$sha")"
   assert_equal "$(jq -r '.[0].url' <<<"$output")" "$(app_url "$review")"
   run kept ssh_dokku ci review-apps:list "$PIPE"
   assert_success
-  assert_line --regexp "^$review +${sha:0:7} +v2 +succeeded +http://127.0.0.1:[0-9]+ "
+  assert_line --regexp "^$review +${sha:0:7} +v3 +succeeded +http://127.0.0.1:[0-9]+ "
   run kept ssh_dokku ci pipeline:info "$PIPE"
   assert_line --regexp "^ +review: +$review\$"
 
