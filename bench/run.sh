@@ -3,6 +3,8 @@
 # (A B A B …, PAIRS pairs), and reported as the median of the per-pair ratios A/B with their
 # spread (min–max). Results go to BENCHMARKS.md with the date and the machine.
 # PAIRS=N changes the number of pairs (at least 5); HEAVY_PAIRS for the slow rebuild figure.
+# BENCH_ONLY=notify runs figure 4b only (BENCH_ONLY=stacks: figure 8 only), prints its statistics
+# and leaves BENCHMARKS.md alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$PWD"
@@ -37,7 +39,11 @@ node scripts/package.mjs >/dev/null
 version="$(node -p 'require("./package.json").version')"
 work="$(mktemp -d /tmp/ownstack-bench.XXXXXX)"
 apps=()
+listener_pid=""
+stacks_up=""
 cleanup() {
+  [[ -z "$listener_pid" ]] || kill "$listener_pid" 2>/dev/null || true
+  [[ -z "$stacks_up" ]] || stack_teardown >/dev/null 2>&1 || true
   for env_file in "$work"/with/env "$work"/without/env; do
     [[ -f "$env_file" ]] || continue
     (source "$env_file"; for app in "${apps[@]}"; do dokku --force apps:destroy "$app" >/dev/null 2>&1 || true; done)
@@ -98,6 +104,7 @@ record_row() { # record_row FIGURE TARGET HOW A-LABEL B-LABEL PAIRS-FILE
   rows+=("$1|$2|$3|$4|$5|$stats")
 }
 
+if [[ -z "${BENCH_ONLY:-}" ]]; then
 say "1. promotion against the floor"
 create in_with bw-stg bw-prod
 create in_without bo-stg bo-prod
@@ -137,6 +144,35 @@ push_without() { time_ms push without bo-push "$src"; }
 pairs push "$PAIRS" push_with push_without
 record_row "Plugin overhead" "≤ 1.02×" "git push of a new commit (Dockerfile build from cache, release task, health check) with ownstack installed vs without" "with" "without" "$work/push.pairs"
 
+fi
+
+if [[ "${BENCH_ONLY:-}" != "stacks" ]]; then
+say "4b. a git push with release notifications on against off"
+# Both apps in the "with" sandbox; "on" POSTs a signed event at each release start and end to a
+# local receiver that answers 200 at once (test/e2e/helpers/webhook-listener.mjs). Delivery runs
+# in a detached process, so what a push pays is queueing: an outbox file and a process start.
+hook="$work/hook"
+mkdir -p "$hook" && echo ok >"$hook/mode"
+node test/e2e/helpers/webhook-listener.mjs "$hook" &
+listener_pid=$!
+for _ in $(seq 1 100); do [[ -s "$hook/port" ]] && break; sleep 0.1; done
+create in_with bw-ntf-on bw-ntf-off
+in_with dokku ownstack:set bw-ntf-on notify-url "http://127.0.0.1:$(cat "$hook/port")/bench" >/dev/null
+in_with dokku ownstack:set bw-ntf-on notify-secret bench-secret >/dev/null
+push with bw-ntf-on "$src"; push with bw-ntf-off "$src"
+notify_on() { commit "$src" "notify $RANDOM"; time_ms push with bw-ntf-on "$src"; }
+notify_off() { time_ms push with bw-ntf-off "$src"; }
+pairs notify "$PAIRS" notify_on notify_off
+kill "$listener_pid" 2>/dev/null || true
+notify_deliveries="$(grep -c . "$hook/requests.jsonl" || true)"
+record_row "Notifications" "≤ 1.02×" "git push with notify-url set (a signed event at start and end, to a local receiver) vs the same push without; events received: $notify_deliveries" "on" "off" "$work/notify.pairs"
+if [[ "${BENCH_ONLY:-}" == "notify" ]]; then
+  node bench/stats.mjs "$work/notify.pairs"
+  exit 0
+fi
+fi
+
+if [[ -z "${BENCH_ONLY:-}" ]]; then
 say "   cost of each trigger invocation, during 3 real pushes"
 # The installed plugin's root links are swapped for wrappers that time the real shim, then put back.
 plugin_dir="$(source "$work/with/env"; readlink -f "$PLUGIN_ENABLED_PATH/ownstack")"
@@ -193,6 +229,72 @@ fan_floor_five() {
 fan_floor_one() { time_ms by_hand_release bo-fan1 "$bo_fan_image" bo-fan-stg; }
 pairs fanout-floor "$PAIRS" fan_floor_five fan_floor_one
 record_row "Fan-out floor (no plugin)" "(reference)" "the same by hand: 5 concurrent docker tag + plugn trigger release-and-deploy vs 1; the machine's own cost of 5 deploys at once" "5 by hand" "1 by hand" "$work/fanout-floor.pairs"
+fi
+
+say "8. stacks: cross-host promotion against the floor by hand, and 3 stacks against 1"
+# Hosts B, C and D: the test host under other roots, each on a Docker engine of its own, reached
+# over real ssh; a real registry between them (test/e2e/helpers/stack.bash, sshd.bash).
+HOST_SANDBOX="$work" HOST_TOKEN="$(printf '%06x' $((RANDOM * RANDOM % 16777216)))"
+HOST_DIR="$repo/test/host" HOST_REPO_ROOT="$repo"
+source test/e2e/helpers/ownstack.bash
+source test/e2e/helpers/sshd.bash
+source test/e2e/helpers/stack.bash
+stacks_up=1
+registry_start
+for stack in b c d; do
+  engine_start "$stack"
+  stack_host_setup "$stack" --ssh
+  (source "$work/with/env"; stack_authorize_this_host "$stack")
+  on_stack "$stack" dokku apps:create "bw-x-$stack" >/dev/null
+  on_stack "$stack" dokku scheduler:set "bw-x-$stack" shell /bin/sh >/dev/null
+  in_with dokku stacks:add "$stack" "$(stack_address "$stack")" >/dev/null
+done
+# the floor's own app on B, in a sandbox of B's engine without the plugin
+floor_env="$(test/host/bin/dokku-host-setup "$work/b-without")"
+echo "export DOCKER_HOST=\"$ENGINE_B_HOST\"" >>"$floor_env"
+in_b_without() { (source "$floor_env"; "$@"); }
+in_b_without dokku apps:create bo-x >/dev/null
+in_b_without dokku scheduler:set bo-x shell /bin/sh >/dev/null
+create in_with bw-x-stg
+push with bw-x-stg "$src"
+in_with dokku pipeline:create bw-x-b --stack b --name bw-x >/dev/null
+for stack in c d; do in_with dokku pipeline:add bw-x "bw-x-$stack" --stage production --stack "$stack" >/dev/null; done
+in_with dokku pipeline:add bw-x bw-x-stg --stage staging >/dev/null
+in_with dokku pipeline:set bw-x registry "$REGISTRY/bench" >/dev/null
+x_image="$(web_image with bw-x-stg)"
+x_lib="$(source "$work/with/env"; echo "$DOKKU_LIB_ROOT")"
+x_key="$(source "$work/with/env"; echo "$DOKKU_ROOT")/.ssh/id_ed25519"
+cross_one() { time_ms in_with dokku pipeline:promote bw-x-stg --to bw-x-b@b; }
+# By hand, with no plugin: tag and push here, one ssh round trip to B, then on B pull by digest,
+# tag as the app's latest, install the Procfile and app.json, release-and-deploy.
+cross_floor_run() {
+  local tag="$REGISTRY/bench/floor:v$RANDOM" digest port user
+  docker image tag "$x_image" "$tag"
+  digest="$(docker image push "$tag" | sed -n 's/.*digest: \(sha256:[0-9a-f]\{64\}\).*/\1/p')"
+  docker image rm "$tag" >/dev/null
+  port="$(cat "$work/stack-b/sshd/port")"
+  user="$(on_stack b bash -c 'echo $DOKKU_SYSTEM_USER')"
+  ssh -i "$x_key" -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -p "$port" "$user@127.0.0.1" version >/dev/null
+  in_b_without bash -c '
+    set -e
+    export DOKKU_PID=$$
+    docker image pull -q "$1" >/dev/null
+    docker image tag "$1" dokku/bo-x:latest
+    cp "$2/data/ps/bw-x-stg/Procfile" "$DOKKU_LIB_ROOT/data/ps/bo-x/Procfile.$DOKKU_PID"
+    cp "$2/data/app-json/bw-x-stg/app.json" "$DOKKU_LIB_ROOT/data/app-json/bo-x/app.json.$DOKKU_PID"
+    plugn trigger release-and-deploy bo-x latest deploy' _ "${tag%:*}@$digest" "$x_lib"
+}
+cross_floor() { time_ms cross_floor_run; }
+pairs cross "$PAIRS" cross_one cross_floor
+record_row "Cross-host promotion vs floor" "≤ 1.10×" "pipeline:promote to 1 app on another host (push once, ssh, pull by digest, release) vs the same by hand: docker tag + push, one ssh, then on B docker pull + tag + Procfile/app.json + plugn trigger release-and-deploy (no plugin)" "promote" "by hand" "$work/cross.pairs"
+cross_three() { time_ms in_with dokku pipeline:promote bw-x-stg; }
+pairs stacks3 "$PAIRS" cross_three cross_one
+record_row "3 stacks vs 1" "≤ 1.5×" "pipeline:promote to 3 apps on 3 hosts (each its own Docker engine, in parallel) vs to 1 of them" "3 stacks" "1 stack" "$work/stacks3.pairs"
+if [[ "${BENCH_ONLY:-}" == "stacks" ]]; then
+  node bench/stats.mjs "$work/cross.pairs"
+  node bench/stats.mjs "$work/stacks3.pairs"
+  exit 0
+fi
 
 say "7. start-up"
 startup_binary() { time_ms build/ownstack --version; }

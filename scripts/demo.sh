@@ -15,10 +15,19 @@ node scripts/package.mjs
 version="$(node -p 'require("./package.json").version')"
 
 root="$(mktemp -d /tmp/ownstack-demo.XXXXXX)"
+# The second Dokku host is the test suite's: the same test host under another root, on a Docker
+# engine of its own, reached over real ssh, with a real registry between the two.
+HOST_SANDBOX="$root" HOST_TOKEN="$(printf '%06x' $((RANDOM * RANDOM % 16777216)))"
+HOST_DIR="$repo/test/host" HOST_REPO_ROOT="$repo"
+source test/e2e/helpers/ownstack.bash
+source test/e2e/helpers/sshd.bash
+source test/e2e/helpers/stack.bash
 cleanup() {
   [[ "${KEEP:-}" == 1 ]] && { echo "Sandbox kept: source $root/host/env"; return; }
   dokku --force apps:destroy demo >/dev/null 2>&1 || true
   dokku --force apps:destroy demo-staging >/dev/null 2>&1 || true
+  [[ ! -d "$root/stack-eu" ]] || on_stack eu dokku --force apps:destroy demo-eu >/dev/null 2>&1 || true
+  stack_teardown >/dev/null 2>&1 || true
   rm -rf "$root"
 }
 # shellcheck disable=SC1090
@@ -70,3 +79,23 @@ headline "Roll production back to the previous release, without a rebuild"
 run dokku ownstack:rollback demo
 answer demo
 run dokku ownstack:history demo
+
+headline "A second Dokku host: its own Docker engine, reached over ssh; images travel through a registry"
+registry_start
+engine_start eu
+stack_host_setup eu --ssh
+stack_authorize_this_host eu
+on_stack eu dokku apps:create demo-eu >/dev/null
+on_stack eu dokku scheduler:set demo-eu shell /bin/sh >/dev/null
+on_stack eu dokku config:set --no-restart demo-eu GREETING=hello-from-eu >/dev/null
+run dokku stacks:add eu "$(stack_address eu)"
+run dokku pipeline:add demo demo-eu --stage production --stack eu
+run dokku pipeline:set demo registry "$REGISTRY/demo"
+
+headline "Promote staging to both production hosts: pushed once, pulled by digest on eu"
+run dokku pipeline:promote demo-staging
+answer demo
+printf '\033[2m$ curl (on eu) \033[0m\n'; on_stack eu curl -fsS --max-time 5 "$(on_stack eu app-url demo-eu)"
+run dokku pipeline:info demo
+printf '\033[2m$ ssh %s ownstack:history demo-eu\033[0m\n' "$(stack_address eu)"
+on_stack eu dokku ownstack:history demo-eu

@@ -16,6 +16,8 @@ command -v curl >/dev/null 2>&1 || packages+=(curl)
 command -v jq >/dev/null 2>&1 || packages+=(jq)
 command -v flock >/dev/null 2>&1 || packages+=(util-linux)
 command -v parallel >/dev/null 2>&1 || packages+=(parallel)   # bats --jobs
+command -v docker-registry >/dev/null 2>&1 || packages+=(docker-registry)   # stacks: a real registry
+command -v ip >/dev/null 2>&1 || packages+=(iproute2)   # stacks: a bridge for the second engine
 [[ -x /usr/sbin/sshd ]] || packages+=(openssh-server)        # real ssh to the test host
 command -v ssh >/dev/null 2>&1 || packages+=(openssh-client)
 if ((${#packages[@]})); then

@@ -5,6 +5,13 @@ import history from './ownstack/history.js';
 import info from './ownstack/info.js';
 import deployLog from './ownstack/deploy-log.js';
 import rollback from './ownstack/rollback.js';
+import deployImage from './ownstack/deploy-image.js';
+import version from './ownstack/version.js';
+import stacksAdd from './stacks/add.js';
+import stacksRemove from './stacks/remove.js';
+import stacksList from './stacks/list.js';
+import stacksCheck from './stacks/check.js';
+import configPush from './ownstack/config-push.js';
 import ownstackHelp from './ownstack/help.js';
 import pipelineHelp from './pipeline/help.js';
 import pipelineCreate from './pipeline/create.js';
@@ -16,7 +23,11 @@ import pipelineList from './pipeline/list.js';
 import pipelineDestroy from './pipeline/destroy.js';
 import pipelinePromote from './pipeline/promote.js';
 import pipelineSet from './pipeline/set.js';
+import pipelineRollback from './pipeline/rollback.js';
 import pipelineReport from './pipeline/report.js';
+import pipelineApprove from './pipeline/approve.js';
+import pipelineReject from './pipeline/reject.js';
+import pipelineRequests from './pipeline/requests.js';
 import reviewAppsHelp from './review-apps/help.js';
 import reviewAppsCreate from './review-apps/create.js';
 import reviewAppsDestroy from './review-apps/destroy.js';
@@ -24,6 +35,8 @@ import reviewAppsList from './review-apps/list.js';
 import reviewAppsExpire from './review-apps/expire.js';
 
 // Every command module, in help order. Add a module's default export here.
-export const COMMANDS: CommandModule[] = [ownstackHelp, history, info, deployLog, report, set, rollback,
+export const COMMANDS: CommandModule[] = [ownstackHelp, history, info, deployLog, report, set, rollback, deployImage, configPush, version,
   pipelineHelp, pipelineCreate, pipelineAddStaging, pipelineAdd, pipelineRemove, pipelineInfo, pipelineList, pipelineDestroy, pipelinePromote,
-  pipelineSet, pipelineReport, reviewAppsHelp, reviewAppsCreate, reviewAppsDestroy, reviewAppsList, reviewAppsExpire];
+  pipelineRollback, pipelineReport, pipelineSet, pipelineRequests, pipelineApprove, pipelineReject,
+  stacksAdd, stacksRemove, stacksList, stacksCheck,
+  reviewAppsHelp, reviewAppsCreate, reviewAppsDestroy, reviewAppsList, reviewAppsExpire];

@@ -1,12 +1,13 @@
 import { UserError } from './output/errors.js';
-import { printable } from './output/log.js';
 
-// The one settable clock: OWNSTACK_NOW (ISO 8601 or epoch seconds) replaces "now" for release
-// timestamps and stale review-app checks, so tests can age things without sleeping. Unset in
-// production, where this is the real time.
-export function clockNow(raw: string | undefined = process.env.OWNSTACK_NOW): Date {
-  if (!raw) return new Date();
-  const date = /^[0-9]+$/.test(raw) ? new Date(Number(raw) * 1000) : new Date(raw);
-  if (Number.isNaN(date.getTime())) throw new UserError(`Invalid OWNSTACK_NOW "${printable(raw)}": expected an ISO 8601 time or epoch seconds`);
+// The one "now" of the decisions that depend on time (bake time, approval expiry). Tests set
+// OWNSTACK_NOW (an ISO 8601 time) to move this clock instead of sleeping; it is for tests only:
+// on a real host nobody who reaches Dokku through ssh can set it (sshcommand's forced command
+// fixes the environment), and release records keep the real time either way.
+export function now(env: NodeJS.ProcessEnv = process.env): Date {
+  const fixed = env.OWNSTACK_NOW;
+  if (fixed === undefined || fixed === '') return new Date();
+  const date = new Date(fixed);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(fixed) || Number.isNaN(date.getTime())) throw new UserError('Invalid OWNSTACK_NOW: expected an ISO 8601 time');
   return date;
 }

@@ -1,6 +1,7 @@
 import type { TriggerHandler } from './index.js';
 import { ownstackReleaseId } from '../lib/releases/linking.js';
-import { kindForBuildSource } from '../lib/releases/record.js';
+import { deployedByOwnstack, kindForBuildSource } from '../lib/releases/record.js';
+import { CONFIG_KEYS_ENV, configKeysFromEnv } from '../lib/releases/describe.js';
 import { recoverInterruptedRelease } from '../lib/deploy/release-image.js';
 import { appArg, safely, startsAtRelease, touchStore } from '../lib/releases/trigger-support.js';
 
@@ -13,11 +14,11 @@ const buildsRecordStart: TriggerHandler = (ctx, args) =>
     const [appRaw, buildId, pidRaw, source] = args;
     const app = appArg(appRaw);
     const store = await touchStore(ctx, app);
-    // A promote or rollback killed half-way can leave dokku/APP:latest on an image that never
+    // A promote, rollback or image deploy killed half-way can leave dokku/APP:latest on an image that never
     // served, whoever noticed the kill first; this deploy (ps:restart, config:set) is about to
     // deploy latest, so while the newest attempt is such a failure, point latest at what serves.
     const newest = store.newest(1).records[0];
-    if (newest && (newest.kind === 'promote' || newest.kind === 'rollback') && newest.status === 'failed') {
+    if (newest && deployedByOwnstack(newest) && newest.status === 'failed') {
       await recoverInterruptedRelease(ctx, app);
     }
 
@@ -43,7 +44,8 @@ const buildsRecordStart: TriggerHandler = (ctx, args) =>
       const current = currentId !== undefined ? safeGet(() => store.get(currentId)) : undefined;
       if (current) inherited = { git_sha: current.git_sha, builder: current.builder };
     }
-    await store.create({ kind, build_id: buildId || null, pid, phase: startsAtRelease(kind) ? 'release' : 'build', ...inherited });
+    const configKeys = kind === 'config' ? configKeysFromEnv(process.env[CONFIG_KEYS_ENV]) : null;
+    await store.create({ kind, build_id: buildId || null, pid, phase: startsAtRelease(kind) ? 'release' : 'build', ...inherited, config_keys: configKeys });
   });
 
 function safeGet<T>(read: () => T): T | undefined {

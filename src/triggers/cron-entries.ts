@@ -4,7 +4,8 @@ import type { TriggerHandler } from './index.js';
 import { log } from '../lib/output/log.js';
 import { safely } from '../lib/releases/trigger-support.js';
 import { cronEntry } from '../lib/review-apps/model.js';
-import { allPipelineSettings } from '../lib/review-apps/settings.js';
+import { readPipelines } from '../lib/pipelines/store.js';
+import { computedSetting } from '../lib/pipelines/settings.js';
 
 // `cron-entries SCHEDULER`: Dokku's cron plugin asks plugins for extra host cron tasks, one
 // `SCHEDULE;COMMAND;LOGFILE` line each; the docker-local cron appends the command's output to
@@ -15,7 +16,7 @@ export const REVIEW_APPS_CRON_LOG = 'ownstack-review-apps.log';
 const cronEntries: TriggerHandler = (ctx, args) =>
   safely('cron-entries', async () => {
     if (args[0] && args[0] !== 'docker-local') return;
-    const anyStale = Object.values(allPipelineSettings(ctx.paths)).some((values) => values['review-apps-stale-days'] !== undefined);
+    const anyStale = readPipelines(ctx.paths).pipelines.some((pipeline) => computedSetting(pipeline, 'review-apps-stale-days') !== '');
     if (!anyStale) return;
     const logsDir = process.env.DOKKU_LOGS_DIR || '/var/log/dokku';
     log.out(cronEntry('17 * * * *', `${dokkuBinary()} review-apps:expire`, path.join(logsDir, REVIEW_APPS_CRON_LOG)));

@@ -73,8 +73,8 @@ churn_images() {
   for ((i = 1; i <= 300; i++)); do
     [[ -e "$dir/stop" ]] && break
     tag="hx-churn-$HOST_TOKEN:$i"
-    docker build -q --build-arg "N=$i" -t "$tag" "$dir/context" >/dev/null 2>&1 || return 1
-    docker image rm "$tag" >/dev/null 2>&1 || return 1
+    docker build -q --build-arg "N=$i" -t "$tag" "$dir/context" >/dev/null 2>>"$dir/errors" || return 1
+    docker image rm "$tag" >/dev/null 2>>"$dir/errors" || return 1
     echo "$i" >>"$dir/done"
   done
 }
@@ -87,7 +87,7 @@ churn_images() {
   churn=$!
   run run_corpus "$HOST_DIR/bin/dokku" "$HOST_REPO_ROOT/test/fixtures/hostile-inputs.jsonl"
   touch "$BATS_TEST_TMPDIR/churn/stop"
-  wait "$churn" || fail "the image churn itself failed"
+  wait "$churn" || fail "the image churn itself failed: $(tail -n 3 "$BATS_TEST_TMPDIR/churn/errors")"
   echo "$output" # bats shows it when the test fails: the failing cases, one a line
   assert_line --index 0 "$count hostile inputs, 0 failing"
   assert_success

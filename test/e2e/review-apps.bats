@@ -235,11 +235,16 @@ state_digest() {
   dokku review-apps:create "$PIPE" "$stale" >/dev/null
   dokku review-apps:create "$PIPE" "$fresh" >/dev/null
   pr_commit pr-stale stale >/dev/null
-  # the stale app's only deploy happened ten days ago (by the settable clock), the fresh one's now
-  OWNSTACK_NOW="$(($(date +%s) - 10 * 86400))" host_push "$stale" "$SRC" >/dev/null
+  # the stale app deploys first, the fresh one after it; records keep the real time
+  host_push "$stale" "$SRC" >/dev/null
   host_push "$fresh" "$SRC" >/dev/null
   run dokku review-apps:list "$PIPE" --format json
   assert_equal "$(jq -r '[.[] | .status] | join(" ")' <<<"$output")" "succeeded succeeded"
+  local stale_at="$(jq -r --arg app "$stale" '.[] | select(.name == $app) | .last_deploy_at' <<<"$output")"
+  local fresh_at="$(jq -r --arg app "$fresh" '.[] | select(.name == $app) | .last_deploy_at' <<<"$output")"
+  # the settable clock: 7 days after a moment between the two deploys, so only the first is 7 days old
+  local clock="$(node -e 'const [a, b] = process.argv.slice(1).map(Date.parse); console.log(new Date((a + b) / 2 + 7 * 86400e3).toISOString())' "$stale_at" "$fresh_at")"
+  local later="$(node -e 'console.log(new Date(Date.parse(process.argv[1]) + 8 * 86400e3).toISOString())' "$fresh_at")"
 
   # no entry until a pipeline has review-apps-stale-days
   run plugn trigger cron-entries docker-local
@@ -254,7 +259,7 @@ state_digest() {
   command="${BASH_REMATCH[2]}" logfile="${BASH_REMATCH[3]}"
   assert_equal "$logfile" "$DOKKU_LOGS_DIR/ownstack-review-apps.log"
   # the job's command, as the docker-local crontab runs it (`COMMAND &>> LOGFILE`), as the system user
-  run setpriv --reuid="$DOKKU_SYSTEM_USER" --regid="$DOKKU_SYSTEM_GROUP" --init-groups env HOME="$DOKKU_ROOT" bash -c "$command &>> $logfile"
+  run setpriv --reuid="$DOKKU_SYSTEM_USER" --regid="$DOKKU_SYSTEM_GROUP" --init-groups env HOME="$DOKKU_ROOT" OWNSTACK_NOW="$clock" bash -c "$command &>> $logfile"
   assert_success
   run cat "$logfile"
   assert_output --partial "destroying review app $stale of pipeline $PIPE: no deploy for 7 days"
@@ -265,8 +270,8 @@ state_digest() {
   refute_line "$stale"
   assert_line "$fresh"
   assert_equal "$(review_stage)" "[\"$fresh\"]"
-  # a later run with the clock 8 days ahead finds the fresh one stale too
-  run env OWNSTACK_NOW="$(($(date +%s) + 8 * 86400))" bash -c "$command &>> $logfile"
+  # a later run, 8 days after the fresh one's deploy, finds it stale too
+  run env OWNSTACK_NOW="$later" bash -c "$command &>> $logfile"
   assert_success
   assert_equal "$(review_stage)" "[]"
   dokku pipeline:set "$PIPE" review-apps-stale-days >/dev/null
@@ -313,11 +318,11 @@ state_digest() {
   dokku pipeline:create "$app" --name "$pipe" >/dev/null
   run dokku pipeline:set "$pipe" review-apps-limit 3
   assert_success
-  assert_output "-----> Setting review-apps-limit of pipeline $pipe to 3"
+  assert_output "-----> Setting review-apps-limit to 3 on pipeline $pipe"
   run dokku pipeline:report "$pipe" --format json
   assert_success
-  assert_equal "$(jq -c '[.["review-apps"], .["computed-review-apps"], .["review-apps-limit"], .["computed-review-apps-limit"], .["computed-review-apps-parent"]]' <<<"$output")" \
-    "[\"\",\"false\",\"3\",\"3\",\"$app\"]"
+  assert_equal "$(jq -c '[.["review-apps"], .["computed-review-apps"], .["review-apps-limit"], .["computed-review-apps-limit"]]' <<<"$output")" \
+    '["","false","3","3"]'
   run dokku pipeline:report "$pipe" --pipeline-computed-review-apps-limit
   assert_output 3
   run dokku pipeline:report "$pipe"

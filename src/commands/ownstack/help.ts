@@ -7,6 +7,9 @@ const register: CommandModule = (program) => {
     program.command(name).description('show help for ownstack commands').action(() => log.out(topicHelp('ownstack')));
   }
   program.command('pipeline:help').description('show help for pipeline commands').action(() => log.out(topicHelp('pipeline')));
+  for (const name of ['stacks', 'stacks:help']) {
+    program.command(name).description('show help for stacks commands').action(() => log.out(topicHelp('stacks')));
+  }
 };
 
 export default register;

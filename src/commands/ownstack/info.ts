@@ -8,6 +8,7 @@ import { canRollBackTo, displayStatus, infoRows, type DisplayedRecord } from '..
 import { rollbackCandidates } from '../../lib/releases/queries.js';
 import { message, touchStore, warn } from '../../lib/releases/trigger-support.js';
 import { settingNumber } from '../../lib/settings/settings.js';
+import { lastNotification, notificationLine, NOTIFICATION_LOOKBACK } from '../../lib/notifications/status.js';
 
 // The current release of an app at a glance: what serves, from which commit, by whom, how many
 // releases a rollback can reach, and where the app sits in its pipeline.
@@ -43,11 +44,22 @@ const register: CommandModule = (program, ctx) => {
         warn(message(error));
       }
 
+      const notification = lastNotification(store.newest(NOTIFICATION_LOOKBACK).records);
+
       if (format === 'json') {
-        log.out(JSON.stringify({ app, current: current ?? null, rollback_targets: rollbackTargets, pipeline: place?.pipeline ?? null, stage: place?.stage ?? null }));
+        log.out(
+          JSON.stringify({
+            app,
+            current: current ?? null,
+            rollback_targets: rollbackTargets,
+            pipeline: place?.pipeline ?? null,
+            stage: place?.stage ?? null,
+            last_notification: notification ?? null,
+          }),
+        );
         return;
       }
-      log.out(reportBlock(`${app} release information`, infoRows(current, rollbackTargets, place, new Date())));
+      log.out(reportBlock(`${app} release information`, [...infoRows(current, rollbackTargets, place, new Date()), ['Last notification', notificationLine(notification)]]));
     });
 };
 

@@ -4,7 +4,7 @@ import { assertAppExists, type Context } from '../../lib/context.js';
 import { UserError } from '../../lib/output/errors.js';
 import { parseFormat, reportBlock } from '../../lib/output/format.js';
 import { log, printable } from '../../lib/output/log.js';
-import { GLOBAL, readSetting, SETTINGS, type SettingKey } from '../../lib/settings/settings.js';
+import { GLOBAL, readSetting, SETTINGS, shownValue, type SettingKey } from '../../lib/settings/settings.js';
 
 // Like letsencrypt:report: every key as its app, global and computed values; `--ownstack-<key>`
 // prints one bare value; no argument reports every app.
@@ -12,9 +12,9 @@ function reportValues(ctx: Context, app: string | undefined): Record<string, str
   const values: Record<string, string> = {};
   for (const key of Object.keys(SETTINGS) as SettingKey[]) {
     const setting = readSetting(ctx.paths, app, key);
-    if (app) values[key] = setting.app ?? '';
-    values[`global-${key}`] = setting.global ?? '';
-    if (app) values[`computed-${key}`] = setting.computed;
+    if (app) values[key] = shownValue(key, setting.app);
+    values[`global-${key}`] = shownValue(key, setting.global);
+    if (app) values[`computed-${key}`] = shownValue(key, setting.computed);
   }
   return values;
 }

@@ -1,8 +1,9 @@
+import fs from 'node:fs';
 import type { CommandModule } from '../../program.js';
 import { assertAppExists } from '../../lib/context.js';
 import { UserError } from '../../lib/output/errors.js';
 import { log, printable } from '../../lib/output/log.js';
-import { assertSettingKey, assertSettingValue, GLOBAL, writeSetting } from '../../lib/settings/settings.js';
+import { assertSettingKey, assertSettingValue, GLOBAL, shownValue, writeSetting } from '../../lib/settings/settings.js';
 
 const register: CommandModule = (program, ctx) => {
   program
@@ -24,9 +25,21 @@ const register: CommandModule = (program, ctx) => {
         log.step(`Unsetting ${key}`);
         return;
       }
-      await writeSetting(ctx().paths, scope, key, assertSettingValue(key, value));
-      log.step(`Setting ${key} to ${value}`);
+      // A secret can come from standard input (`-`), so it stays out of argv and shell history.
+      const given = value === '-' && key === 'notify-secret' ? readFirstLine() : value;
+      await writeSetting(ctx().paths, scope, key, assertSettingValue(key, given));
+      log.step(`Setting ${key} to ${shownValue(key, given)}`);
     });
 };
+
+function readFirstLine(): string {
+  let text: string;
+  try {
+    text = fs.readFileSync(0, 'utf8');
+  } catch {
+    throw new UserError('Cannot read the value from standard input');
+  }
+  return text.split(/\r?\n/)[0] ?? '';
+}
 
 export default register;

@@ -1,5 +1,6 @@
 import type { CommandModule } from '../../program.js';
-import { assertAppExists } from '../../lib/context.js';
+import { assertPipelineMember } from '../../lib/stacks/remote.js';
+import { parseAppRef } from '../../lib/stacks/model.js';
 import { log } from '../../lib/output/log.js';
 import { assertValidPipelineName, createPipeline } from '../../lib/pipelines/model.js';
 import { updatePipelines } from '../../lib/pipelines/store.js';
@@ -11,9 +12,10 @@ const register: CommandModule = (program, ctx) => {
     .description('create a pipeline whose production stage holds the app')
     .argument('<production-app>')
     .option('--name <pipeline>', 'pipeline name (default: the app name)')
-    .action(async (appArg: string, options: { name?: string }) => {
-      const app = assertAppExists(ctx(), appArg);
-      const name = assertValidPipelineName(options.name ?? app);
+    .option('--stack <name>', 'the production app lives on this stack (see stacks:add)')
+    .action(async (appArg: string, options: { name?: string; stack?: string }) => {
+      const app = await assertPipelineMember(ctx(), appArg, options.stack);
+      const name = assertValidPipelineName(options.name ?? parseAppRef(app).app);
       await updatePipelines(ctx().paths, (file) => ({ file: createPipeline(file, name, app, new Date().toISOString()), result: undefined }));
       log.step(`Created pipeline ${name} with ${app} in production`);
     });

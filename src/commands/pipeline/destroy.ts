@@ -1,8 +1,10 @@
 import type { CommandModule } from '../../program.js';
+import { dropPipelineRequests, type PromotionRequest } from '../../lib/approvals/model.js';
+import { unpinRequestImages } from '../../lib/approvals/pins.js';
+import { readRequests, updateRequests } from '../../lib/approvals/store.js';
 import { log } from '../../lib/output/log.js';
 import { assertValidPipelineName, destroyPipeline } from '../../lib/pipelines/model.js';
 import { updatePipelines } from '../../lib/pipelines/store.js';
-import { forgetPipelineSettings } from '../../lib/review-apps/settings.js';
 
 const register: CommandModule = (program, ctx) => {
   program
@@ -12,7 +14,14 @@ const register: CommandModule = (program, ctx) => {
     .action(async (pipelineArg: string) => {
       const name = assertValidPipelineName(pipelineArg);
       await updatePipelines(ctx().paths, (file) => ({ file: destroyPipeline(file, name), result: undefined }));
-      await forgetPipelineSettings(ctx().paths, name);
+      // Its promotion requests go with it, and the images they kept are let go.
+      if (readRequests(ctx().paths).requests.some((request) => request.pipeline === name)) {
+        const dropped = await updateRequests<PromotionRequest[]>(ctx().paths, (file) => {
+          const outcome = dropPipelineRequests(file, name);
+          return { file: outcome.file, result: outcome.dropped };
+        });
+        await unpinRequestImages(dropped ?? []);
+      }
       log.step(`Destroyed pipeline ${name}; its apps are unchanged`);
     });
 };

@@ -9,7 +9,6 @@ import { assertPipelineExists, assertValidPipelineName } from '../../lib/pipelin
 import { readPipelines } from '../../lib/pipelines/store.js';
 import { REVIEW_PIPELINE_ENV } from '../../lib/review-apps/lifecycle.js';
 import { assertCanCreateReviewApp, reviewAppsConfig } from '../../lib/review-apps/model.js';
-import { readPipelineSettings } from '../../lib/review-apps/settings.js';
 
 // `review-apps:create <pipeline> <name> [--from <app>]`: for any CI. Everything is checked first;
 // then Dokku's own `apps:clone --skip-deploy` makes the app (the parent's config and settings), and
@@ -28,7 +27,7 @@ const register: CommandModule = (program, ctx) => {
       const name = assertValidAppName(nameArg);
       const from = options.from === undefined ? undefined : assertAppExists(context, options.from);
       const pipeline = assertPipelineExists(readPipelines(context.paths), pipelineName);
-      const parent = assertCanCreateReviewApp(pipeline, reviewAppsConfig(pipeline, readPipelineSettings(context.paths, pipelineName)), from);
+      const parent = assertCanCreateReviewApp(pipeline, reviewAppsConfig(pipeline), from);
       assertAppExists(context, parent);
       if (fs.existsSync(context.paths.appRepo(name))) throw new UserError(`App ${name} already exists`);
       log.header(`Creating review app ${name} from ${parent} in pipeline ${pipelineName}`);

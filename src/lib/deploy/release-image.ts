@@ -21,10 +21,15 @@ import { webContainerImage } from '../dokku/host-files.js';
 export interface ReleaseImageRequest {
   /** The app to deploy to (validated, exists). */
   app: string;
-  /** `sha256:…` of the image to deploy. */
-  imageId: string;
-  /** The Procfile and app.json to install with it. */
-  snapshot: Snapshot;
+  /** `sha256:…` of the image to deploy, when it is on this host already. */
+  imageId?: string;
+  /** The Procfile and app.json to install with it (or from `obtain`). */
+  snapshot?: Snapshot;
+  /**
+   * Gets the image once the lock is held and the record exists (an image deploy pulls it here),
+   * so that a failure to get it is recorded as this release's failure, at phase `build`.
+   */
+  obtain?: (record: ReleaseRecord) => Promise<ObtainedImage>;
   /** The record to create: kind 'promote' | 'rollback', description, git_sha, … */
   release: NewRelease;
   /** Rollback --skip-release: no predeploy, no release task (Dokku's `deploy` trigger). */
@@ -34,6 +39,13 @@ export interface ReleaseImageRequest {
   outputPrefix?: string;
   /** Called once the lock is held and the record exists, before Dokku starts: refusals print nothing before theirs. */
   onStart?: (record: ReleaseRecord) => void;
+}
+
+export interface ObtainedImage {
+  imageId: string;
+  snapshot: Snapshot;
+  /** Facts for the record learnt on the way (digest, SHA from the image's labels, …). */
+  facts?: Partial<Pick<ReleaseRecord, 'git_sha' | 'source' | 'source_metadata' | 'description' | 'image_digest'>>;
 }
 
 export interface ReleaseImageResult {
@@ -93,9 +105,12 @@ export async function releaseImage(
   });
   try {
     // release-and-deploy prints an error and exits 0 when the image is missing, so look first.
-    const imageId = await seam.imageId(request.imageId);
-    if (!imageId) {
-      throw new UserError(`Image ${shortId(request.imageId)} no longer exists on this host; it cannot be deployed to ${app}`);
+    let imageId: string | undefined;
+    if (!request.obtain) {
+      imageId = request.imageId ? await seam.imageId(request.imageId) : undefined;
+      if (!imageId) {
+        throw new UserError(`Image ${shortId(request.imageId ?? '')} no longer exists on this host; it cannot be deployed to ${app}`);
+      }
     }
 
     // A run killed with -9 cannot clean up after itself; the next one, under the same lock, does.
@@ -105,13 +120,37 @@ export async function releaseImage(
     const previous = await servingImage(ctx, app, seam);
 
     const store = seam.openStore(ctx, app);
+    const releasePhase = request.skipRelease ? 'deploy' : 'release';
     let record = await store.create({
-      phase: request.skipRelease ? 'deploy' : 'release',
+      phase: request.obtain ? 'build' : releasePhase,
       ...request.release,
-      image_id: request.release.image_id ?? imageId,
+      image_id: request.release.image_id ?? imageId ?? null,
       pid: process.pid,
     });
     request.onStart?.(record);
+    let snapshot = request.snapshot;
+    if (request.obtain) {
+      let obtained: ObtainedImage;
+      try {
+        obtained = await request.obtain(record);
+      } catch (error) {
+        const reason = (error as Error).message.split('\n')[0];
+        record = await store.update(record.id, (stored) => {
+          stored.status = 'failed';
+          stored.reason = reason;
+          stored.finished_at = new Date().toISOString();
+        });
+        return { ok: false, record, reason };
+      }
+      imageId = obtained.imageId;
+      snapshot = obtained.snapshot;
+      record = await store.update(record.id, (stored) => {
+        Object.assign(stored, obtained.facts ?? {});
+        stored.image_id = obtained.imageId;
+        stored.phase = releasePhase;
+      });
+    }
+    if (!imageId || !snapshot) throw new Error('releaseImage needs an image and a snapshot');
     const what = request.skipRelease ? 'plugn trigger deploy' : 'plugn trigger release-and-deploy';
 
     const pidFiles = [ctx.paths.procfile(app, ctx.env.dokkuPid), ctx.paths.appJson(app, ctx.env.dokkuPid)];
@@ -122,7 +161,7 @@ export async function releaseImage(
     const interrupted = trapInterrupts();
     try {
       await seam.tagImage(imageId, `dokku/${app}:latest`);
-      await installSnapshot(pidFiles, request.snapshot);
+      await installSnapshot(pidFiles, snapshot);
       const run = await seam.runTrigger(
         request.skipRelease ? 'deploy' : 'release-and-deploy',
         request.skipRelease ? [app, 'latest'] : [app, 'latest', 'deploy'],

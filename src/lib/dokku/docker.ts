@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { runProgram } from './exec.js';
 
 // The only module that runs docker. Arguments are always arrays; no shell is ever involved.
@@ -92,3 +93,69 @@ export async function containersWithLabels(filter: string, keys: string[]): Prom
       return { id, name, labels: Object.fromEntries(keys.map((key, i) => [key, values[i] ?? ''])) };
     });
 }
+
+// ---- images from a registry (image deploys, cross-host promotion) ------------------------------
+
+export interface ImageFacts {
+  id: string;
+  /** `repository@sha256:…` for every registry the image was pushed to or pulled from. */
+  repoDigests: string[];
+  workingDir: string;
+  labels: Record<string, string>;
+}
+
+export async function inspectImage(ref: string): Promise<ImageFacts | undefined> {
+  const result = await docker(['image', 'inspect', '--format', '{{json .Id}}\t{{json .RepoDigests}}\t{{json .Config.WorkingDir}}\t{{json .Config.Labels}}', ref]);
+  if (result.exitCode !== 0) return undefined;
+  const [id, digests, workingDir, labels] = result.stdout.trim().split('\t').map((part) => JSON.parse(part) as unknown);
+  return {
+    id: String(id),
+    repoDigests: Array.isArray(digests) ? digests.map(String) : [],
+    workingDir: typeof workingDir === 'string' ? workingDir : '',
+    labels: (labels as Record<string, string> | null) ?? {},
+  };
+}
+
+/**
+ * `docker pull` with the Dokku user's docker config, where `registry:login` keeps the
+ * credentials: they never pass through us. Returns docker's last error line on failure.
+ */
+export async function pullImage(ref: string): Promise<{ ok: boolean; error?: string }> {
+  const result = await docker(['image', 'pull', '--quiet', ref]);
+  if (result.exitCode === 0) return { ok: true };
+  return { ok: false, error: lastLine(result.stderr) || `docker pull exited with code ${result.exitCode}` };
+}
+
+/** `docker push`; the digest the registry answered with, from docker's own output. */
+export async function pushImage(ref: string): Promise<{ ok: boolean; digest?: string; error?: string }> {
+  const result = await docker(['image', 'push', ref]);
+  if (result.exitCode !== 0) return { ok: false, error: lastLine(result.stderr) || `docker push exited with code ${result.exitCode}` };
+  const digest = /digest: (sha256:[a-f0-9]{64})/.exec(result.stdout)?.[1];
+  return digest ? { ok: true, digest } : { ok: false, error: 'docker push did not report a digest' };
+}
+
+/**
+ * A file of an image (relative paths are read from its WORKDIR), as Dokku's CopyFromImage reads
+ * a Procfile or app.json from an image: through a created, never-started container labelled for
+ * the app, so Dokku's cleanup removes it should we die first. undefined when the file is absent.
+ */
+export async function readFileFromImage(app: string, image: string, workingDir: string, file: string, scratchDir: string): Promise<string | undefined> {
+  const created = await docker(['container', 'create', '--label', `com.dokku.app-name=${app}`, '--label', 'dokku', '--network', 'none', '--entrypoint', '/ownstack-read-file', image]);
+  if (created.exitCode !== 0) throw new Error(`docker container create failed: ${lastLine(created.stderr)}`);
+  const id = created.stdout.trim();
+  try {
+    const source = file.startsWith('/') ? file : `${(workingDir || '/').replace(/\/+$/, '')}/${file}`;
+    const target = `${scratchDir}/${file.replace(/[^A-Za-z0-9.]/g, '_')}`;
+    const copied = await docker(['container', 'cp', `${id}:${source}`, target]);
+    if (copied.exitCode !== 0) return undefined;
+    try {
+      return fs.readFileSync(target, 'utf8');
+    } catch {
+      return undefined; // a directory or something else that is not a readable file
+    }
+  } finally {
+    await docker(['container', 'rm', '--force', '--volumes', id]);
+  }
+}
+
+const lastLine = (text: string) => text.trim().split('\n').pop()?.trim() ?? '';

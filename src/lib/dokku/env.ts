@@ -54,6 +54,8 @@ export function dokkuPaths(env: DokkuEnv) {
     ownstackRoot: path.join(env.libRoot, 'data', 'ownstack'),
     ownstackApp: (app: string) => data('ownstack', app),
     pipelinesFile: path.join(env.libRoot, 'data', 'ownstack', '.pipelines.json'),
+    /** Promotion requests waiting for (or decided by) an approval, every pipeline's. */
+    requestsFile: path.join(env.libRoot, 'data', 'ownstack', '.promotion-requests.json'),
     /** Dokku's property layout: config/<plugin>/<app|--global>/<key>. */
     property: (scope: string, key: string) => path.join(env.libRoot, 'config', 'ownstack', scope, key),
   };

@@ -16,17 +16,22 @@ const NAME = /^[a-z0-9][a-z0-9.-]*$/;
 export const MAX_NAME_LENGTH = 200;
 
 const NameSchema = z.string().check(z.regex(NAME), z.maxLength(MAX_NAME_LENGTH));
+// A stage member: an app of this host, or `<app>@<stack>`, an app on another Dokku host.
+const MEMBER = /^[a-z0-9][a-z0-9.-]*(?:@[a-z0-9][a-z0-9.-]*)?$/;
+const MemberSchema = z.string().check(z.regex(MEMBER), z.maxLength(2 * MAX_NAME_LENGTH + 1));
 
 export const PipelineSchema = z.object({
   name: NameSchema,
   created_at: z.string(),
   // Strict: a hand-added stage would otherwise vanish silently on the next write.
   stages: z.strictObject({
-    review: z.array(NameSchema),
-    development: z.array(NameSchema),
-    staging: z.array(NameSchema),
-    production: z.array(NameSchema),
+    review: z.array(MemberSchema),
+    development: z.array(MemberSchema),
+    staging: z.array(MemberSchema),
+    production: z.array(MemberSchema),
   }),
+  /** `pipeline:set` values by key (settings.ts validates them); absent until one is set. */
+  settings: z.optional(z.record(z.string(), z.string())),
 });
 export type Pipeline = z.infer<typeof PipelineSchema>;
 

@@ -36,12 +36,24 @@ export function assertImagePresent(app: string, record: ReleaseRecord, present: 
   }
 }
 
+/** What a promotion adds to the target's record beyond its source: a --force, or an approval. */
+export interface PromotionMarks {
+  forced?: ReleaseRecord['forced'];
+  approval?: ReleaseRecord['approval'];
+}
+
 /** The record each target gets: it says where it came from; config is never part of it.
  * (releaseImage fills in the image.) */
-export function promotedRelease(source: string, record: ReleaseRecord): NewRelease {
+export function promotedRelease(source: string, record: ReleaseRecord, marks: PromotionMarks = {}): NewRelease {
+  const notes = [
+    ...(marks.approval ? [`approved r${marks.approval.request} by ${marks.approval.approved_by}`] : []),
+    ...(marks.forced ? [`forced past ${marks.forced.guards.join(', ')} by ${marks.forced.by}`] : []),
+  ];
   return {
     kind: 'promote',
-    description: `Promote ${source} v${record.id}`,
+    description: `Promote ${source} v${record.id}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`,
+    ...(marks.forced ? { forced: marks.forced } : {}),
+    ...(marks.approval ? { approval: marks.approval } : {}),
     git_sha: record.git_sha,
     promoted_from: { app: source, id: record.id },
     builder: record.builder,

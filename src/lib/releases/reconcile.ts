@@ -1,6 +1,6 @@
 import type { DokkuBuildRecord } from './lifecycle.js';
 import { atAbandoned } from './lifecycle.js';
-import type { ReleaseRecord } from './record.js';
+import { deployedByOwnstack, type ReleaseRecord } from './record.js';
 import type { FileReleaseStore } from './store.js';
 
 // Records left `running` by a process that is gone (a build failure exits before any finalize;
@@ -51,7 +51,7 @@ export async function reconcileRunning(
       continue;
     }
     if (id === options.skipId || recordProcessAlive(record, probes.alive)) continue;
-    if ((record.kind === 'promote' || record.kind === 'rollback') && probes.deployLockHeld()) continue;
+    if (deployedByOwnstack(record) && probes.deployLockHeld()) continue;
     const newImageServes = record.image_id !== null && (record.phase === 'deploy' || record.phase === 'postdeploy')
       ? (await probes.servingImage()) === record.image_id
       : false;

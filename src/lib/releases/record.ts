@@ -23,6 +23,18 @@ export const TaskOutcomeSchema = z.object({
 });
 export type TaskOutcome = z.infer<typeof TaskOutcomeSchema>;
 
+export const NotificationOutcomeSchema = z.object({
+  event: z.enum(['start', 'end']),
+  status: z.enum(['delivered', 'failed']),
+  attempts: z.int(),
+  /** The receiver's last HTTP status, null when it never answered. */
+  http_status: z.nullable(z.int()),
+  /** One line, for a failed delivery. */
+  error: z.nullable(z.string()),
+  at: z.string(),
+});
+export type NotificationOutcome = z.infer<typeof NotificationOutcomeSchema>;
+
 export const ReleaseRecordSchema = z.object({
   id: z.int().check(z.positive()),
   app: z.string(),
@@ -39,6 +51,9 @@ export const ReleaseRecordSchema = z.object({
   source_metadata: z.nullable(z.string()),
   /** `sha256:…` of the image the release deployed (or was about to deploy). */
   image_id: z.nullable(z.string()),
+  /** `repository@sha256:…` of an image that came from a registry (image deploys, promotions
+   * across hosts): the registry's name for exactly this image. Absent in records before 0.2. */
+  image_digest: z.optional(z.nullable(z.string())),
   /** The immutable per-release name of the retained image, re-tagged from image_id when needed. */
   image_tag: z.nullable(z.string()),
   builder: z.nullable(z.string()),
@@ -52,7 +67,8 @@ export const ReleaseRecordSchema = z.object({
   /** /proc start time of that process, so a reused pid is not mistaken for it. */
   pid_start: z.nullable(z.string()),
   dokku_pid: z.nullable(z.string()),
-  promoted_from: z.nullable(z.object({ app: z.string(), id: z.int().check(z.positive()) })),
+  /** The source release; `host` when it came from another Dokku host (absent before 0.2). */
+  promoted_from: z.nullable(z.object({ app: z.string(), id: z.int().check(z.positive()), host: z.optional(z.string()) })),
   rollback_of: z.nullable(z.int().check(z.positive())),
   tasks: z.array(TaskOutcomeSchema),
   /** Holding container that protects image_id from Dokku's prune and retire; null once released. */
@@ -61,9 +77,29 @@ export const ReleaseRecordSchema = z.object({
   events: z.array(z.object({ at: z.string(), what: z.string(), who: z.string() })),
   /** Where our compressed copy of the deploy log is, relative to the app's store. */
   log: z.nullable(z.string()),
+  /** A promotion that `--force` pushed past its guards: who forced it and which guards. */
+  forced: z.optional(z.nullable(z.object({ by: z.string(), guards: z.array(z.string()) }))),
+  /** A promotion carried out by `pipeline:approve`: the request, who asked and who approved. */
+  approval: z.optional(
+    z.nullable(z.object({ request: z.int().check(z.positive()), requested_by: z.string(), approved_by: z.string() })),
+  ),
+  /** A `config` release made by `ownstack:config-push`: the keys it set (names only, never values). */
+  config_keys: z.optional(z.nullable(z.array(z.string()))),
+  /** Release notifications sent for this release (start, end), newest last; see notifications/. */
+  notifications: z.optional(z.array(NotificationOutcomeSchema)),
 });
 
 export type ReleaseRecord = z.infer<typeof ReleaseRecordSchema>;
+
+/**
+ * The record of a deploy that an ownstack command ran itself (promote, rollback, an image
+ * deploy), as opposed to one Dokku ran (push, git:from-image, config:set). Our commands hold
+ * the deploy lock for their whole deploy and tag `latest` before Dokku starts. Only our image
+ * deploys record the registry digest; Dokku's git:from-image never does.
+ */
+export function deployedByOwnstack(record: Pick<ReleaseRecord, 'kind' | 'image_digest'>): boolean {
+  return record.kind === 'promote' || record.kind === 'rollback' || (record.kind === 'image' && Boolean(record.image_digest));
+}
 
 /** What history/info show: `expired` is derived (the image is gone), never stored. */
 export type DisplayStatus = ReleaseStatus | 'expired';

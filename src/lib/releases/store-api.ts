@@ -14,9 +14,12 @@ export interface NewRelease {
   builder?: string | null;
   build_id?: string | null;
   pid?: number | null;
-  promoted_from?: { app: string; id: number } | null;
+  promoted_from?: { app: string; id: number; host?: string } | null;
   rollback_of?: number | null;
   phase?: ReleaseRecord['phase'];
+  forced?: ReleaseRecord['forced'];
+  approval?: ReleaseRecord['approval'];
+  config_keys?: string[] | null;
 }
 
 export interface CorruptRecord {

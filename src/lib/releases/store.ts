@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import writeFileAtomic from 'write-file-atomic';
-import { clockNow } from '../clock.js';
 import * as z from 'zod/mini';
 import type { Context } from '../context.js';
 import { acquireFileLock } from '../dokku/lock.js';
@@ -10,6 +9,7 @@ import { UserError } from '../output/errors.js';
 import { log } from '../output/log.js';
 import { describeRelease } from './describe.js';
 import { processStartTime } from '../dokku/host-files.js';
+import { queueNotification } from '../notifications/outbox.js';
 import { ReleaseRecordSchema, type ReleaseRecord } from './record.js';
 import type { CorruptRecord, NewRelease, ReleaseStore, Snapshot } from './store-api.js';
 
@@ -49,6 +49,9 @@ export interface StoreOptions {
   /** /proc start time of a pid, stored as pid_start so a reused pid is not taken for ours. */
   processStart?: (pid: number) => string | undefined;
   now?: () => Date;
+  /** Told when a release starts (created) and when it ends (its status leaves `running`, or a
+   * finished status changes); release notifications hang here. Must not throw or wait long. */
+  onTransition?: (record: ReleaseRecord, change: 'start' | 'end') => Promise<void>;
 }
 
 export class FileReleaseStore implements ReleaseStore {
@@ -194,6 +197,12 @@ export class FileReleaseStore implements ReleaseStore {
   }
 
   async create(init: NewRelease & { pid_start?: string | null }): Promise<ReleaseRecord> {
+    const record = await this.createLocked(init);
+    await this.options.onTransition?.(record, 'start');
+    return record;
+  }
+
+  private async createLocked(init: NewRelease & { pid_start?: string | null }): Promise<ReleaseRecord> {
     return this.withLock(async () => {
       const state = this.readState();
       let id = state.next_id;
@@ -228,6 +237,9 @@ export class FileReleaseStore implements ReleaseStore {
         retained_by: null,
         events: [],
         log: null,
+        ...(init.forced ? { forced: init.forced } : {}),
+        ...(init.approval ? { approval: init.approval } : {}),
+        ...(init.config_keys ? { config_keys: init.config_keys } : {}),
       } satisfies ReleaseRecord);
       // State first: if we die before the record is written the ID is skipped, never reused.
       await this.writeState({ ...state, next_id: id + 1, running: [...state.running.filter((r) => r !== id), id] });
@@ -237,8 +249,10 @@ export class FileReleaseStore implements ReleaseStore {
   }
 
   async update(id: number, change: (record: ReleaseRecord) => void): Promise<ReleaseRecord> {
-    return this.withLock(async () => {
+    let before: ReleaseRecord['status'] | undefined;
+    const record = await this.withLock(async () => {
       const current = this.get(id);
+      before = current?.status;
       if (!current) throw new UserError(`Release v${id} of ${this.app} does not exist`);
       const draft = structuredClone(current);
       change(draft);
@@ -255,6 +269,8 @@ export class FileReleaseStore implements ReleaseStore {
       }
       return record;
     });
+    if (before !== record.status && record.status !== 'running') await this.options.onTransition?.(record, 'end');
+    return record;
   }
 
   newest(limit: number): { records: ReleaseRecord[]; corrupt: CorruptRecord[] } {
@@ -438,6 +454,6 @@ export function openStore(ctx: Context, app: string): FileReleaseStore {
     who: ctx.env.who,
     dokkuPid: ctx.env.dokkuPid,
     processStart: processStartTime,
-    now: () => clockNow(),
+    onTransition: (record, change) => queueNotification(ctx, record, change),
   });
 }

@@ -30,8 +30,8 @@ export const LABEL_IMAGE = 'com.ownstack.image';
 // every such filter. Dokku's own cleanup would not touch it anyway (it removes only exited and
 // dead containers; a holder stays `created`), and we remove holders ourselves on destroy and
 // move them on rename. The inherited `dokku` label stays; it only matters to that cleanup.
-const DOKKU_APP_LABEL = 'com.dokku.app-name';
-const NOT_AN_APP = 'ownstack:retained-image';
+export const DOKKU_APP_LABEL = 'com.dokku.app-name';
+export const NOT_AN_APP = 'ownstack:retained-image';
 
 export interface RetentionSeam {
   containerImage: typeof docker.containerImage;

@@ -8,7 +8,6 @@ import { readPipelines, updatePipelines } from '../pipelines/store.js';
 import { openStore } from '../releases/store.js';
 import { nowIso } from '../releases/trigger-support.js';
 import { assertUnderLimit, prPredestroyScript, reviewAppsConfig, reviewEnvFromAppJson, reviewPipelineForClone } from './model.js';
-import { allPipelineSettings, readPipelineSettings } from './settings.js';
 
 // What review apps do at each point of an app's life: a clone joins the review stage, the first
 // deploy gets environments.review.env, a destroy runs pr-predestroy first.
@@ -29,9 +28,8 @@ export function isReviewApp(ctx: Context, app: string): { pipeline: string } | u
  */
 export async function joinReviewStageOnClone(ctx: Context, parent: string, clone: string): Promise<string | undefined> {
   const requested = process.env[REVIEW_PIPELINE_ENV] || undefined;
-  const settings = allPipelineSettings(ctx.paths);
   const joined = await updatePipelines(ctx.paths, (file) => {
-    const match = reviewPipelineForClone(file.pipelines, settings, parent, requested);
+    const match = reviewPipelineForClone(file.pipelines, parent, requested);
     if (!match) return undefined;
     assertUnderLimit(match.pipeline, match.config);
     return { file: addApp(file, match.pipeline.name, clone, 'review'), result: match.pipeline.name };
@@ -130,5 +128,5 @@ export function reviewAppActivity(ctx: Context, pipeline: Pipeline) {
 
 export function reviewConfigOf(ctx: Context, pipelineName: string) {
   const pipeline = findPipeline(readPipelines(ctx.paths), pipelineName);
-  return pipeline ? { pipeline, config: reviewAppsConfig(pipeline, readPipelineSettings(ctx.paths, pipeline.name)) } : undefined;
+  return pipeline ? { pipeline, config: reviewAppsConfig(pipeline) } : undefined;
 }

@@ -1,7 +1,7 @@
 import { UserError } from '../output/errors.js';
 import { printable } from '../output/log.js';
 import type { Pipeline } from '../pipelines/model.js';
-import { DEFAULT_REVIEW_APPS_LIMIT, type PipelineSettingValues } from './settings.js';
+import { computedSetting } from '../pipelines/settings.js';
 
 // Review apps (Heroku's): one app per pull request in a pipeline's `review` stage, cloned from
 // the pipeline's parent app. Pure decisions on plain values; the commands and triggers act.
@@ -15,12 +15,17 @@ export interface ReviewAppsConfig {
   staleDays: number | undefined;
 }
 
-export function reviewAppsConfig(pipeline: Pipeline, values: PipelineSettingValues): ReviewAppsConfig {
+/** The pipeline's review-app settings (pipeline:set) in force. */
+export function reviewAppsConfig(pipeline: Pipeline): ReviewAppsConfig {
+  const local = (apps: string[]) => apps.find((app) => !app.includes('@'));
+  const parent = computedSetting(pipeline, 'review-apps-parent');
+  const staleDays = computedSetting(pipeline, 'review-apps-stale-days');
   return {
-    enabled: values['review-apps'] === 'true',
-    parent: values['review-apps-parent'] ?? pipeline.stages.staging[0] ?? pipeline.stages.production[0],
-    limit: values['review-apps-limit'] === undefined ? DEFAULT_REVIEW_APPS_LIMIT : Number(values['review-apps-limit']),
-    staleDays: values['review-apps-stale-days'] === undefined ? undefined : Number(values['review-apps-stale-days']),
+    enabled: computedSetting(pipeline, 'review-apps') === 'true',
+    // Review apps are cloned on this host: the parent is a local app, never one on another stack.
+    parent: parent || local(pipeline.stages.staging) || local(pipeline.stages.production),
+    limit: Number(computedSetting(pipeline, 'review-apps-limit')),
+    staleDays: staleDays === '' ? undefined : Number(staleDays),
   };
 }
 
@@ -53,12 +58,11 @@ export function assertUnderLimit(pipeline: Pipeline, config: ReviewAppsConfig): 
  */
 export function reviewPipelineForClone(
   pipelines: Pipeline[],
-  settings: Record<string, PipelineSettingValues>,
   parent: string,
   requested: string | undefined,
 ): { pipeline: Pipeline; config: ReviewAppsConfig } | undefined {
   for (const pipeline of pipelines) {
-    const config = reviewAppsConfig(pipeline, settings[pipeline.name] ?? {});
+    const config = reviewAppsConfig(pipeline);
     if (requested !== undefined ? pipeline.name === requested : config.enabled && config.parent === parent) return { pipeline, config };
   }
   return undefined;

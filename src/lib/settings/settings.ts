@@ -13,6 +13,8 @@ interface SettingSpec {
   description: string;
   defaultValue: string;
   validate(value: string): string | undefined;
+  /** How `:report` and `:set` show the value, for settings that hold a secret. */
+  mask?(value: string): string;
 }
 
 const wholeNumber = (min: number, max: number) => (value: string) =>
@@ -31,7 +33,58 @@ export const SETTINGS: Record<string, SettingSpec> = {
     defaultValue: '600',
     validate: wholeNumber(0, 86400),
   },
+  'notify-url': {
+    description: 'where release notifications are POSTed (http or https)',
+    defaultValue: '',
+    validate: validUrl,
+    mask: maskUrl,
+  },
+  'notify-format': {
+    description: 'json (the release event) or slack (a Slack incoming-webhook message)',
+    defaultValue: 'json',
+    validate: (value) => (value === 'json' || value === 'slack' ? undefined : 'expected json or slack'),
+  },
+  'notify-secret': {
+    description: 'signs each notification (Ownstack-Webhook-Hmac-SHA256 header)',
+    defaultValue: '',
+    validate: (value) => (/^[\x21-\x7e]{1,256}$/.test(value) ? undefined : 'expected 1 to 256 printable characters without spaces'),
+    mask: (value) => (value ? '********' : ''),
+  },
+  'notify-timeout': {
+    description: 'seconds each notification attempt may take (3 attempts at most)',
+    defaultValue: '5',
+    validate: wholeNumber(1, 60),
+  },
 };
+
+function validUrl(value: string): string | undefined {
+  const problem = 'expected an http:// or https:// URL';
+  if (value.length > 2048 || /[\s\x00-\x1f\x7f]/.test(value)) return problem;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? undefined : problem;
+  } catch {
+    return problem;
+  }
+}
+
+/** Scheme, host and port only: webhook URLs (Slack's among them) carry their secret in the path. */
+export function maskUrl(value: string): string {
+  if (!value) return '';
+  try {
+    const url = new URL(value);
+    const hidden = url.pathname !== '/' || url.search !== '' || url.username !== '' || url.hash !== '';
+    return `${url.protocol}//${url.host}${hidden ? '/********' : '/'}`;
+  } catch {
+    return '********';
+  }
+}
+
+/** A setting's value as it may be shown. */
+export function shownValue(key: SettingKey, value: string | undefined): string {
+  if (value === undefined) return '';
+  return SETTINGS[key].mask?.(value) ?? value;
+}
 
 export type SettingKey = keyof typeof SETTINGS;
 
@@ -45,7 +98,7 @@ export function assertSettingKey(key: string | undefined): SettingKey {
 
 export function assertSettingValue(key: SettingKey, value: string): string {
   const problem = SETTINGS[key].validate(value);
-  if (problem) throw new UserError(`Invalid ${key} "${printable(value)}": ${problem}`);
+  if (problem) throw new UserError(`Invalid ${key}${SETTINGS[key].mask ? '' : ` "${printable(value)}"`}: ${problem}`);
   return value;
 }
 

@@ -5,8 +5,11 @@
 # The plugin as a release tarball lays it out (shims, trigger links, the built binary), installed
 # into this file's sandbox. The binary is rebuilt only when a source file is newer; it is copied,
 # so a concurrent `npm run build` cannot swap it under a running test.
-ownstack_install() {
-  local repo="$HOST_REPO_ROOT" plugin="$HOST_SANDBOX/ownstack-plugin" trigger
+ownstack_install() { ownstack_install_into "$HOST_SANDBOX/ownstack-plugin"; }
+
+# The same into another plugin directory (a second test host has its own).
+ownstack_install_into() {
+  local repo="$HOST_REPO_ROOT" plugin="$1" trigger
   if [[ ! -x "$repo/build/ownstack" ]] || [[ -n "$(find "$repo/src" -newer "$repo/build/ownstack" -name '*.ts' -print -quit)" ]]; then
     (cd "$repo" && node scripts/build.mjs --skip-typecheck >/dev/null)
   fi

@@ -61,11 +61,18 @@ function snapshotDocker() {
   return [...new Set(rows)].sort().join('\n');
 }
 
+// A case may give standard input: `stdin` is a list of pieces, each a string or [string, times]
+// (so a 1 MB value needs no 1 MB line in the corpus).
+function stdinOf(testCase) {
+  if (!testCase.stdin) return '';
+  return testCase.stdin.map((piece) => (Array.isArray(piece) ? piece[0].repeat(piece[1]) : piece)).join('');
+}
+
 const cases = fs.readFileSync(corpusFile, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
 const before = { tree: snapshotTree(libRoot), docker: snapshotDocker() };
 const failures = [];
 for (const [index, testCase] of cases.entries()) {
-  const result = spawnSync(dokku, testCase.args, { encoding: 'utf8', timeout: 60_000 });
+  const result = spawnSync(dokku, testCase.args, { encoding: 'utf8', timeout: 60_000, input: stdinOf(testCase) });
   const stderrLines = result.stderr.split('\n').filter((line) => line.trim() !== '');
   const problems = [];
   if (result.status === 0) problems.push('exit 0');
@@ -80,7 +87,10 @@ for (const [index, testCase] of cases.entries()) {
   if (index % 25 === 24 || index === cases.length - 1) {
     const now = snapshotDocker();
     if (now !== before.docker) {
-      problems.push(`images or containers of ${apps.join(', ')} changed (somewhere in the last 25 cases)`);
+      const was = new Set(before.docker.split('\n'));
+      const is = new Set(now.split('\n'));
+      const diff = [...[...is].filter((row) => !was.has(row)).map((row) => `+${row}`), ...[...was].filter((row) => !is.has(row)).map((row) => `-${row}`)];
+      problems.push(`images or containers of ${apps.join(', ')} changed (somewhere in the last 25 cases): ${diff.slice(0, 4).join('; ')}`);
       before.docker = now;
     }
   }

@@ -91,11 +91,12 @@ sshd_stop() {
   unset SSHD_PID
 }
 
-# A client key named NAME, authorized the way `sshcommand acl-add dokku NAME` authorizes it.
+# A client key named NAME, authorized the way `sshcommand acl-add dokku NAME` authorizes it; a
+# new one, or the private key KEY (another host's, whose KEY.pub is authorized).
 sshd_add_key() {
-  declare NAME="$1"
-  local key="$SSHD_DIR/keys/$NAME" fingerprint
-  ssh-keygen -q -t ed25519 -N '' -C "$NAME" -f "$key"
+  declare NAME="$1" KEY="${2:-}"
+  local key="${KEY:-$SSHD_DIR/keys/$NAME}" fingerprint
+  [[ -n "$KEY" ]] || ssh-keygen -q -t ed25519 -N '' -C "$NAME" -f "$key"
   fingerprint="$(ssh-keygen -lf "$key.pub" | awk '{print $2}')"
   printf 'command="FINGERPRINT=%s NAME=\\"%s\\" `cat %s/.sshcommand` $SSH_ORIGINAL_COMMAND",no-agent-forwarding,no-user-rc,no-X11-forwarding,no-port-forwarding %s\n' \
     "$fingerprint" "$NAME" "$DOKKU_ROOT" "$(cat "$key.pub")" >>"$DOKKU_ROOT/.ssh/authorized_keys"

@@ -317,6 +317,50 @@ checks:skip() {
   prop_set checks "$1" skipped "$types"
 }
 checks:set() { prop_set checks "$1" "$2" "$3"; }
+# Dokku 0.38's checks:run (plugins/checks/subcommands/run): each running container of the
+# current scale, or of the given process types (`web`, `web.1`), goes through check-deploy again;
+# as in Dokku, check-deploy stops a container that fails, and the first failure ends the command.
+checks:run() {
+  declare APP="$1" PROC_TYPES="${2:-_all_}"
+  verify_app_name "$APP"
+  local entry
+  dokku_log_info1 "Running pre-flight checks"
+  if [[ "$PROC_TYPES" == "_all_" ]]; then
+    checks_run_all "$APP"
+    return
+  fi
+  for entry in ${PROC_TYPES//,/ }; do
+    if [[ "$entry" == *.* ]]; then
+      checks_run_container "$APP" "${entry%%.*}" "${entry#*.}"
+    else
+      checks_run_all "$APP" "$entry"
+    fi
+  done
+}
+checks_run_all() {
+  declare APP="$1" ONLY="$2"
+  local line type count index valid=false
+  while read -r line; do
+    type="${line%%=*}" count="${line#*=}"
+    [[ -z "$ONLY" ]] || [[ "$ONLY" == "$type" ]] || continue
+    valid=true
+    if [[ "$(prop_get checks "$APP" disabled)" == "_all_" ]] || [[ ",$(prop_get checks "$APP" disabled)," == *",$type,"* ]]; then
+      dokku_log_info1 "Zero downtime is disabled for app ($APP.$type). Skipping checks"
+      continue
+    fi
+    for ((index = 1; index <= count; index++)); do checks_run_container "$APP" "$type" "$index"; done
+  done < <(scale_formations "$APP")
+  [[ "$valid" == "true" ]] || dokku_log_fail "Invalid process type specified ($APP.$ONLY)"
+}
+checks_run_container() {
+  declare APP="$1" PROC_TYPE="$2" INDEX="$3"
+  local file="$DOKKU_ROOT/$APP/CONTAINER.$PROC_TYPE.$INDEX" cid ip
+  [[ -f "$file" ]] || dokku_log_fail "Invalid container index specified ($APP.$PROC_TYPE.$INDEX)"
+  dokku_log_info1 "Running checks for app ($APP.$PROC_TYPE.$INDEX)"
+  cid="$(<"$file")"
+  ip="$(plugn trigger network-get-ipaddr "$APP" "$PROC_TYPE" "$cid")"
+  plugn trigger check-deploy "$APP" "$cid" "$PROC_TYPE" "$(web_container_port "$APP")" "$ip"
+}
 scheduler:set() { prop_set scheduler "$1" "$2" "$3"; }
 
 common/release-and-deploy() { release_and_deploy "$@"; }

@@ -133,9 +133,10 @@ config_keys_as_env_args() {
 # Sets config vars; fires post-config-update and, unless told otherwise,
 # redeploys a deployed app exactly like Dokku's config plugin.
 config_set() {
-  local restart=true pairs=() pair key width=0 APP
+  local restart=true encoded=false pairs=() pair key value width=0 APP
   for pair in "$@"; do
     [[ "$pair" == "--no-restart" ]] && restart=false && continue
+    [[ "$pair" == "--encoded" ]] && encoded=true && continue
     [[ "$pair" == --* ]] && continue
     pairs+=("$pair")
   done
@@ -149,6 +150,11 @@ config_set() {
     key="${pair%%=*}"
     [[ "$key" =~ ^[a-zA-Z_][a-zA-Z0-9_]*$ ]] || dokku_log_fail "Invalid key name: '$key'"
     updated["$key"]="${pair#*=}"
+    # Dokku's --encoded: each value is base64 (a value that is not fails the command)
+    if [[ "$encoded" == "true" ]]; then
+      value="$(printf '%s' "${pair#*=}" | base64 -d 2>/dev/null && printf x)" || dokku_log_fail "Invalid base64 value for key: $key"
+      updated["$key"]="${value%x}"
+    fi
   done
   local keys=($(printf '%s\n' "${!updated[@]}" | LC_ALL=C sort))
   dokku_log_info1_quiet "Setting config vars"

@@ -1,0 +1,54 @@
+import type { Context } from '../context.js';
+import { runRemote } from '../dokku/ssh.js';
+import { UserError } from '../output/errors.js';
+import { log } from '../output/log.js';
+import type { Pipeline, Stage } from '../pipelines/model.js';
+import { promoteEach, type TargetOutcome } from '../pipelines/promotion.js';
+import { assertStackExists, formatAppRef, parseAppRef } from '../stacks/model.js';
+import { lastErrorLine, remoteFailureLine } from '../stacks/remote.js';
+import { readStacks } from '../stacks/store.js';
+import { rollbackApp } from './rollback-app.js';
+
+// `pipeline:rollback`: every app of a stage back to its previous release, on every stack at once
+// (or on one). Each host keeps its own history and images, so a remote rollback is that host's
+// own `ownstack:rollback`, over ssh; one that fails never stops the others.
+
+/** `local` names this host in --stack; no stack can be called that (stacks:add refuses it). */
+export const LOCAL_STACK = 'local';
+
+export function stageMembers(pipeline: Pipeline, stage: Stage, stack: string | undefined): string[] {
+  const members = pipeline.stages[stage].filter((member) => {
+    const onStack = parseAppRef(member).stack;
+    return stack === undefined || (stack === LOCAL_STACK ? onStack === undefined : onStack === stack);
+  });
+  if (members.length === 0) {
+    throw new UserError(`Stage ${stage} of pipeline ${pipeline.name} has no apps${stack === undefined ? '' : stack === LOCAL_STACK ? ' on this host' : ` on stack ${stack}`}`);
+  }
+  return members;
+}
+
+export async function rollbackStage(ctx: Context, members: string[], lockWait: number | undefined): Promise<TargetOutcome[]> {
+  const stacks = readStacks(ctx.paths);
+  // Unknown stacks refuse before anything rolls back.
+  for (const member of members) {
+    const { stack } = parseAppRef(member);
+    if (stack) assertStackExists(stacks, stack);
+  }
+  return promoteEach(members, async (member) => {
+    const { app, stack: stackName } = parseAppRef(member);
+    const prefix = `${formatAppRef({ app, stack: stackName })}: `;
+    if (!stackName) {
+      const { result } = await rollbackApp(ctx, app, undefined, { lockWait: lockWait === undefined ? undefined : String(lockWait), outputPrefix: prefix });
+      return result;
+    }
+    const stack = assertStackExists(stacks, stackName);
+    const run = await runRemote(ctx, stack, ['ownstack:rollback', app, ...(lockWait === undefined ? [] : ['--lock-wait', String(lockWait)])], {
+      onLine: (line) => log.out(`${prefix}${line}`),
+    });
+    if (run.exitCode === 0) {
+      const id = /is now on v([0-9]+)/.exec(run.output)?.[1];
+      return { ok: true, record: id ? { id: Number(id), phase: 'postdeploy', reason: null } : undefined };
+    }
+    return { ok: false, reason: run.failure ? remoteFailureLine(ctx, stack, run) : (lastErrorLine(run.output) ?? `ownstack:rollback exited with code ${run.exitCode}`) };
+  });
+}

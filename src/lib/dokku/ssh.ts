@@ -1,0 +1,117 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Context } from '../context.js';
+import { UserError } from '../output/errors.js';
+import { printable } from '../output/log.js';
+import type { StackAddress } from '../stacks/model.js';
+
+// The only module that runs ssh. A remote Dokku is reached as its users reach it:
+// `ssh dokku@host <command…>`, answered by the forced command sshcommand installed, which joins
+// the words and splits them again with xargs. So no shell string is ever built here: the words
+// are an argument array for ssh, and each must be one that xargs leaves exactly as it is (every
+// word we send is a validated name, number, option or image reference anyway). Bulk data (a
+// Procfile, an app.json) travels on standard input, never on the command line.
+
+/** Seconds to wait for a stack to answer before calling it unreachable (ssh's ConnectTimeout). */
+export const SSH_CONNECT_TIMEOUT_SECONDS = 10;
+/** A connection that stops answering is dropped after this many seconds (ServerAlive*). */
+export const SSH_SILENCE_LIMIT_SECONDS = 15;
+
+const SAFE_WORD = /^[A-Za-z0-9._:/@=+,-]{1,512}$/;
+
+export function assertRemoteWords(words: string[]): string[] {
+  for (const word of words) {
+    if (!SAFE_WORD.test(word)) throw new UserError(`Refusing to send "${printable(word)}" to a remote Dokku: only letters, digits and . _ : / @ = + , - travel over ssh`);
+  }
+  return words;
+}
+
+/** The Dokku user's own keys and known hosts: $DOKKU_ROOT/.ssh is its home's .ssh on a real host. */
+export function sshDirectory(ctx: Context): string {
+  return path.join(ctx.env.dokkuRoot, '.ssh');
+}
+
+export function sshArgv(ctx: Context, address: StackAddress, words: string[]): string[] {
+  const dir = sshDirectory(ctx);
+  const identities = ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((name) => path.join(dir, name)).filter((file) => fs.existsSync(file));
+  return [
+    '-o', 'BatchMode=yes',
+    '-o', `ConnectTimeout=${SSH_CONNECT_TIMEOUT_SECONDS}`,
+    '-o', 'ServerAliveInterval=5',
+    '-o', `ServerAliveCountMax=${SSH_SILENCE_LIMIT_SECONDS / 5}`,
+    // Trust on first use, then insist on the same host key.
+    '-o', 'StrictHostKeyChecking=accept-new',
+    '-o', `UserKnownHostsFile=${path.join(dir, 'known_hosts')}`,
+    '-o', 'LogLevel=ERROR',
+    ...(identities.length > 0 ? ['-o', 'IdentitiesOnly=yes', ...identities.flatMap((file) => ['-i', file])] : []),
+    '-p', String(address.port),
+    '-l', address.user,
+    '--', address.host,
+    ...assertRemoteWords(words),
+  ];
+}
+
+export type RemoteFailure = 'unreachable' | 'refused' | 'lost';
+
+export interface RemoteRun {
+  exitCode: number;
+  /** Standard output and error, in order. */
+  output: string;
+  stdout: string;
+  /** Set when ssh itself failed (exit 255): what went wrong, for one clear line. */
+  failure?: RemoteFailure;
+  failureText?: string;
+}
+
+/** Classifies ssh's own exit 255 by its message. */
+export function classifySshFailure(stderr: string): { failure: RemoteFailure; text: string } {
+  const line = stderr.split('\n').map((entry) => entry.trim()).filter(Boolean).pop() ?? 'ssh failed';
+  if (/Permission denied|Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/i.test(stderr)) return { failure: 'refused', text: line };
+  if (/Connection refused|timed out|No route to host|Could not resolve|Network is unreachable|Connection closed by .* port [0-9]+$|kex_exchange_identification/im.test(stderr)) {
+    return { failure: 'unreachable', text: line };
+  }
+  return { failure: 'lost', text: line };
+}
+
+export async function runRemote(
+  ctx: Context,
+  address: StackAddress,
+  words: string[],
+  options: { stdin?: string; onLine?: (line: string) => void } = {},
+): Promise<RemoteRun> {
+  const argv = sshArgv(ctx, address, words);
+  const child = spawn('ssh', argv, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const all: Buffer[] = [];
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  const forward = (stream: NodeJS.ReadableStream, sink: Buffer[]) => {
+    let pending = '';
+    stream.on('data', (chunk: Buffer) => {
+      all.push(chunk);
+      sink.push(chunk);
+      pending += chunk.toString('utf8');
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) options.onLine?.(line);
+    });
+    stream.on('end', () => {
+      if (pending) options.onLine?.(pending);
+    });
+  };
+  forward(child.stdout, out);
+  forward(child.stderr, err);
+  child.stdin.on('error', () => undefined); // the remote may close it early; its exit says why
+  child.stdin.end(options.stdin ?? '');
+  const exitCode = await new Promise<number>((resolve) => {
+    child.on('error', () => resolve(127));
+    child.on('close', (code) => resolve(code ?? 255));
+  });
+  const run: RemoteRun = { exitCode, output: Buffer.concat(all).toString('utf8'), stdout: Buffer.concat(out).toString('utf8') };
+  if (exitCode === 255 || exitCode === 127) {
+    const classified = exitCode === 127 ? { failure: 'unreachable' as const, text: 'ssh is not installed on this host' } : classifySshFailure(Buffer.concat(err).toString('utf8'));
+    run.failure = classified.failure;
+    run.failureText = classified.text;
+  }
+  return run;
+}

@@ -1,0 +1,87 @@
+import os from 'node:os';
+import path from 'node:path';
+import type { Context } from '../context.js';
+import { runRemote, SSH_CONNECT_TIMEOUT_SECONDS, sshDirectory, type RemoteRun } from '../dokku/ssh.js';
+import { UserError } from '../output/errors.js';
+import { assertAppExists } from '../context.js';
+import { assertValidAppName } from '../dokku/validate.js';
+import { assertStackExists, assertStackName, formatAddress, formatAppRef, type Stack } from './model.js';
+import { readStacks } from './store.js';
+
+// What a stack's answer means, in one line a user can act on.
+
+export function remoteFailureLine(ctx: Context, stack: Stack, run: RemoteRun): string {
+  const where = `stack ${stack.name} (${formatAddress(stack)})`;
+  switch (run.failure) {
+    case 'unreachable':
+      return `${where} is unreachable (no answer within ${SSH_CONNECT_TIMEOUT_SECONDS}s): ${run.failureText}`;
+    case 'refused':
+      return `${where} refused this host's ssh key: on ${stack.host}, run \`dokku ssh-keys:add ${hostLabel()} <key>\` with ${path.join(sshDirectory(ctx), 'id_ed25519.pub')} of this host`;
+    case 'lost':
+      return `lost the connection to ${where}: ${run.failureText}`;
+    default: {
+      const last = lastErrorLine(run.output);
+      if (/is not a dokku command/.test(run.output)) return `${where} answers, but ownstack is not installed there`;
+      return `${where}: ${last ?? `exited with code ${run.exitCode}`}`;
+    }
+  }
+}
+
+/** Dokku's last ` !` line of a remote run, without the marker. */
+export function lastErrorLine(output: string): string | undefined {
+  const lines = output.split('\n');
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const match = /^\s*!\s+(.*\S)/.exec(lines[i]);
+    if (match) return match[1].slice(0, 300);
+  }
+  return undefined;
+}
+
+/** This host's name, as another host may call it in its history. */
+export function hostLabel(): string {
+  const name = os.hostname().toLowerCase();
+  return /^[a-z0-9][a-z0-9.-]{0,252}$/.test(name) ? name : 'unknown-host';
+}
+
+export interface StackCheck {
+  stack: string;
+  address: string;
+  status: 'ok' | 'unreachable' | 'refused' | 'failed';
+  ownstack_version: string | null;
+  message: string | null;
+}
+
+export async function checkStack(ctx: Context, stack: Stack): Promise<StackCheck> {
+  const run = await runRemote(ctx, stack, ['ownstack:version', '--format', 'json']);
+  const base = { stack: stack.name, address: formatAddress(stack) };
+  if (run.exitCode === 0) {
+    try {
+      const version = (JSON.parse(run.stdout.trim()) as { version?: unknown }).version;
+      if (typeof version === 'string') return { ...base, status: 'ok', ownstack_version: version, message: null };
+    } catch {
+      // not our answer: reported below
+    }
+  }
+  const status = run.failure === 'unreachable' ? 'unreachable' : run.failure === 'refused' ? 'refused' : 'failed';
+  return { ...base, status, ownstack_version: null, message: remoteFailureLine(ctx, stack, run) };
+}
+
+/** The app exists on the stack (Dokku's `apps:exists`); refuses with one line otherwise. */
+export async function assertRemoteAppExists(ctx: Context, stack: Stack, app: string): Promise<void> {
+  const run = await runRemote(ctx, stack, ['apps:exists', app]);
+  if (run.exitCode === 0) return;
+  if (run.failure) throw new UserError(`Cannot check that ${app} exists on ${remoteFailureLine(ctx, stack, run)}`);
+  throw new UserError(`App ${app} does not exist on stack ${stack.name} (${formatAddress(stack)})`);
+}
+
+/**
+ * A pipeline member from the command line: an existing app of this host, or with a stack, an app
+ * that exists on that stack (asked over ssh), named `<app>@<stack>`.
+ */
+export async function assertPipelineMember(ctx: Context, appArg: string | undefined, stackArg: string | undefined): Promise<string> {
+  if (stackArg === undefined) return assertAppExists(ctx, appArg);
+  const app = assertValidAppName(appArg);
+  const stack = assertStackExists(readStacks(ctx.paths), assertStackName(stackArg));
+  await assertRemoteAppExists(ctx, stack, app);
+  return formatAppRef({ app, stack: stack.name });
+}
