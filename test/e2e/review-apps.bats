@@ -78,7 +78,7 @@ pr_commit() {
 # Everything that the plugin or Dokku keeps about apps, for "no state change" checks.
 state_digest() {
   dokku apps:list 2>/dev/null | sort
-  cat "$DOKKU_LIB_ROOT/data/ownstack/.pipelines.json" "$DOKKU_LIB_ROOT/data/ownstack/.review-apps.json" 2>/dev/null
+  cat "$DOKKU_LIB_ROOT/data/ownstack/.pipelines.json"
 }
 
 @test "1 the official action's sequence: apps:clone, git push over ssh, apps:destroy --force" {
