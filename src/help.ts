@@ -36,7 +36,7 @@ export const TOPICS = {
       { usage: 'pipeline:promote <app> [--to <app>[@<stack>][,…]] [--lock-wait <seconds>] [--force]', description: "Deploy the app's current release to the next stage, without a rebuild (--force overrides the guards)" },
       { usage: 'pipeline:rollback <pipeline> --stage <stage> [--stack <name>|local] [--lock-wait <seconds>]', description: 'Roll every app of a stage back to its previous release, on every stack or one' },
       { usage: 'pipeline:report [<pipeline>] [--format stdout|json] [--<flag>]', description: 'Display pipeline settings' },
-      { usage: 'pipeline:set <pipeline> <key> [<value>]', description: 'Set or clear a setting: promote-min-age, promote-require-healthy, promote-approval, promote-approval-ttl' },
+      { usage: 'pipeline:set <pipeline> <key> [<value>]', description: 'Set or clear a setting: promote-min-age, promote-require-healthy, promote-approval, promote-approval-ttl, registry, review-apps, review-apps-parent, review-apps-limit, review-apps-stale-days' },
       { usage: 'pipeline:requests <pipeline> [--format stdout|json]', description: 'List the promotion requests waiting for (or decided by) an approval' },
       { usage: 'pipeline:approve <pipeline> <request> [--lock-wait <seconds>]', description: "Carry out another user's promotion request, with the exact release it pinned" },
       { usage: 'pipeline:reject <pipeline> <request>', description: 'Drop a pending promotion request' },
@@ -49,6 +49,15 @@ export const TOPICS = {
       { usage: 'stacks:remove <name>', description: 'Forget a remote Dokku host (its apps are left alone)' },
       { usage: 'stacks:list [--format stdout|json]', description: 'List the remote Dokku hosts' },
       { usage: 'stacks:check [<name>] [--format stdout|json]', description: 'Check that stacks answer over ssh, and which ownstack they run' },
+    ],
+  },
+  'review-apps': {
+    summary: 'Review apps: one app per pull request, in the review stage of a pipeline',
+    entries: [
+      { usage: 'review-apps:create <pipeline> <name> [--from <app>]', description: "Clone the pipeline's parent app into a new review app" },
+      { usage: 'review-apps:destroy <name>', description: 'Destroy a review app (its pr-predestroy script runs first)' },
+      { usage: 'review-apps:list <pipeline> [--format stdout|json]', description: 'List the review apps of a pipeline' },
+      { usage: 'review-apps:expire', description: 'Destroy review apps with no deploy for review-apps-stale-days (the scheduled job)' },
     ],
   },
 } satisfies Record<string, { summary: string; entries: HelpEntry[] }>;

@@ -29,9 +29,15 @@ import pipelineReport from './pipeline/report.js';
 import pipelineApprove from './pipeline/approve.js';
 import pipelineReject from './pipeline/reject.js';
 import pipelineRequests from './pipeline/requests.js';
+import reviewAppsHelp from './review-apps/help.js';
+import reviewAppsCreate from './review-apps/create.js';
+import reviewAppsDestroy from './review-apps/destroy.js';
+import reviewAppsList from './review-apps/list.js';
+import reviewAppsExpire from './review-apps/expire.js';
 
 // Every command module, in help order. Add a module's default export here.
 export const COMMANDS: CommandModule[] = [ownstackHelp, history, info, deployLog, report, set, rollback, deployImage, configPush, purge, version,
   pipelineHelp, pipelineCreate, pipelineAddStaging, pipelineAdd, pipelineRemove, pipelineInfo, pipelineList, pipelineDestroy, pipelinePromote,
   pipelineRollback, pipelineReport, pipelineSet, pipelineRequests, pipelineApprove, pipelineReject,
-  stacksAdd, stacksRemove, stacksList, stacksCheck];
+  stacksAdd, stacksRemove, stacksList, stacksCheck,
+  reviewAppsHelp, reviewAppsCreate, reviewAppsDestroy, reviewAppsList, reviewAppsExpire];

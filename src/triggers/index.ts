@@ -10,6 +10,9 @@ import buildsRecordFinalize from './builds-record-finalize.js';
 import deploySourceSet from './deploy-source-set.js';
 import postAppRenameSetup from './post-app-rename-setup.js';
 import postDelete from './post-delete.js';
+import postAppCloneSetup from './post-app-clone-setup.js';
+import preDelete from './pre-delete.js';
+import cronEntries from './cron-entries.js';
 
 // One module per Dokku trigger we implement (each has a shim in triggers/ and a link at the
 // plugin root). A handler returns the exit code Dokku sees; non-zero stops Dokku's trigger chain,
@@ -27,6 +30,9 @@ const HANDLERS: Record<string, TriggerHandler> = {
   'deploy-source-set': deploySourceSet,
   'post-app-rename-setup': postAppRenameSetup,
   'post-delete': postDelete,
+  'post-app-clone-setup': postAppCloneSetup,
+  'pre-delete': preDelete,
+  'cron-entries': cronEntries,
 };
 
 /** The triggers we implement; each must have a shim in triggers/ and a link at the plugin root. */

@@ -1,13 +1,17 @@
 import type { TriggerHandler } from './index.js';
 import { atGitRevision } from '../lib/releases/lifecycle.js';
 import { appArg, ensureRecord, safely, touchStore } from '../lib/releases/trigger-support.js';
+import { applyReviewEnvOnFirstDeploy } from '../lib/review-apps/lifecycle.js';
+import { readSourceFile } from '../lib/dokku/host-files.js';
 
 // `pre-receive-app APP BUILDER DIR REV`: the commit being built and the builder that builds it.
 // (GIT_REV is not a reliable source: Dokku sets it before the build and never reverts it.)
+// A review app's first deploy first takes its app.json environments.review.env (before the build).
 const preReceiveApp: TriggerHandler = (ctx, args) =>
   safely('pre-receive-app', async () => {
-    const [appRaw, builder, , rev] = args;
+    const [appRaw, builder, dir, rev] = args;
     const app = appArg(appRaw);
+    await applyReviewEnvOnFirstDeploy(ctx, app, dir ? readSourceFile(dir, 'app.json') : null);
     const store = await touchStore(ctx, app);
     const record = await ensureRecord(ctx, store);
     if (!record) return;

@@ -77,7 +77,7 @@ pin_exists() { [[ -n "$(docker container ls -aq --filter "name=^/ownstack-reques
   assert_success
   run dokku pipeline:report "$PIPE" --format json
   assert_success
-  assert_equal "$(jq -c . <<<"$output")" '{"promote-min-age":"","computed-promote-min-age":"","promote-require-healthy":"","computed-promote-require-healthy":"false","promote-approval":"","computed-promote-approval":"","promote-approval-ttl":"","computed-promote-approval-ttl":"24h","registry":"","computed-registry":""}'
+  assert_equal "$(jq -c . <<<"$output")" '{"promote-min-age":"","computed-promote-min-age":"","promote-require-healthy":"","computed-promote-require-healthy":"false","promote-approval":"","computed-promote-approval":"","promote-approval-ttl":"","computed-promote-approval-ttl":"24h","registry":"","computed-registry":"","review-apps":"","computed-review-apps":"false","review-apps-parent":"","computed-review-apps-parent":"","review-apps-limit":"","computed-review-apps-limit":"5","review-apps-stale-days":"","computed-review-apps-stale-days":""}'
   run dokku pipeline:report "$PIPE"
   assert_line "=====> $PIPE pipeline information"
   assert_line --regexp '^ +Pipeline computed promote approval ttl: +24h$'

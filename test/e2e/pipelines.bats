@@ -2,7 +2,7 @@
 # Pipelines and promotion on the Dokku test host, with real containers: the image a staging app
 # runs is released to production through Dokku's own release-and-deploy, never rebuilt.
 # The tests build on each other in order, on one pipeline:
-#   development DEV -> staging STG -> production PRD (+ PRD2 from test 4), review GONE (test 5)
+#   development DEV -> staging STG -> production PRD (+ PRD2 from test 4), development GONE (test 5)
 
 bats_require_minimum_version 1.5.0
 load helpers/host
@@ -188,7 +188,7 @@ state_digest() {
   host_sample_app "$gone_src" gone
   run host_push "$GONE" "$gone_src"
   assert_success
-  dokku pipeline:add "$PRD" "$GONE" --stage review >/dev/null
+  dokku pipeline:add "$PRD" "$GONE" --stage development >/dev/null
   gone_image="$(jq -r .image_id <<<"$(current_record "$GONE")")"
   docker container rm --force $(docker container ls --all --quiet --filter "ancestor=$gone_image") >/dev/null
   docker image rm --force "$gone_image" >/dev/null

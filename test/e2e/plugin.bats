@@ -158,6 +158,15 @@ plugin_git_source() {
   for cmd in create add-staging add remove info list destroy promote report set requests approve reject; do
     assert_line --regexp "^    pipeline:$cmd( |$)"
   done
+  run dokku review-apps:help
+  assert_success
+  assert_line "Usage: dokku review-apps[:COMMAND]"
+  for cmd in create destroy list expire; do
+    assert_line --regexp "^    review-apps:$cmd( |$)"
+  done
+  run dokku review-apps
+  assert_success
+  assert_line "Usage: dokku review-apps[:COMMAND]"
 }
 
 @test "dokku help lists the ownstack and pipeline topics" {
@@ -165,6 +174,7 @@ plugin_git_source() {
   assert_success
   assert_line --regexp '^ +ownstack +[A-Z]'
   assert_line --regexp '^ +pipeline +[A-Z]'
+  assert_line --regexp '^ +review-apps +[A-Z]'
 }
 
 @test "a command that is not ours: our commands file exits 10, the host refuses it with exit 1" {

@@ -72,7 +72,8 @@ describe('pipeline settings', () => {
 
   it('compute defaults, and report what is stored', () => {
     const pipeline = pipelineWith({ 'promote-approval': 'production' });
-    expect(storedSettings(pipeline)).toEqual({ 'promote-min-age': '', 'promote-require-healthy': '', 'promote-approval': 'production', 'promote-approval-ttl': '', registry: '' });
+    expect(storedSettings(pipeline)).toEqual({ 'promote-min-age': '', 'promote-require-healthy': '', 'promote-approval': 'production', 'promote-approval-ttl': '', registry: '',
+      'review-apps': '', 'review-apps-parent': '', 'review-apps-limit': '', 'review-apps-stale-days': '' });
     expect(computedSetting(pipeline, 'promote-approval-ttl')).toBe('24h');
     expect(computedSetting(pipeline, 'promote-require-healthy')).toBe('false');
     expect(promotionPolicy(pipeline)).toEqual({ minAgeMs: undefined, requireHealthy: false, approvalStage: 'production', approvalTtlMs: 86_400_000 });

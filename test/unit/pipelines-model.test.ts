@@ -151,9 +151,18 @@ describe('promotion targets', () => {
 
   it('skips empty stages', () => {
     let file = createPipeline(emptyPipelines(), 'p', 'prod', NOW);
+    file = addApp(file, 'p', 'dev', 'development');
+    expect(nextStage(resolvePipeline(file, 'p'), 'development')).toBe('production');
+    expect(promotionTargets(file, 'dev').targets).toEqual([{ app: 'prod', stage: 'production' }]);
+  });
+
+  it('never promotes from or to a review app (as on Heroku)', () => {
+    let file = createPipeline(emptyPipelines(), 'p', 'prod', NOW);
     file = addApp(file, 'p', 'rev', 'review');
-    expect(nextStage(resolvePipeline(file, 'p'), 'review')).toBe('production');
-    expect(promotionTargets(file, 'rev').targets).toEqual([{ app: 'prod', stage: 'production' }]);
+    file = addApp(file, 'p', 'stg', 'staging');
+    expect(refusal(() => promotionTargets(file, 'rev'))).toBe('App rev is a review app of pipeline p; review apps cannot be promoted');
+    expect(refusal(() => promotionTargets(file, 'rev', ['prod']))).toBe('App rev is a review app of pipeline p; review apps cannot be promoted');
+    expect(refusal(() => promotionTargets(file, 'stg', ['rev']))).toBe('App rev is a review app of pipeline p; review apps cannot be promotion targets');
   });
 
   it('has no next stage after the last one', () => {

@@ -4,6 +4,7 @@ import { log, printable } from '../../lib/output/log.js';
 import { assertPipelineExists, assertValidPipelineName } from '../../lib/pipelines/model.js';
 import { assertPipelineSettingKey, assertPipelineSettingValue, setPipelineSetting } from '../../lib/pipelines/settings.js';
 import { readPipelines, updatePipelines } from '../../lib/pipelines/store.js';
+import { runTrigger } from '../../lib/dokku/plugn.js';
 
 // Like Dokku's `<plugin>:set <app> <key> [<value>]`, for a pipeline: an empty value unsets.
 const register: CommandModule = (program, ctx) => {
@@ -23,6 +24,8 @@ const register: CommandModule = (program, ctx) => {
       await updatePipelines(ctx().paths, (file) => ({ file: setPipelineSetting(file, name, key, value), result: undefined }));
       if (value === undefined || value === '') log.step(`Unsetting ${key} on pipeline ${name}`);
       else log.step(`Setting ${key} to ${value} on pipeline ${name}`);
+      // The stale review-app job is a cron entry: ask Dokku's cron to write its crontab again.
+      if (key === 'review-apps-stale-days') await runTrigger('scheduler-cron-write', ['docker-local']);
     });
 };
 

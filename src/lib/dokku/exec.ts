@@ -10,8 +10,8 @@ export interface ProgramResult {
 }
 
 /** Runs a program with an argument array (never a shell); a failure is returned, not thrown. */
-export async function runProgram(file: string, args: string[]): Promise<ProgramResult> {
+export async function runProgram(file: string, args: string[], options: { env?: Record<string, string> } = {}): Promise<ProgramResult> {
   const { execa } = await (loaded ??= import('execa'));
-  const result = await execa(file, args, { stdin: 'ignore', reject: false });
+  const result = await execa(file, args, { stdin: 'ignore', reject: false, env: options.env });
   return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
 }

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Context } from '../context.js';
 import type { DokkuBuildRecord } from '../releases/lifecycle.js';
 import type { Snapshot } from '../releases/store-api.js';
@@ -119,4 +120,9 @@ export function loginUserName(): string | undefined {
     // no readable passwd file: the number still names the user
   }
   return `uid ${uid}`;
+}
+
+/** A file of the source tree Dokku is building (pre-receive-app's DIR), or null. */
+export function readSourceFile(dir: string, name: string): string | null {
+  return readText(path.join(dir, name)) ?? null;
 }

@@ -215,6 +215,8 @@ export interface PromotionPlan {
 export function promotionTargets(file: PipelinesFile, source: string, to?: string[]): PromotionPlan {
   const place = assertAppInPipeline(file, source);
   const pipeline = findPipeline(file, place.pipeline)!;
+  // As on Heroku, review apps are neither promoted from nor promoted to.
+  if (place.stage === 'review') throw new UserError(`App ${source} is a review app of pipeline ${pipeline.name}; review apps cannot be promoted`);
   if (to === undefined) {
     const stage = nextStage(pipeline, place.stage);
     if (!stage) {
@@ -232,6 +234,7 @@ export function promotionTargets(file: PipelinesFile, source: string, to?: strin
     if (!targetPlace || targetPlace.pipeline !== pipeline.name) {
       throw new UserError(`App ${app} is not in pipeline ${pipeline.name}; --to apps must be in the same pipeline as ${source}`);
     }
+    if (targetPlace.stage === 'review') throw new UserError(`App ${app} is a review app of pipeline ${pipeline.name}; review apps cannot be promotion targets`);
     return { app, stage: targetPlace.stage };
   });
   return { pipeline: pipeline.name, source, sourceStage: place.stage, targets };

@@ -42,6 +42,9 @@ export function formatDuration(ms: number): string {
 
 const duration = (value: string) => (parseDuration(value) !== undefined ? undefined : 'expected a duration such as 30m, 2h or 1d (s, m, h or d; at most 366d)');
 const boolean = (value: string) => (value === 'true' || value === 'false' ? undefined : 'expected true or false');
+const wholeNumber = (min: number, max: number) => (value: string) =>
+  /^[0-9]{1,9}$/.test(value) && Number(value) >= min && Number(value) <= max ? undefined : `expected a whole number from ${min} to ${max}`;
+const appName = (value: string) => (/^[a-z0-9][a-z0-9.-]*$/.test(value) && value.length <= 200 ? undefined : 'expected an app name of this host');
 const stage = (value: string) => ((STAGES as readonly string[]).includes(value) ? undefined : `expected a stage: one of ${STAGES.join(', ')}`);
 
 export const PIPELINE_SETTINGS = {
@@ -69,6 +72,26 @@ export const PIPELINE_SETTINGS = {
     description: 'where images travel to apps on other stacks: host[:port]/namespace (credentials: registry:login on each host)',
     defaultValue: '',
     validate: registryProblem,
+  },
+  'review-apps': {
+    description: 'true: apps:clone of the review-apps parent and review-apps:create make review apps',
+    defaultValue: 'false',
+    validate: boolean,
+  },
+  'review-apps-parent': {
+    description: "the app review apps are cloned from ('': the staging app, else the production app)",
+    defaultValue: '',
+    validate: appName,
+  },
+  'review-apps-limit': {
+    description: 'how many review apps the pipeline may have at once',
+    defaultValue: '5',
+    validate: wholeNumber(1, 1000),
+  },
+  'review-apps-stale-days': {
+    description: "destroy review apps that had no deploy for this many days ('': never)",
+    defaultValue: '',
+    validate: wholeNumber(1, 3650),
   },
 } satisfies Record<string, PipelineSettingSpec>;
 

@@ -15,18 +15,25 @@
 #   ssh_git admin -C DIR push "$(ssh_git_url APP)" main:main
 
 SSHD_USERS_LOCK=/run/lock/ownstack-test-users.lock
+# The users' homes are links here, pointed at each run's DOKKU_ROOT by sshd_start: /etc/passwd is
+# written once, and never while a process of the user (a retire timer of an earlier run) lives.
+SSHD_HOMES=/run/ownstack-test-homes
 
 # A system user with a login shell (sshd runs forced commands through it) in the docker group,
-# as Dokku's package makes `dokku`. Its home is set to DOKKU_ROOT by sshd_start. Files run in
-# parallel, so changes to /etc/passwd are serialized.
+# as Dokku's package makes `dokku`; its home is DOKKU_ROOT (through a link, see SSHD_HOMES).
+# Files run in parallel, so changes to /etc/passwd are serialized.
 sshd_system_user() {
   declare USER_NAME="$1"
-  mkdir -p "${SSHD_USERS_LOCK%/*}"
+  mkdir -p "${SSHD_USERS_LOCK%/*}" "$SSHD_HOMES"
   # "*": no password, but not locked (sshd without PAM refuses locked accounts)
   flock "$SSHD_USERS_LOCK" bash -c '
-    id "$1" >/dev/null 2>&1 && exit 0
-    useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /bin/bash --groups docker -p "*" "$1"
-  ' _ "$USER_NAME"
+    home="$2/$1"
+    if ! id "$1" >/dev/null 2>&1; then
+      useradd --system --user-group --no-create-home --home-dir "$home" --shell /bin/bash --groups docker -p "*" "$1"
+    elif [[ "$(getent passwd "$1" | cut -d: -f6,7)" != "$home:/bin/bash" ]]; then
+      usermod --home "$home" --shell /bin/bash "$1"
+    fi
+  ' _ "$USER_NAME" "$SSHD_HOMES"
 }
 
 sshd_start() {
@@ -34,7 +41,8 @@ sshd_start() {
   [[ "$user" != "$(id -un)" ]] || { echo "sshd_start: make the sandbox with a system user (host_setup_file USER)" >&2 && return 1; }
   mkdir -p "$dir/keys" /run/sshd
   chmod 755 "$dir"
-  flock "$SSHD_USERS_LOCK" usermod --home "$DOKKU_ROOT" --shell /bin/bash "$user"
+  [[ "$(getent passwd "$user" | cut -d: -f6)" == "$SSHD_HOMES/$user" ]] || { echo "sshd_start: make $user with sshd_system_user" >&2 && return 1; }
+  ln -sfn "$DOKKU_ROOT" "$SSHD_HOMES/$user"
   ssh-keygen -q -t ed25519 -N '' -C "sandbox-host" -f "$dir/host_key"
   # sshd hands a forced command its own environment, not the test's: the sandbox's `dokku`
   # finds the sandbox through its env file.

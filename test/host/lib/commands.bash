@@ -372,6 +372,7 @@ config/docker-args-deploy() {
   config_keys_as_env_args "$1"
 }
 config/config-get() { config_get "$1" "$2" || true; }
+config/config-set() { config_set "$@"; }
 config/config-export() { export_config "$1" "${4:-exports}"; }
 config/post-delete() { rm -rf "${DOKKU_LIB_ROOT:?}/config/$1"; }
 config/post-app-clone-setup() { [[ ! -d "$DOKKU_LIB_ROOT/config/$1" ]] || cp -a "$DOKKU_LIB_ROOT/config/$1" "$DOKKU_LIB_ROOT/config/$2"; }
