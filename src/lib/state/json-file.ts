@@ -5,7 +5,7 @@ import type * as z from 'zod/mini';
 import { acquireFileLock } from '../dokku/lock.js';
 import { UserError } from '../output/errors.js';
 
-// Small whole-file JSON state (the pipelines, the stacks): read without a lock (the file is only
+// Small whole-file JSON state (the pipelines, the stacks, the promotion requests): read without a lock (the file is only
 // ever replaced by a rename, so a reader sees the old or the new whole file); every change is a
 // read-modify-write under the file's own lock, never Dokku's deploy lock. Owner-only, fsynced.
 
@@ -62,12 +62,13 @@ async function writeJsonState<T>(state: JsonStateFile<T>, value: T): Promise<voi
  */
 export async function updateJsonState<T, R = void>(
   state: JsonStateFile<T>,
-  change: (value: T) => { file: T; result: R } | undefined,
+  // May await a short call (a docker call that pins an image), never a deploy: the lock is held.
+  change: (value: T) => Promise<{ file: T; result: R } | undefined> | { file: T; result: R } | undefined,
 ): Promise<R | undefined> {
   fs.mkdirSync(path.dirname(state.file), { recursive: true, mode: 0o700 });
   const lock = await acquireFileLock(state.lockFile, { waitSeconds: LOCK_WAIT_SECONDS, what: `The ${state.what}`, heldBy: state.heldBy });
   try {
-    const outcome = change(readJsonState(state));
+    const outcome = await change(readJsonState(state));
     if (!outcome) return undefined;
     await writeJsonState(state, outcome.file);
     return outcome.result;
