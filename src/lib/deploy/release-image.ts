@@ -5,7 +5,7 @@ import type { Context } from '../context.js';
 import * as docker from '../dokku/docker.js';
 import { acquireFileLock } from '../dokku/lock.js';
 import { runTrigger } from '../dokku/plugn.js';
-import { UserError } from '../output/errors.js';
+import { lastErrorLine, UserError } from '../output/errors.js';
 import { log } from '../output/log.js';
 import type { ReleaseRecord } from '../releases/record.js';
 import type { NewRelease, ReleaseStore, Snapshot } from '../releases/store-api.js';
@@ -77,12 +77,7 @@ const defaultSeam: ReleaseImageSeam = {
 
 /** The one line a failed deploy is summed up by: Dokku's last ` !` line, else the exit code. */
 export function failureReason(output: string, what: string, exitCode: number): string {
-  const lines = output.split('\n').map((line) => line.trimEnd());
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const match = /^\s*!\s+(.*\S)/.exec(lines[i]);
-    if (match) return match[1].slice(0, 300);
-  }
-  return `${what} exited with code ${exitCode}`;
+  return lastErrorLine(output) ?? `${what} exited with code ${exitCode}`;
 }
 
 const shortId = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);

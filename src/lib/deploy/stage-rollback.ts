@@ -1,11 +1,9 @@
 import type { Context } from '../context.js';
-import { runRemote } from '../dokku/ssh.js';
 import { UserError } from '../output/errors.js';
-import { log } from '../output/log.js';
 import type { Pipeline, Stage } from '../pipelines/model.js';
 import { promoteEach, type TargetOutcome } from '../pipelines/promotion.js';
 import { assertStackExists, formatAppRef, parseAppRef } from '../stacks/model.js';
-import { lastErrorLine, remoteFailureLine } from '../stacks/remote.js';
+import { runRemoteRelease } from '../stacks/remote.js';
 import { readStacks } from '../stacks/store.js';
 import { rollbackApp } from './rollback-app.js';
 
@@ -42,13 +40,6 @@ export async function rollbackStage(ctx: Context, members: string[], lockWait: n
       return result;
     }
     const stack = assertStackExists(stacks, stackName);
-    const run = await runRemote(ctx, stack, ['ownstack:rollback', app, ...(lockWait === undefined ? [] : ['--lock-wait', String(lockWait)])], {
-      onLine: (line) => log.out(`${prefix}${line}`),
-    });
-    if (run.exitCode === 0) {
-      const id = /is now on v([0-9]+)/.exec(run.output)?.[1];
-      return { ok: true, record: id ? { id: Number(id), phase: 'postdeploy', reason: null } : undefined };
-    }
-    return { ok: false, reason: run.failure ? remoteFailureLine(ctx, stack, run) : (lastErrorLine(run.output) ?? `ownstack:rollback exited with code ${run.exitCode}`) };
+    return runRemoteRelease(ctx, stack, ['ownstack:rollback', app, ...(lockWait === undefined ? [] : ['--lock-wait', String(lockWait)])], prefix);
   });
 }

@@ -10,6 +10,16 @@ export class UserError extends Error {
   }
 }
 
+/** Dokku's last ` !` line of some output, without the marker (at most 300 characters). */
+export function lastErrorLine(output: string): string | undefined {
+  const lines = output.split('\n');
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const match = /^\s*!\s+(.*\S)/.exec(lines[i]);
+    if (match) return match[1].slice(0, 300);
+  }
+  return undefined;
+}
+
 /** Exit 10 tells Dokku's dispatcher that a command is not ours (DOKKU_NOT_IMPLEMENTED_EXIT). */
 export class NotOurCommand extends Error {
   readonly exitCode = Number(process.env.DOKKU_NOT_IMPLEMENTED_EXIT || 10);

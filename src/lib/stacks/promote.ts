@@ -1,6 +1,5 @@
 import type { Context } from '../context.js';
 import * as docker from '../dokku/docker.js';
-import { runRemote } from '../dokku/ssh.js';
 import { encodeFiles } from '../deploy/promotion-request.js';
 import { parseImageReference, registryImage, repositoryOf } from '../images/reference.js';
 import { UserError } from '../output/errors.js';
@@ -10,7 +9,7 @@ import { computedSetting } from '../pipelines/settings.js';
 import type { ReleaseRecord } from '../releases/record.js';
 import type { Snapshot } from '../releases/store-api.js';
 import { assertStackExists, formatAppRef, parseAppRef, type Stack } from './model.js';
-import { hostLabel, lastErrorLine, remoteFailureLine } from './remote.js';
+import { hostLabel, runRemoteRelease, type RemoteReleaseResult } from './remote.js';
 import { readStacks } from './store.js';
 
 // Promotion to an app on another stack (DESIGN.md §6): the source host pushes the release's image
@@ -54,12 +53,6 @@ export async function pushReleaseImage(registry: string, source: string, record:
   return { ok: true, digestRef };
 }
 
-export interface RemoteTargetResult {
-  ok: boolean;
-  record?: { id: number; phase: string; reason: string | null };
-  reason?: string;
-}
-
 /** One target on another stack: its own `ownstack:deploy-image`, output streamed back prefixed. */
 export async function promoteToStack(
   ctx: Context,
@@ -72,7 +65,7 @@ export async function promoteToStack(
     snapshot: Snapshot;
     lockWait?: number;
   },
-): Promise<RemoteTargetResult> {
+): Promise<RemoteReleaseResult> {
   const { app } = parseAppRef(request.target);
   const label = formatAppRef({ app, stack: request.stack.name });
   const words = [
@@ -82,12 +75,5 @@ export async function promoteToStack(
     ...(request.record.git_sha ? ['--git-sha', request.record.git_sha] : []),
     ...(request.lockWait !== undefined ? ['--lock-wait', String(request.lockWait)] : []),
   ];
-  const run = await runRemote(ctx, request.stack, words, {
-    stdin: encodeFiles(request.snapshot),
-    onLine: (line) => log.out(`${label}: ${line}`),
-  });
-  const id = Number(/is now on v([0-9]+)/.exec(run.output)?.[1] ?? /recorded as v([0-9]+)/.exec(run.output)?.[1] ?? Number.NaN);
-  if (run.exitCode === 0) return { ok: true, record: Number.isNaN(id) ? undefined : { id, phase: 'postdeploy', reason: null } };
-  const reason = run.failure ? remoteFailureLine(ctx, request.stack, run) : (lastErrorLine(run.output) ?? `ownstack:deploy-image exited with code ${run.exitCode}`);
-  return { ok: false, reason };
+  return runRemoteRelease(ctx, request.stack, words, `${label}: `, encodeFiles(request.snapshot));
 }

@@ -2,7 +2,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Context } from '../context.js';
 import { runRemote, SSH_CONNECT_TIMEOUT_SECONDS, sshDirectory, type RemoteRun } from '../dokku/ssh.js';
-import { UserError } from '../output/errors.js';
+import { lastErrorLine, UserError } from '../output/errors.js';
+import { log } from '../output/log.js';
 import { assertAppExists } from '../context.js';
 import { assertValidAppName } from '../dokku/validate.js';
 import { assertStackExists, assertStackName, formatAddress, formatAppRef, type Stack } from './model.js';
@@ -25,16 +26,6 @@ export function remoteFailureLine(ctx: Context, stack: Stack, run: RemoteRun): s
       return `${where}: ${last ?? `exited with code ${run.exitCode}`}`;
     }
   }
-}
-
-/** Dokku's last ` !` line of a remote run, without the marker. */
-export function lastErrorLine(output: string): string | undefined {
-  const lines = output.split('\n');
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const match = /^\s*!\s+(.*\S)/.exec(lines[i]);
-    if (match) return match[1].slice(0, 300);
-  }
-  return undefined;
 }
 
 /** This host's name, as another host may call it in its history. */
@@ -84,4 +75,24 @@ export async function assertPipelineMember(ctx: Context, appArg: string | undefi
   const stack = assertStackExists(readStacks(ctx.paths), assertStackName(stackArg));
   await assertRemoteAppExists(ctx, stack, app);
   return formatAppRef({ app, stack: stack.name });
+}
+
+export interface RemoteReleaseResult {
+  ok: boolean;
+  record?: { id: number; phase: string; reason: null };
+  reason?: string;
+}
+
+/**
+ * An ownstack command that releases on a stack (deploy-image, rollback), its output streamed back
+ * with PREFIX, turned into a target's outcome: the new release's ID from the command's closing
+ * `… is now on vN` line, or the one line that says why it failed.
+ */
+export async function runRemoteRelease(ctx: Context, stack: Stack, words: string[], prefix: string, stdin?: string): Promise<RemoteReleaseResult> {
+  const run = await runRemote(ctx, stack, words, { stdin, onLine: (line) => log.out(`${prefix}${line}`) });
+  if (run.exitCode === 0) {
+    const id = /is now on v([0-9]+)/.exec(run.output)?.[1];
+    return { ok: true, record: id ? { id: Number(id), phase: 'postdeploy', reason: null } : undefined };
+  }
+  return { ok: false, reason: run.failure ? remoteFailureLine(ctx, stack, run) : (lastErrorLine(run.output) ?? `${words[0]} exited with code ${run.exitCode}`) };
 }
