@@ -11,7 +11,7 @@ const preReceiveApp: TriggerHandler = (ctx, args) =>
   safely('pre-receive-app', async () => {
     const [appRaw, builder, dir, rev] = args;
     const app = appArg(appRaw);
-    await applyReviewEnvOnFirstDeploy(ctx, app, dir ? readSourceFile(dir, 'app.json') : null);
+    await applyReviewEnvOnFirstDeploy(ctx, app, () => (dir ? readSourceFile(dir, 'app.json') : null));
     const store = await touchStore(ctx, app);
     const record = await ensureRecord(ctx, store);
     if (!record) return;

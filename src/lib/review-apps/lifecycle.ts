@@ -44,11 +44,12 @@ export async function joinReviewStageOnClone(ctx: Context, parent: string, clone
  * pre-receive-app of a review app that has never been deployed: the app.json being deployed sets
  * its environments.review.env before the build and the release tasks. Keys are named, never values.
  */
-export async function applyReviewEnvOnFirstDeploy(ctx: Context, app: string, appJson: string | null): Promise<void> {
+export async function applyReviewEnvOnFirstDeploy(ctx: Context, app: string, readAppJson: () => string | null): Promise<void> {
   if (!isReviewApp(ctx, app)) return;
   const store = openStore(ctx, app);
   if (store.exists() && store.currentId() !== undefined) return;
-  const env = reviewEnvFromAppJson(appJson);
+  // Read only now: every push runs this trigger, and most apps are no review app's first deploy.
+  const env = reviewEnvFromAppJson(readAppJson());
   const keys = Object.keys(env);
   if (keys.length === 0) return;
   await setConfigQuietly(app, env);
