@@ -1,14 +1,18 @@
 import { CommanderError } from 'commander';
 import { buildProgram } from './program.js';
 import { NotOurCommand, UserError } from './lib/output/errors.js';
-import { log } from './lib/output/log.js';
+import { log, outputReaderGone } from './lib/output/log.js';
 
 // The single error handler: a user error is one line on stderr and a non-zero exit; anything
 // unexpected is one line too, with the stack only under DOKKU_TRACE.
-// A reader that stops early (`| head`) closes the pipe; that ends the output, not in a crash.
+// A reader that stops early (`| head`) closes the pipe; that ends the output, not in a crash,
+// unless the command keeps working without a reader (a deploy whose requester hung up).
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    if (error.code === 'EPIPE') {
+      if (outputReaderGone()) return;
+      process.exit(process.exitCode ?? 0);
+    }
     throw error;
   });
 }

@@ -23,8 +23,6 @@ setup_file() {
 }
 
 teardown_file() {
-  # lets the lock holder of test (5) end even when that test failed half-way
-  [[ -z "$HOST_SANDBOX" ]] || touch "$HOST_SANDBOX/deploy-done"
   ownstack_teardown_file
 }
 
@@ -272,26 +270,29 @@ eventually() {
 }
 
 @test "(5) locking: --lock-wait 0 fails fast, otherwise a promotion waits for the deploy in progress" {
-  lock="$DOKKU_LIB_ROOT/data/apps/$PRD/.deploy.lock" done_file="$HOST_SANDBOX/deploy-done" out="$HOST_SANDBOX/waiting-promotion.out"
+  local lock="$DOKKU_LIB_ROOT/data/apps/$PRD/.deploy.lock" out="$HOST_SANDBOX/waiting-promotion.out" held promoter before
   mkdir -p "${lock%/*}"
-  # a deploy in progress, holding the lock as git push does (flock(1) on the same file) until told to stop
-  flock "$lock" sh -c 'until [ -e "$1" ]; do sleep 0.1; done' _ "$done_file" >/dev/null 2>&1 3>&- &
-  holder=$!
-  eventually test -n "$(flock --nonblock "$lock" true || echo held)"
+  # A deploy in progress, holding the lock exactly as Dokku's git push does: open the file, take
+  # the lock without waiting (refusing if someone has it), and at the end unlock and delete the
+  # file. A holder that waited for the lock instead could end up holding a file that its previous
+  # holder deletes on release, a lock nobody else sees.
+  exec {held}>"$lock"
+  flock --nonblock "$held" || fail "the deploy lock of $PRD is already held: $(lslocks --output PID,COMMAND,PATH --noheadings | grep -F "$lock")"
   before="$(jq -r .id <<<"$(current_record "$PRD")")"
 
-  run dokku pipeline:promote "$STG" --to "$PRD" --lock-wait 0
+  run dokku pipeline:promote "$STG" --to "$PRD" --lock-wait 0 {held}>&-
   assert_failure
   assert_line --regexp "^       $PRD: failed: App $PRD is locked by another deploy; gave up after 0s"
   assert_equal "$(jq -r .id <<<"$(current_record "$PRD")")" "$before"
 
-  dokku pipeline:promote "$STG" --to "$PRD" >"$out" 2>&1 3>&- &
+  dokku pipeline:promote "$STG" --to "$PRD" >"$out" 2>&1 3>&- {held}>&- &
   promoter=$!
   eventually grep -q "App $PRD is locked by another deploy. Waiting up to 600s" "$out"
   kill -0 "$promoter" # still waiting: nothing deployed meanwhile
   assert_equal "$(jq -r .id <<<"$(current_record "$PRD")")" "$before"
-  touch "$done_file"
-  wait "$holder"
+  # the deploy ends as Dokku's does (release_app_deploy_lock): unlock, then delete the file
+  flock --unlock "$held" && rm -f "$lock"
+  exec {held}>&-
   wait "$promoter"
   run cat "$out"
   assert_line "       $PRD: succeeded (v$((before + 1)))"

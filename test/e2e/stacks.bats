@@ -9,6 +9,7 @@ load helpers/host
 load helpers/ownstack
 load helpers/sshd
 load helpers/stack
+load helpers/faults-lib
 
 setup_file() {
   ownstack_setup_file
@@ -265,6 +266,59 @@ on_history() { on_stack "$1" dokku ownstack:history "$2" --format json; }
   assert_equal "$(on_stack b dokku ownstack:info "$PB" --format json | jq .current.id)" "$before"
 }
 
+# B's newest record has a final status and B's deploy lock is free: B's side has ended.
+b_deploy_ended() {
+  [[ "$(on_history b "$PB" | jq -r '.[0].status')" != running ]] && lock_free "$HOST_SANDBOX/stack-b/var/lib/dokku/data/apps/$PB/.deploy.lock"
+}
+
+@test "(6) the ssh connection killed during B's release task: B abandons the deploy and keeps serving, its history says why; a retry succeeds" {
+  host_set_version "$HOST_SANDBOX/src" v6
+  host_push "$STG" "$HOST_SANDBOX/src" >/dev/null
+  local gate="$HOST_SANDBOX/stack-b/gate" out="$BATS_TEST_TMPDIR/promote.out" before promoter ssh_pid record serving
+  # B's Dokku stops at the `docker container wait` of the release task's container (the gate of
+  # faults-gate.bash, first on the PATH of B's Dokku user), so the connection dies exactly there
+  faults_install_gate
+  mkdir -p "$gate"
+  chown --reference="$HOST_SANDBOX/stack-b/var/lib/dokku/data" "$gate"
+  cat >"$gate/rule" <<'RULE'
+GATE_WHEN=before
+gate_match() {
+  [[ $GATE_TOOL == docker && "$1 $2" == 'container wait' ]] && "$real" container inspect --format '{{json .Config.Cmd}}' "$3" 2>/dev/null | grep -q /app/bin/release
+}
+RULE
+  cp "$STACK_B_ENV" "$BATS_TEST_TMPDIR/b.env"
+  echo "export FAULT_GATE_DIR=\"$gate\"; [[ :\$PATH: == *:$GATE_BIN:* ]] || export PATH=\"$GATE_BIN:\$PATH\"" >>"$STACK_B_ENV"
+  before="$(on_stack b dokku ownstack:info "$PB" --format json | jq .current.id)"
+
+  setsid dokku pipeline:promote "$STG" --to "$PB@b" >"$out" 2>&1 &
+  promoter=$!
+  stack_wait_for 120 test -e "$gate/reached" || { touch "$gate/go"; fail "B's release task never started: $(cat "$out")"; }
+  # this host's end of the connection: the promotion's ssh client
+  ssh_pid="$(pgrep -s "$promoter" -x ssh)" || { touch "$gate/go"; fail "no ssh client in the promotion's session"; }
+  kill -9 $ssh_pid
+  if wait "$promoter"; then touch "$gate/go"; fail "the promotion succeeded without its connection: $(cat "$out")"; fi
+  grep -q "^       $PB@b: failed: lost the connection to stack b (.*): ssh was killed by SIGKILL; its history says whether the deploy was abandoned or finished$" "$out" || { touch "$gate/go"; fail "$(cat "$out")"; }
+
+  # B saw the connection end and stopped its Dokku there, gate included: nothing holds the gate open
+  stack_wait_for 60 b_deploy_ended || { touch "$gate/go"; fail "B's deploy did not end: $(on_history b "$PB" | jq -c '.[0]')"; }
+  cat "$BATS_TEST_TMPDIR/b.env" >"$STACK_B_ENV"
+  # ([t]: the pattern must not match this very check's own command line)
+  stack_wait_for 30 bash -c "! pgrep -f '$GATE_BIN/docker container wai[t]'" || { touch "$gate/go"; fail "B's release step was left waiting"; }
+  run b_serves
+  assert_output "sample v5 greeting=from-b"
+  record="$(on_history b "$PB" | jq -c '.[0] | {kind, status, phase, reason, promoted_from: .promoted_from.id}')"
+  assert_equal "$record" '{"kind":"promote","status":"failed","phase":"release","reason":"abandoned: the requesting host disconnected before the traffic switch","promoted_from":6}'
+  assert_equal "$(on_stack b dokku ownstack:info "$PB" --format json | jq .current.id)" "$before"
+  # latest is back on what serves, so a restart on B would not deploy the abandoned image
+  serving="$(on_stack b docker container inspect --format '{{.Image}}' "$(cat "$HOST_SANDBOX/stack-b/home/dokku/$PB/CONTAINER.web.1")")"
+  assert_equal "$(on_stack b docker image inspect --format '{{.Id}}' "dokku/$PB:latest")" "$serving"
+
+  run --separate-stderr dokku pipeline:promote "$STG" --to "$PB@b"
+  assert_success
+  run b_serves
+  assert_output "sample v6 greeting=from-b"
+}
+
 # ssh to stack NAME with this host's key, as the promotion does
 ssh_to() {
   local name="$1"
@@ -295,13 +349,17 @@ ssh_to() {
     assert_equal "$(grep -c . <<<"$stderr")" 1
   done
   [[ ! -e "/tmp/pwned-$HOST_TOKEN" ]] || fail "a command ran"
+  # a request whose standard input ends before its files' line does: refused before anything
+  run --separate-stderr ssh_to b ownstack:deploy-image "$PB" "$digest" --promoted-from "$STG@h/v1" --files-from-stdin --abandon-on-hangup < <(printf '{"procfile": "web: x"')
+  assert_failure
+  assert_equal "$stderr" "!     Standard input ended before the request was complete"
   # a promotion's files that are not a Procfile and an app.json
   run --separate-stderr ssh_to b ownstack:deploy-image "$PB" "$digest" --promoted-from "$STG@h/v1" --files-from-stdin <<<'{"procfile": "web: x", "app_json": null, "env": "SECRET=1"}'
   assert_failure
   assert_equal "$stderr" "!     Standard input is not the JSON of a Procfile and an app.json ({\"procfile\": …, \"app_json\": …})"
   assert_equal "$(find "$HOST_SANDBOX/stack-b/var/lib/dokku/data/ownstack" -type f -printf '%p %s %T@\n' | sort)" "$before"
   run b_serves
-  assert_output "sample v5 greeting=from-b"
+  assert_output "sample v6 greeting=from-b"
 }
 
 @test "(4) a host that accepts the connection but never answers is reported unreachable, bounded by ssh's ConnectTimeout" {

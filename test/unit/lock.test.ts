@@ -68,10 +68,24 @@ describe('acquireFileLock', () => {
 describe('releasing a lock that a child inherited', () => {
   it('frees it at once, even while the child lives on (as Dokku does with flock -u)', async () => {
     const file = path.join(dir, '.deploy.lock');
-    const lock = await acquireFileLock(file, { waitSeconds: 0, what: 'App web' });
+    const lock = await acquireFileLock(file, { waitSeconds: 0, what: 'App web', sharedWithChildren: true });
     // A long-lived descendant holding a copy of the descriptor, like Dokku's background retire job.
     const child = spawn('sleep', ['30'], { stdio: ['ignore', 'ignore', 'ignore', lock.fd] });
     try {
+      lock.release();
+      expect(spawnSync('flock', ['--nonblock', file, 'true']).status).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('a lock never handed to a child is freed by closing our descriptor alone', async () => {
+    const file = path.join(dir, 'store.lock');
+    const lock = await acquireFileLock(file, { waitSeconds: 0, what: 'store' });
+    // meanwhile a child is started: our descriptors are close-on-exec, so it holds nothing
+    const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      expect(spawnSync('flock', ['--nonblock', file, 'true']).status).toBe(1);
       lock.release();
       expect(spawnSync('flock', ['--nonblock', file, 'true']).status).toBe(0);
     } finally {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createContext, type Context } from '../../src/lib/context.js';
-import { failureReason, leftoverPid, recoverInterruptedRelease, releaseImage, type ReleaseImageRequest, type ReleaseImageSeam } from '../../src/lib/deploy/release-image.js';
+import { ABANDONED_REASON, failureReason, leftoverPid, recoverInterruptedRelease, releaseImage, type ReleaseImageRequest, type ReleaseImageSeam } from '../../src/lib/deploy/release-image.js';
 import { UserError } from '../../src/lib/output/errors.js';
 import { FileReleaseStore } from '../../src/lib/releases/store.js';
 
@@ -218,6 +218,83 @@ describe('releaseImage', () => {
     await releaseImage(host.ctx, request({ outputPrefix: 'web: ' }), host.seam);
     const written = stdout.join('');
     expect(written).toContain('web: -----> Releasing web\n');
+  });
+});
+
+describe('a requester that goes away (a host that asked over ssh and hung up)', () => {
+  /** A release whose Dokku part runs until stopped; `atPhase` moves the record as our triggers would. */
+  const stoppableTrigger = (atPhase: 'release' | 'deploy', stopped: string[]) => {
+    host.seam.runTrigger = async (name, _args, options) => {
+      host.calls.push(`trigger ${name}`);
+      await host.store.update(1, (stored) => {
+        stored.phase = atPhase;
+      });
+      requesterGone.abort();
+      if (!options?.stop) return { exitCode: 0, output: 'finished' };
+      if (!options.stop.aborted) return { exitCode: 0, output: 'finished' };
+      stopped.push(name);
+      return { exitCode: 143, output: '-----> Executing release task\n' };
+    };
+  };
+  let requesterGone: AbortController;
+  beforeEach(() => {
+    requesterGone = new AbortController();
+  });
+
+  it('during the release phase: Dokku is stopped, the old release stays current and latest on it, the record says why', async () => {
+    const stopped: string[] = [];
+    stoppableTrigger('release', stopped);
+    const result = await releaseImage(host.ctx, request({ requesterGone: requesterGone.signal }), host.seam);
+    expect(stopped).toEqual(['release-and-deploy']);
+    expect(result.ok).toBe(false);
+    expect(host.store.get(1)).toMatchObject({ status: 'failed', phase: 'release', reason: ABANDONED_REASON });
+    expect(host.store.currentId()).toBeUndefined();
+    expect(host.calls.slice(-2)).toEqual([`tag ${RUNNING} dokku/web:latest`, 'unlock']);
+  });
+
+  it('past the release phase: the deploy finishes', async () => {
+    const stopped: string[] = [];
+    stoppableTrigger('deploy', stopped);
+    const result = await releaseImage(host.ctx, request({ requesterGone: requesterGone.signal }), host.seam);
+    expect(stopped).toEqual([]);
+    expect(result.ok).toBe(true);
+    expect(host.store.get(1)?.status).toBe('succeeded');
+  });
+
+  it('gone while the image was being obtained: recorded as abandoned, Dokku never starts', async () => {
+    const result = await releaseImage(
+      host.ctx,
+      request({
+        imageId: undefined,
+        snapshot: undefined,
+        requesterGone: requesterGone.signal,
+        obtain: async () => {
+          requesterGone.abort();
+          return { imageId: TARGET, snapshot: { procfile: 'web: serve\n', appJson: null } };
+        },
+      }),
+      host.seam,
+    );
+    expect(result).toMatchObject({ ok: false, reason: ABANDONED_REASON });
+    expect(host.store.get(1)).toMatchObject({ status: 'failed', phase: 'build', reason: ABANDONED_REASON });
+    expect(host.calls.some((call) => call.startsWith('trigger'))).toBe(false);
+  });
+
+  it('gone before the lock was ours: refused, nothing recorded', async () => {
+    requesterGone.abort();
+    await expect(releaseImage(host.ctx, request({ requesterGone: requesterGone.signal }), host.seam)).rejects.toThrow(/disconnected before the deploy started/);
+    expect(host.store.newest(5).records).toEqual([]);
+    expect(host.lockReleased).toBe(true);
+  });
+
+  it('without a requester to watch, Dokku is never made stoppable', async () => {
+    let stoppable: boolean | undefined;
+    host.seam.runTrigger = async (_name, _args, options) => {
+      stoppable = options?.stop !== undefined;
+      return { exitCode: 0, output: '' };
+    };
+    await releaseImage(host.ctx, request(), host.seam);
+    expect(stoppable).toBe(false);
   });
 });
 

@@ -8,12 +8,14 @@ import { UserError } from '../../lib/output/errors.js';
 import { log } from '../../lib/output/log.js';
 import { openStore } from '../../lib/releases/store.js';
 import { settingNumber } from '../../lib/settings/settings.js';
+import { watchRequester } from '../../lib/stacks/requester.js';
 
 interface DeployImageOptions {
   lockWait?: string;
   promotedFrom?: string;
   gitSha?: string;
   filesFromStdin?: boolean;
+  abandonOnHangup?: boolean;
 }
 
 async function readStdin(limit: number): Promise<string> {
@@ -36,16 +38,26 @@ async function deployImageCommand(ctx: Context, appArg: string | undefined, refA
   const lockWaitSeconds = options.lockWait === undefined
     ? settingNumber(ctx.paths, app, 'lock-wait')
     : parseNonNegativeInt(options.lockWait, 'lock wait', 86400);
-  const snapshot = options.filesFromStdin ? parseFiles(await readStdin(MAX_FILES_BYTES)) : undefined;
-  const before = openStore(ctx, app).currentId();
-
-  const result = await deployImage(ctx, {
-    app,
-    ref,
-    lockWaitSeconds,
-    snapshot,
-    release: source ? remotePromotionRelease(source, gitSha) : gitSha ? { git_sha: gitSha } : undefined,
-  });
+  // A requester that waits on the other end of ssh keeps standard input open (after the files, on
+  // their own line); its end means the requester is gone.
+  const requester = options.abandonOnHangup ? watchRequester(process.stdin, options.filesFromStdin ? { firstLineLimit: MAX_FILES_BYTES } : {}) : undefined;
+  let result;
+  let before: number | undefined;
+  try {
+    const files = requester ? await requester.firstLine : options.filesFromStdin ? await readStdin(MAX_FILES_BYTES) : undefined;
+    const snapshot = files === undefined || !options.filesFromStdin ? undefined : parseFiles(files);
+    before = openStore(ctx, app).currentId();
+    result = await deployImage(ctx, {
+      app,
+      ref,
+      lockWaitSeconds,
+      snapshot,
+      release: source ? remotePromotionRelease(source, gitSha) : gitSha ? { git_sha: gitSha } : undefined,
+      requesterGone: requester?.gone,
+    });
+  } finally {
+    requester?.release();
+  }
   if (!result.ok) {
     const still = before !== undefined ? `; v${before} is still the current release` : '';
     throw new UserError(`Deploy of ${refArg} to ${app} failed (recorded as v${result.record.id}): ${result.reason ?? 'unknown reason'}${still}`);
@@ -64,6 +76,7 @@ const register: CommandModule = (program, ctx) => {
     .option('--promoted-from <source>', 'record a promotion from <app>@<host>/v<id> (digest references only)')
     .option('--git-sha <sha>', 'the git SHA of the image')
     .option('--files-from-stdin', 'the Procfile and app.json as JSON on standard input, instead of from the image')
+    .option('--abandon-on-hangup', 'standard input stays open while the requester waits; if it closes before the traffic switch, the deploy is abandoned')
     .action(async (app: string | undefined, image: string | undefined, options: DeployImageOptions) => {
       await deployImageCommand(ctx(), app, image, options);
     });

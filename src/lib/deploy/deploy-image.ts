@@ -22,6 +22,8 @@ export interface DeployImageRequest {
   /** Overrides for the record (a promotion from another host names its source). */
   release?: Partial<NewRelease>;
   outputPrefix?: string;
+  /** See ReleaseImageRequest.requesterGone. */
+  requesterGone?: AbortSignal;
 }
 
 export interface DeployImageSeam {
@@ -77,6 +79,7 @@ export async function deployImage(ctx: Context, request: DeployImageRequest, sea
     },
     lockWaitSeconds: request.lockWaitSeconds,
     outputPrefix: request.outputPrefix,
+    requesterGone: request.requesterGone,
     obtain: async (): Promise<ObtainedImage> => {
       log.step(`${prefix}Pulling ${asked}`);
       const pulled = await seam.pullImage(asked);

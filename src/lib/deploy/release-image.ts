@@ -39,7 +39,16 @@ export interface ReleaseImageRequest {
   outputPrefix?: string;
   /** Called once the lock is held and the record exists, before Dokku starts: refusals print nothing before theirs. */
   onStart?: (record: ReleaseRecord) => void;
+  /**
+   * Aborted when whoever asked for this deploy is gone (a host that requested it over ssh and hung
+   * up). Until the traffic switch nothing has changed for users, so a deploy still in its build or
+   * release phase is abandoned there and the old release keeps serving; a later one finishes.
+   */
+  requesterGone?: AbortSignal;
 }
+
+/** Why a deploy was abandoned when its requester went away. */
+export const ABANDONED_REASON = 'abandoned: the requesting host disconnected before the traffic switch';
 
 export interface ObtainedImage {
   imageId: string;
@@ -97,8 +106,13 @@ export async function releaseImage(
     what: `App ${app}`,
     owner: ctx.env.buildId ?? ctx.env.dokkuPid,
     removeOnRelease: true,
+    sharedWithChildren: true, // Dokku's part inherits it as fd 3
   });
+  const stopDokku = new AbortController();
+  let abandoned = false;
+  let stopWhenRequesterGone: (() => void) | undefined;
   try {
+    if (request.requesterGone?.aborted) throw new UserError(`The request to deploy ${app} was abandoned: the requesting host disconnected before the deploy started`);
     // release-and-deploy prints an error and exits 0 when the image is missing, so look first.
     let imageId: string | undefined;
     if (!request.obtain) {
@@ -123,11 +137,23 @@ export async function releaseImage(
       pid: process.pid,
     });
     request.onStart?.(record);
+    if (request.requesterGone) {
+      const deployId = record.id;
+      stopWhenRequesterGone = () => {
+        const phase = store.get(deployId)?.phase;
+        if (phase !== 'build' && phase !== 'release') return; // past the switch, or about to: it finishes
+        abandoned = true;
+        stopDokku.abort();
+      };
+      if (request.requesterGone.aborted) stopWhenRequesterGone();
+      else request.requesterGone.addEventListener('abort', stopWhenRequesterGone, { once: true });
+    }
     let snapshot = request.snapshot;
     if (request.obtain) {
       let obtained: ObtainedImage;
       try {
         obtained = await request.obtain(record);
+        if (abandoned) throw new Error(ABANDONED_REASON);
       } catch (error) {
         const reason = (error as Error).message.split('\n')[0];
         record = await store.update(record.id, (stored) => {
@@ -166,12 +192,13 @@ export async function releaseImage(
           env: { OWNSTACK_RELEASE: `${app}/${record.id}`, DOKKU_PID: ctx.env.dokkuPid },
           onLine: (line) => log.out(`${prefix}${line}`),
           inheritFd: lock.fd,
+          ...(request.requesterGone ? { stop: stopDokku.signal } : {}),
         },
       );
       output = run.output;
       // Dokku's exit code decides, even when we were signalled meanwhile: it deployed or it did not.
       ok = run.exitCode === 0;
-      if (!ok) reason = interrupted.signal ? `interrupted by ${interrupted.signal}` : failureReason(output, what, run.exitCode);
+      if (!ok) reason = abandoned ? ABANDONED_REASON : interrupted.signal ? `interrupted by ${interrupted.signal}` : failureReason(output, what, run.exitCode);
     } catch (error) {
       ok = false;
       reason = (error as Error).message.split('\n')[0];
@@ -208,8 +235,10 @@ export async function releaseImage(
       record = await store.update(record.id, (stored) => {
         if (stored.status === 'succeeded') return; // post-deploy already ran: it serves
         stored.status = 'failed';
-        // Our triggers (builds-record-finalize) may have said more precisely what failed.
-        stored.reason ??= reason ?? 'failed';
+        // Our triggers (builds-record-finalize) may have said more precisely what failed; an
+        // abandoned deploy failed because we stopped it, whatever Dokku's scripts said on the way.
+        if (abandoned) stored.reason = ABANDONED_REASON;
+        else stored.reason ??= reason ?? 'failed';
         stored.finished_at ??= new Date().toISOString();
       });
       if (record.status === 'succeeded') return { ok: true, record };
@@ -229,6 +258,7 @@ export async function releaseImage(
     }
     return { ok: record.status === 'succeeded', record, reason: record.status === 'succeeded' ? undefined : record.reason ?? undefined };
   } finally {
+    if (stopWhenRequesterGone) request.requesterGone?.removeEventListener('abort', stopWhenRequesterGone);
     lock.release();
   }
 }

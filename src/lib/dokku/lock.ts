@@ -25,6 +25,12 @@ export interface LockOptions {
   owner?: string;
   /** Dokku deletes `.deploy.lock` when it releases it; we do the same for that file. */
   removeOnRelease?: boolean;
+  /**
+   * The descriptor will be handed to child processes (Dokku's part of a deploy), whose copies
+   * share the lock: releasing must unlock it explicitly. Otherwise closing our descriptor is
+   * enough (ours are close-on-exec), which spares a process.
+   */
+  sharedWithChildren?: boolean;
 }
 
 export async function acquireFileLock(file: string, options: LockOptions): Promise<HeldLock> {
@@ -64,7 +70,7 @@ export async function acquireFileLock(file: string, options: LockOptions): Promi
         // Unlock explicitly, as Dokku's release_advisory_lock does (`flock -u`): children that
         // inherited the descriptor, such as Dokku's 60-second background container shutdown,
         // share the lock, and closing our copy alone would leave it held until they exit.
-        spawnSync('flock', ['--unlock', '3'], { stdio: ['ignore', 'ignore', 'ignore', fd] });
+        if (options.sharedWithChildren) spawnSync('flock', ['--unlock', '3'], { stdio: ['ignore', 'ignore', 'ignore', fd] });
         if (options.removeOnRelease) fs.rmSync(file, { force: true });
         fs.closeSync(fd);
       },

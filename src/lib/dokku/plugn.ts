@@ -12,12 +12,32 @@ export interface TriggerRun {
 export async function runTrigger(
   name: string,
   args: string[],
-  options: { env?: Record<string, string>; onLine?: (line: string) => void; inheritFd?: number } = {},
+  options: {
+    env?: Record<string, string>;
+    onLine?: (line: string) => void;
+    inheritFd?: number;
+    /** Aborting it stops the trigger and everything it started (SIGTERM to its process group). */
+    stop?: AbortSignal;
+  } = {},
 ): Promise<TriggerRun> {
   // A lock descriptor, when given, is inherited as fd 3: if we are killed, Dokku's part keeps the
   // lock until it ends instead of deploying unlocked.
   const stdio: StdioOptions = ['ignore', 'pipe', 'pipe', ...(options.inheritFd === undefined ? [] : [options.inheritFd])];
-  const child = spawn('plugn', ['trigger', name, ...args], { env: { ...process.env, ...options.env }, stdio });
+  // A stoppable trigger gets a process group of its own, so that stopping it reaches Dokku's
+  // scripts and the docker commands they wait on. Only then: otherwise Ctrl-C on a terminal must
+  // reach Dokku's part as it reaches ours.
+  const stoppable = options.stop !== undefined;
+  const child = spawn('plugn', ['trigger', name, ...args], { env: { ...process.env, ...options.env }, stdio, detached: stoppable });
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, signal);
+    } catch {
+      // the group has ended already
+    }
+  };
+  const stop = () => signalGroup('SIGTERM');
+  if (options.stop?.aborted) stop();
+  options.stop?.addEventListener('abort', stop, { once: true });
   const chunks: Buffer[] = [];
   const forward = (stream: NodeJS.ReadableStream | null) => {
     let pending = '';
@@ -38,6 +58,9 @@ export async function runTrigger(
     child.on('error', () => resolve(127));
     child.on('close', (code, signal) => resolve(code ?? (signal ? 128 + (osConstants.signals[signal] ?? 0) : 1)));
   });
+  options.stop?.removeEventListener('abort', stop);
+  // Whatever of a stopped trigger outlived it (a docker command its script waited on) goes too.
+  if (options.stop?.aborted) signalGroup('SIGKILL');
   return { exitCode, output: Buffer.concat(chunks).toString('utf8') };
 }
 

@@ -78,7 +78,15 @@ export async function runRemote(
   ctx: Context,
   address: StackAddress,
   words: string[],
-  options: { stdin?: string; onLine?: (line: string) => void } = {},
+  options: {
+    stdin?: string;
+    onLine?: (line: string) => void;
+    /**
+     * Keep standard input open after `stdin` until the remote command ends: the remote side of a
+     * deploy takes its end as our hanging up (ownstack:deploy-image --abandon-on-hangup).
+     */
+    holdStdinOpen?: boolean;
+  } = {},
 ): Promise<RemoteRun> {
   const argv = sshArgv(ctx, address, words);
   const child = spawn('ssh', argv, { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -102,14 +110,24 @@ export async function runRemote(
   forward(child.stdout, out);
   forward(child.stderr, err);
   child.stdin.on('error', () => undefined); // the remote may close it early; its exit says why
-  child.stdin.end(options.stdin ?? '');
+  if (options.holdStdinOpen) child.stdin.write(options.stdin ?? '');
+  else child.stdin.end(options.stdin ?? '');
+  let killedBy: NodeJS.Signals | null = null;
   const exitCode = await new Promise<number>((resolve) => {
     child.on('error', () => resolve(127));
-    child.on('close', (code) => resolve(code ?? 255));
+    child.on('close', (code, signal) => {
+      killedBy = signal;
+      resolve(code ?? 255);
+    });
   });
+  child.stdin.destroy();
   const run: RemoteRun = { exitCode, output: Buffer.concat(all).toString('utf8'), stdout: Buffer.concat(out).toString('utf8') };
   if (exitCode === 255 || exitCode === 127) {
-    const classified = exitCode === 127 ? { failure: 'unreachable' as const, text: 'ssh is not installed on this host' } : classifySshFailure(Buffer.concat(err).toString('utf8'));
+    const classified = exitCode === 127
+      ? { failure: 'unreachable' as const, text: 'ssh is not installed on this host' }
+      : killedBy
+        ? { failure: 'lost' as const, text: `ssh was killed by ${killedBy}` }
+        : classifySshFailure(Buffer.concat(err).toString('utf8'));
     run.failure = classified.failure;
     run.failureText = classified.text;
   }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import type { Context } from '../context.js';
+import { log } from '../output/log.js';
 import { spawnDetachedSelf } from '../dokku/detached.js';
 import type { ReleaseRecord } from '../releases/record.js';
 import { readSetting } from '../settings/settings.js';
@@ -38,6 +39,6 @@ export async function queueNotification(ctx: Context, record: ReleaseRecord, cha
     await writeFileAtomic(outboxFile(ctx, record.app, event.id), `${JSON.stringify(queued)}\n`, { mode: 0o600, fsync: false });
     spawnDetachedSelf([DELIVER_COMMAND, record.app, event.id]);
   } catch (error) {
-    process.stderr.write(` !     ownstack: could not queue the ${change} notification of ${record.app} v${record.id}: ${(error as Error).message.split('\n')[0]}\n`);
+    log.warn(`ownstack: could not queue the ${change} notification of ${record.app} v${record.id}: ${(error as Error).message.split('\n')[0]}`);
   }
 }

@@ -2,25 +2,49 @@
 // warnings and errors on stderr. DOKKU_QUIET_OUTPUT silences progress lines, never results.
 const quiet = () => Boolean(process.env.DOKKU_QUIET_OUTPUT);
 
+// Whoever reads our output may go away: `| head`, or a host that asked over ssh and hung up.
+// From then on nothing is written (a write would fail with EPIPE), and whoever registered to
+// keep working without a reader is told.
+let readerGone = false;
+const readerGoneListeners = new Set<() => void>();
+
+/** Our output's reader is gone (EPIPE). True when someone keeps working without it. */
+export function outputReaderGone(): boolean {
+  readerGone = true;
+  for (const listener of readerGoneListeners) listener();
+  return readerGoneListeners.size > 0;
+}
+
+/** Keep working when the reader goes away; the listener is told. Returns the undo. */
+export function keepWorkingWithoutReader(listener: () => void): () => void {
+  readerGoneListeners.add(listener);
+  if (readerGone) listener();
+  return () => readerGoneListeners.delete(listener);
+}
+
+const write = (stream: NodeJS.WriteStream, text: string) => {
+  if (!readerGone) stream.write(text);
+};
+
 export const log = {
   header(message: string): void {
-    if (!quiet()) process.stdout.write(`=====> ${message}\n`);
+    if (!quiet()) write(process.stdout, `=====> ${message}\n`);
   },
   step(message: string): void {
-    if (!quiet()) process.stdout.write(`-----> ${message}\n`);
+    if (!quiet()) write(process.stdout, `-----> ${message}\n`);
   },
   detail(message: string): void {
-    if (!quiet()) process.stdout.write(`       ${message}\n`);
+    if (!quiet()) write(process.stdout, `       ${message}\n`);
   },
   warn(message: string): void {
-    process.stderr.write(` !     ${message}\n`);
+    write(process.stderr, ` !     ${message}\n`);
   },
   /** A result the user asked for (tables, JSON, values): printed even when quiet. */
   out(text: string): void {
-    process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    write(process.stdout, text.endsWith('\n') ? text : `${text}\n`);
   },
   error(message: string): void {
-    process.stderr.write(` !     ${message}\n`);
+    write(process.stderr, ` !     ${message}\n`);
   },
 };
 

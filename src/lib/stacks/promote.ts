@@ -72,8 +72,11 @@ export async function promoteToStack(
     'ownstack:deploy-image', app, request.digestRef,
     '--promoted-from', `${request.source}@${hostLabel()}/v${request.record.id}`,
     '--files-from-stdin',
+    '--abandon-on-hangup',
     ...(request.record.git_sha ? ['--git-sha', request.record.git_sha] : []),
     ...(request.lockWait !== undefined ? ['--lock-wait', String(request.lockWait)] : []),
   ];
-  return runRemoteRelease(ctx, request.stack, words, `${label}: `, encodeFiles(request.snapshot));
+  // The files on their own line, then standard input stays open for as long as we wait: if we
+  // go away (killed, or the connection drops) before the traffic switch, the stack abandons it.
+  return runRemoteRelease(ctx, request.stack, words, `${label}: `, { stdin: `${encodeFiles(request.snapshot)}\n`, holdStdinOpen: true });
 }

@@ -88,11 +88,21 @@ export interface RemoteReleaseResult {
  * with PREFIX, turned into a target's outcome: the new release's ID from the command's closing
  * `… is now on vN` line, or the one line that says why it failed.
  */
-export async function runRemoteRelease(ctx: Context, stack: Stack, words: string[], prefix: string, stdin?: string): Promise<RemoteReleaseResult> {
-  const run = await runRemote(ctx, stack, words, { stdin, onLine: (line) => log.out(`${prefix}${line}`) });
+export async function runRemoteRelease(
+  ctx: Context,
+  stack: Stack,
+  words: string[],
+  prefix: string,
+  options: { stdin?: string; holdStdinOpen?: boolean } = {},
+): Promise<RemoteReleaseResult> {
+  const run = await runRemote(ctx, stack, words, { ...options, onLine: (line) => log.out(`${prefix}${line}`) });
   if (run.exitCode === 0) {
     const id = /is now on v([0-9]+)/.exec(run.output)?.[1];
     return { ok: true, record: id ? { id: Number(id), phase: 'postdeploy', reason: null } : undefined };
+  }
+  if (run.failure === 'lost' && options.holdStdinOpen) {
+    // The stack saw us go: before the traffic switch it abandoned the deploy, after it finished it.
+    return { ok: false, reason: `${remoteFailureLine(ctx, stack, run)}; its history says whether the deploy was abandoned or finished` };
   }
   return { ok: false, reason: run.failure ? remoteFailureLine(ctx, stack, run) : (lastErrorLine(run.output) ?? `${words[0]} exited with code ${run.exitCode}`) };
 }

@@ -16,7 +16,8 @@
 GATE_TOOL="${0##*/}"
 gate_bin="$(cd "$(dirname "$0")" && pwd)"
 clean_path=":$PATH:"
-clean_path="${clean_path//:$gate_bin:/:}"
+# every occurrence (an env file sourced twice puts the directory on PATH twice)
+while [[ "$clean_path" == *":$gate_bin:"* ]]; do clean_path="${clean_path//:$gate_bin:/:}"; done
 clean_path="${clean_path#:}"
 clean_path="${clean_path%:}"
 real="$(PATH="$clean_path" command -v "$GATE_TOOL")" || { echo "faults-gate: no real $GATE_TOOL" >&2; exit 127; }
