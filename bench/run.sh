@@ -249,12 +249,14 @@ for stack in b c d; do
   on_stack "$stack" dokku scheduler:set "bw-x-$stack" shell /bin/sh >/dev/null
   in_with dokku stacks:add "$stack" "$(stack_address "$stack")" >/dev/null
 done
-# the floor's own app on B, in a sandbox of B's engine without the plugin
-floor_env="$(test/host/bin/dokku-host-setup "$work/b-without")"
-echo "export DOCKER_HOST=\"$ENGINE_B_HOST\"" >>"$floor_env"
-in_b_without() { (source "$floor_env"; "$@"); }
-in_b_without dokku apps:create bo-x >/dev/null
-in_b_without dokku scheduler:set bo-x shell /bin/sh >/dev/null
+# the floor's own app on each stack, in a sandbox of that stack's engine without the plugin
+for stack in b c d; do
+  engine_var="ENGINE_${stack^^}_HOST"
+  floor_env="$(test/host/bin/dokku-host-setup "$work/$stack-without")"
+  echo "export DOCKER_HOST=\"${!engine_var}\"" >>"$floor_env"
+  (source "$floor_env"; dokku apps:create bo-x >/dev/null; dokku scheduler:set bo-x shell /bin/sh >/dev/null)
+done
+in_without_on() { (source "$work/$1-without/env"; "${@:2}"); }
 create in_with bw-x-stg
 push with bw-x-stg "$src"
 in_with dokku pipeline:create bw-x-b --stack b --name bw-x >/dev/null
@@ -267,32 +269,56 @@ x_key="$(source "$work/with/env"; echo "$DOKKU_ROOT")/.ssh/id_ed25519"
 cross_one() { time_ms in_with dokku pipeline:promote bw-x-stg --to bw-x-b@b; }
 # By hand, with no plugin: tag and push here, one ssh round trip to B, then on B pull by digest,
 # tag as the app's latest, install the Procfile and app.json, release-and-deploy.
-cross_floor_run() {
-  local tag="$REGISTRY/bench/floor:v$RANDOM" digest port user
+# push_by_hand: tags and pushes the staging image once; prints repository@digest
+push_by_hand() {
+  local tag="$REGISTRY/bench/floor:v$RANDOM" digest
   docker image tag "$x_image" "$tag"
   digest="$(docker image push "$tag" | sed -n 's/.*digest: \(sha256:[0-9a-f]\{64\}\).*/\1/p')"
   docker image rm "$tag" >/dev/null
-  port="$(cat "$work/stack-b/sshd/port")"
-  user="$(on_stack b bash -c 'echo $DOKKU_SYSTEM_USER')"
+  echo "${tag%:*}@$digest"
+}
+# release_by_hand_on STACK REF: one ssh round trip to the stack, then there, without the plugin:
+# pull by digest, tag as bo-x's latest, install the Procfile and app.json, release-and-deploy
+release_by_hand_on() {
+  local port user
+  port="$(cat "$work/stack-$1/sshd/port")"
+  user="$(on_stack "$1" bash -c 'echo $DOKKU_SYSTEM_USER')"
   ssh -i "$x_key" -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -p "$port" "$user@127.0.0.1" version >/dev/null
-  in_b_without bash -c '
+  in_without_on "$1" bash -c '
     set -e
     export DOKKU_PID=$$
     docker image pull -q "$1" >/dev/null
     docker image tag "$1" dokku/bo-x:latest
     cp "$2/data/ps/bw-x-stg/Procfile" "$DOKKU_LIB_ROOT/data/ps/bo-x/Procfile.$DOKKU_PID"
     cp "$2/data/app-json/bw-x-stg/app.json" "$DOKKU_LIB_ROOT/data/app-json/bo-x/app.json.$DOKKU_PID"
-    plugn trigger release-and-deploy bo-x latest deploy' _ "${tag%:*}@$digest" "$x_lib"
+    plugn trigger release-and-deploy bo-x latest deploy' _ "$2" "$x_lib"
 }
+cross_floor_run() { release_by_hand_on b "$(push_by_hand)"; }
 cross_floor() { time_ms cross_floor_run; }
+# the same on three stacks at once: pushed once, then each stack in parallel
+cross_floor_three_run() {
+  local ref pids=() stack
+  ref="$(push_by_hand)"
+  for stack in b c d; do
+    release_by_hand_on "$stack" "$ref" &
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do wait "$pid" || return 1; done
+}
+cross_floor_three() { time_ms cross_floor_three_run; }
 pairs cross "$PAIRS" cross_one cross_floor
 record_row "Cross-host promotion vs floor" "≤ 1.10×" "pipeline:promote to 1 app on another host (push once, ssh, pull by digest, release) vs the same by hand: docker tag + push, one ssh, then on B docker pull + tag + Procfile/app.json + plugn trigger release-and-deploy (no plugin)" "promote" "by hand" "$work/cross.pairs"
 cross_three() { time_ms in_with dokku pipeline:promote bw-x-stg; }
 pairs stacks3 "$PAIRS" cross_three cross_one
 record_row "3 stacks vs 1" "≤ 1.5×" "pipeline:promote to 3 apps on 3 hosts (each its own Docker engine, in parallel) vs to 1 of them" "3 stacks" "1 stack" "$work/stacks3.pairs"
+# What three cross-host deploys at once cost this machine without the plugin (2 cores for three
+# engines, three hosts and the registry): the limit the figure above is measured against.
+pairs stacks3-floor "$PAIRS" cross_floor_three cross_floor
+record_row "3 stacks floor (no plugin)" "(reference)" "the same by hand: push once, then on 3 hosts at once ssh + pull + tag + release-and-deploy, vs on 1 host" "3 by hand" "1 by hand" "$work/stacks3-floor.pairs"
 if [[ "${BENCH_ONLY:-}" == "stacks" ]]; then
   node bench/stats.mjs "$work/cross.pairs"
   node bench/stats.mjs "$work/stacks3.pairs"
+  node bench/stats.mjs "$work/stacks3-floor.pairs"
   exit 0
 fi
 

@@ -59,8 +59,10 @@ export async function runTrigger(
     child.on('close', (code, signal) => resolve(code ?? (signal ? 128 + (osConstants.signals[signal] ?? 0) : 1)));
   });
   options.stop?.removeEventListener('abort', stop);
-  // Whatever of a stopped trigger outlived it (a docker command its script waited on) goes too.
-  if (options.stop?.aborted) signalGroup('SIGKILL');
+  // Whatever of a stopped trigger outlived it (a docker command its script waited on) goes too;
+  // not after a trigger that succeeded all the same (its background retirement of the old
+  // containers must live on).
+  if (options.stop?.aborted && exitCode !== 0) signalGroup('SIGKILL');
   return { exitCode, output: Buffer.concat(chunks).toString('utf8') };
 }
 
