@@ -8,8 +8,8 @@ import os from 'node:os';
 // process holding either would hold the lock, or keep `git push` waiting for end of output.
 // Stdio is ignored here, and libuv marks every other descriptor close-on-exec in the child;
 // test/e2e/notify.bats checks the sender of a rollback's end event holds no lock and no log.
-// It runs at a lower CPU priority (nice 10), so on a busy host it yields to the deploy itself.
-const BACKGROUND_NICENESS = 10;
+// It runs at the lowest CPU priority (nice 19), so on a busy host it yields to the deploy itself.
+const BACKGROUND_NICENESS = 19;
 
 /** Starts `<this binary> ...args` in the background and returns at once; never throws. */
 export function spawnDetachedSelf(args: string[]): boolean {
