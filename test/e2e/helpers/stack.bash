@@ -28,16 +28,23 @@ stack_wait_for() {
   done
 }
 
+ENGINE_NET_LOCK=/run/lock/ownstack-test-engine-net.lock
+
 engine_start() {
-  local name="$1" dir="$HOST_SANDBOX/engine-$1" bridge="os${HOST_TOKEN}${1:0:5}" net="" n
+  local name="$1" dir="$HOST_SANDBOX/engine-$1" bridge="os${HOST_TOKEN}${1:0:5}" net="" n net_lock
   mkdir -p "$dir"
-  # A /24 of our own for the bridge: the first one no interface uses yet.
+  # A /24 of our own for the bridge: the first one no interface uses yet. Choosing and taking it
+  # happen under one machine-wide lock, so test files starting engines side by side (bats --jobs)
+  # never pick the same one.
+  exec {net_lock}>"$ENGINE_NET_LOCK"
+  flock "$net_lock"
   for n in $(seq 200 254); do
     ip -4 addr show | grep -q " 172\.31\.$n\." || { net="172.31.$n"; break; }
   done
-  [[ -n "$net" ]] || { echo "no free 172.31.x.0/24 for engine $name" >&2; return 1; }
+  [[ -n "$net" ]] || { exec {net_lock}>&-; echo "no free 172.31.x.0/24 for engine $name" >&2; return 1; }
   ip link add name "$bridge" type bridge
   ip addr add "$net.1/24" dev "$bridge"
+  exec {net_lock}>&-
   ip link set "$bridge" up
   echo "$bridge" >"$dir/bridge"
   # Its own iptables rules would fight the first engine's: published ports go through
