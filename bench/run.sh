@@ -279,11 +279,14 @@ push_by_hand() {
 }
 # release_by_hand_on STACK REF: one ssh round trip to the stack, then there, without the plugin:
 # pull by digest, tag as bo-x's latest, install the Procfile and app.json, release-and-deploy
+# (each stack's ssh port and user are looked up once, here, outside the timed runs)
+declare -A floor_port floor_user
+for stack in b c d; do
+  floor_port[$stack]="$(cat "$work/stack-$stack/sshd/port")"
+  floor_user[$stack]="$(on_stack "$stack" bash -c 'echo $DOKKU_SYSTEM_USER')"
+done
 release_by_hand_on() {
-  local port user
-  port="$(cat "$work/stack-$1/sshd/port")"
-  user="$(on_stack "$1" bash -c 'echo $DOKKU_SYSTEM_USER')"
-  ssh -i "$x_key" -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -p "$port" "$user@127.0.0.1" version >/dev/null
+  ssh -i "$x_key" -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -p "${floor_port[$1]}" "${floor_user[$1]}@127.0.0.1" version >/dev/null
   in_without_on "$1" bash -c '
     set -e
     export DOKKU_PID=$$

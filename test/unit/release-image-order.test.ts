@@ -230,8 +230,7 @@ describe('a requester that goes away (a host that asked over ssh and hung up)', 
         stored.phase = atPhase;
       });
       requesterGone.abort();
-      if (!options?.stop) return { exitCode: 0, output: 'finished' };
-      if (!options.stop.aborted) return { exitCode: 0, output: 'finished' };
+      if (!options?.stop?.aborted) return { exitCode: 0, output: 'finished' };
       stopped.push(name);
       return { exitCode: 143, output: '-----> Executing release task\n' };
     };

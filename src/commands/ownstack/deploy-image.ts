@@ -44,8 +44,8 @@ async function deployImageCommand(ctx: Context, appArg: string | undefined, refA
   let result;
   let before: number | undefined;
   try {
-    const files = requester ? await requester.firstLine : options.filesFromStdin ? await readStdin(MAX_FILES_BYTES) : undefined;
-    const snapshot = files === undefined || !options.filesFromStdin ? undefined : parseFiles(files);
+    const files = !options.filesFromStdin ? undefined : requester ? await requester.firstLine : await readStdin(MAX_FILES_BYTES);
+    const snapshot = files === undefined ? undefined : parseFiles(files);
     before = openStore(ctx, app).currentId();
     result = await deployImage(ctx, {
       app,
