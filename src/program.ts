@@ -3,8 +3,8 @@ import { COMMANDS } from './commands/index.js';
 import { createContext, type Context } from './lib/context.js';
 import { dokkuHelpRows } from './help.js';
 import { runTriggerHandler } from './triggers/index.js';
-import { DELIVER_COMMAND, EVENT_ID } from './lib/notifications/outbox.js';
-import { deliverQueued } from './lib/notifications/deliver.js';
+import { DELIVER_COMMAND } from './lib/notifications/outbox.js';
+import { runSender } from './lib/notifications/deliver.js';
 
 declare const OWNSTACK_VERSION: string;
 export const VERSION = typeof OWNSTACK_VERSION === 'string' ? OWNSTACK_VERSION : '0.0.0-dev';
@@ -47,14 +47,13 @@ export function buildProgram(): Command {
 
   program
     .command(DELIVER_COMMAND, { hidden: true })
-    .description('deliver one queued release notification (started in the background)')
+    .description("deliver an app's queued release notifications (started in the background)")
     .argument('<app>')
-    .argument('<event-id>')
     .helpOption(false)
-    .action(async (app: string, eventId: string) => {
-      // Never run by hand: bad arguments are ignored quietly, as nobody reads this output.
-      if (!/^[a-z0-9][a-z0-9.-]*$/.test(app) || !EVENT_ID.test(eventId)) return;
-      await deliverQueued(ctx(), app, eventId);
+    .action(async (app: string) => {
+      // Never run by hand: a bad argument is ignored quietly, as nobody reads this output.
+      if (!/^[a-z0-9][a-z0-9.-]*$/.test(app)) return;
+      await runSender(ctx(), app);
     });
 
   for (const register of COMMANDS) register(program, ctx);

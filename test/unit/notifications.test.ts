@@ -1,7 +1,11 @@
 import { createHmac } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { releaseEvent, requestBody, signBody, slackText } from '../../src/lib/notifications/event.js';
-import { lastNotification, notificationLine } from '../../src/lib/notifications/status.js';
+import { lastNotification, notificationLine, notificationsFile, OUTCOMES_KEPT, readOutcomes, recordOutcome } from '../../src/lib/notifications/status.js';
+import { createContext } from '../../src/lib/context.js';
 import { maskUrl, SETTINGS } from '../../src/lib/settings/settings.js';
 import { releaseRecord } from './support.js';
 
@@ -66,15 +70,31 @@ describe('notification settings', () => {
 });
 
 describe('the last notification', () => {
-  it('is the newest outcome over the recent releases', () => {
-    const records = [
-      releaseRecord({ id: 2, notifications: [{ event: 'start', status: 'failed', attempts: 3, http_status: 500, error: 'HTTP 500', at: '2025-01-01T00:02:00.000Z' }] }),
-      releaseRecord({ id: 1, notifications: [{ event: 'end', status: 'delivered', attempts: 1, http_status: 200, error: null, at: '2025-01-01T00:01:00.000Z' }] }),
-    ];
-    const last = lastNotification(records);
+  const failed = { release: 2, event: 'start', status: 'failed', attempts: 3, http_status: 500, error: 'HTTP 500', at: '2025-01-01T00:02:00.000Z' } as const;
+  const delivered = { release: 1, event: 'end', status: 'delivered', attempts: 1, http_status: 200, error: null, at: '2025-01-01T00:01:00.000Z' } as const;
+
+  it('is the newest outcome, whatever order they were recorded in', () => {
+    const last = lastNotification([failed, delivered]);
     expect(last?.release).toBe(2);
     expect(notificationLine(last)).toBe('v2 start: FAILED after 3 attempts: HTTP 500 at 2025-01-01T00:02:00.000Z');
-    expect(notificationLine(lastNotification([records[1]]))).toBe('v1 end: delivered (HTTP 200, 1 attempt) at 2025-01-01T00:01:00.000Z');
-    expect(lastNotification([releaseRecord()])).toBeUndefined();
+    expect(notificationLine(lastNotification([delivered]))).toBe('v1 end: delivered (HTTP 200, 1 attempt) at 2025-01-01T00:01:00.000Z');
+    expect(lastNotification([])).toBeUndefined();
+  });
+
+  it('is kept in a file of its own (owner-only), the newest OUTCOMES_KEPT, and a damaged file reads as none', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ownstack-outcomes-'));
+    try {
+      const ctx = createContext({ DOKKU_ROOT: path.join(root, 'home'), DOKKU_LIB_ROOT: path.join(root, 'lib') });
+      fs.mkdirSync(ctx.paths.ownstackApp('myapp'), { recursive: true });
+      expect(readOutcomes(ctx, 'myapp')).toEqual([]);
+      for (let id = 1; id <= OUTCOMES_KEPT + 2; id++) recordOutcome(ctx, 'myapp', { ...delivered, release: id });
+      const kept = readOutcomes(ctx, 'myapp');
+      expect(kept.map((outcome) => outcome.release)).toEqual(Array.from({ length: OUTCOMES_KEPT }, (_, i) => i + 3));
+      expect(fs.statSync(notificationsFile(ctx, 'myapp')).mode & 0o777).toBe(0o600);
+      fs.writeFileSync(notificationsFile(ctx, 'myapp'), '{"not": "a list"');
+      expect(readOutcomes(ctx, 'myapp')).toEqual([]);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -9,7 +9,7 @@ import { publicRelease } from '../../lib/releases/public.js';
 import { rollbackCandidates } from '../../lib/releases/queries.js';
 import { message, touchStore, warn } from '../../lib/releases/trigger-support.js';
 import { settingNumber } from '../../lib/settings/settings.js';
-import { lastNotification, notificationLine, NOTIFICATION_LOOKBACK } from '../../lib/notifications/status.js';
+import { lastNotification, notificationLine, readOutcomes } from '../../lib/notifications/status.js';
 
 // The current release of an app at a glance: what serves, from which commit, by whom, how many
 // releases a rollback can reach, and where the app sits in its pipeline.
@@ -45,7 +45,7 @@ const register: CommandModule = (program, ctx) => {
         warn(message(error));
       }
 
-      const notification = lastNotification(store.newest(NOTIFICATION_LOOKBACK).records);
+      const notification = lastNotification(readOutcomes(ctx(), app));
 
       if (format === 'json') {
         log.out(

@@ -23,18 +23,6 @@ export const TaskOutcomeSchema = z.object({
 });
 export type TaskOutcome = z.infer<typeof TaskOutcomeSchema>;
 
-export const NotificationOutcomeSchema = z.object({
-  event: z.enum(['start', 'end']),
-  status: z.enum(['delivered', 'failed']),
-  attempts: z.int(),
-  /** The receiver's last HTTP status, null when it never answered. */
-  http_status: z.nullable(z.int()),
-  /** One line, for a failed delivery. */
-  error: z.nullable(z.string()),
-  at: z.string(),
-});
-export type NotificationOutcome = z.infer<typeof NotificationOutcomeSchema>;
-
 export const ReleaseRecordSchema = z.object({
   /** The format that wrote the record (src/lib/schema-version.ts); absent in 0.1.0's, which are 1. */
   schema_version: z.optional(z.int().check(z.positive())),
@@ -87,8 +75,6 @@ export const ReleaseRecordSchema = z.object({
   ),
   /** A `config` release made by `ownstack:config-push`: the keys it set (names only, never values). */
   config_keys: z.optional(z.nullable(z.array(z.string()))),
-  /** Release notifications sent for this release (start, end), newest last; see notifications/. */
-  notifications: z.optional(z.array(NotificationOutcomeSchema)),
 });
 
 export type ReleaseRecord = z.infer<typeof ReleaseRecordSchema>;
