@@ -1,6 +1,6 @@
 import { CommanderError } from 'commander';
 import { buildProgram } from './program.js';
-import { NotOurCommand, UserError } from './lib/output/errors.js';
+import { NotOurCommand, reportError, UserError } from './lib/output/errors.js';
 import { log, outputReaderGone } from './lib/output/log.js';
 
 // The single error handler: a user error is one line on stderr and a non-zero exit; anything
@@ -45,15 +45,7 @@ function handleError(error: unknown): number {
     log.error(error.message.replace(/^error: /, '').split('\n')[0]);
     return 1;
   }
-  if (error instanceof UserError) {
-    log.error(error.message);
-    return error.exitCode;
-  }
-  if (error instanceof NotOurCommand) return error.exitCode;
-  const message = error instanceof Error ? error.message : String(error);
-  log.error(message.split('\n')[0]);
-  if (process.env.DOKKU_TRACE && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-  return 1;
+  return reportError(error);
 }
 
 void main();

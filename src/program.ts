@@ -2,7 +2,8 @@ import { Command, Option } from 'commander';
 import { COMMANDS } from './commands/index.js';
 import { createContext, type Context } from './lib/context.js';
 import { dokkuHelpRows } from './help.js';
-import { runTriggerHandler } from './triggers/index.js';
+import { runRelayedTrigger, runTriggerHandler } from './triggers/index.js';
+import { answerRelayedTriggersWith } from './lib/dokku/trigger-relay.js';
 import { DELIVER_COMMAND } from './lib/notifications/outbox.js';
 import { runSender } from './lib/notifications/deliver.js';
 
@@ -13,6 +14,8 @@ export const VERSION = typeof OWNSTACK_VERSION === 'string' ? OWNSTACK_VERSION :
 export type CommandModule = (program: Command, ctx: () => Context) => void;
 
 export function buildProgram(): Command {
+  // Our own deploys answer the triggers they cause in this process (trigger-relay.ts).
+  answerRelayedTriggersWith(runRelayedTrigger);
   let context: Context | undefined;
   const ctx = () => (context ??= createContext());
 

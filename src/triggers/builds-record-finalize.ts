@@ -1,6 +1,7 @@
 import type { TriggerHandler } from './index.js';
 import { containerImage } from '../lib/dokku/docker.js';
 import { ownstackReleaseId } from '../lib/releases/linking.js';
+import { currentEnv } from '../lib/dokku/trigger-scope.js';
 import { deployedFiles, dokkuBuildLog, webContainerImage } from '../lib/dokku/host-files.js';
 import { atFailed } from '../lib/releases/lifecycle.js';
 import { deployingTasks, appArg, isFirstDeploy, nowIso, ownedByOwnstackCommand, safely, touchStore } from '../lib/releases/trigger-support.js';
@@ -14,7 +15,7 @@ const buildsRecordFinalize: TriggerHandler = (ctx, args) =>
     const [appRaw, buildId, exitRaw] = args;
     const app = appArg(appRaw);
     const store = await touchStore(ctx, app);
-    const own = ownstackReleaseId(app, process.env.OWNSTACK_RELEASE);
+    const own = ownstackReleaseId(app, currentEnv().OWNSTACK_RELEASE);
     const record = own !== undefined ? store.get(own) : buildId ? store.findByBuildId(buildId) : undefined;
     if (!record) return;
 

@@ -1,5 +1,6 @@
 import type { TriggerHandler } from './index.js';
 import { ownstackReleaseId } from '../lib/releases/linking.js';
+import { currentEnv } from '../lib/dokku/trigger-scope.js';
 import { deployedByOwnstack, kindForBuildSource } from '../lib/releases/record.js';
 import { CONFIG_KEYS_ENV, configKeysFromEnv } from '../lib/releases/describe.js';
 import { recoverInterruptedRelease } from '../lib/deploy/release-image.js';
@@ -23,7 +24,7 @@ const buildsRecordStart: TriggerHandler = (ctx, args) =>
     }
 
     // ownstack's own promote/rollback made the record already; link it to Dokku's build.
-    const own = ownstackReleaseId(app, process.env.OWNSTACK_RELEASE);
+    const own = ownstackReleaseId(app, currentEnv().OWNSTACK_RELEASE);
     if (own !== undefined) {
       await store.update(own, (record) => {
         if (buildId) record.build_id = buildId;
@@ -44,7 +45,7 @@ const buildsRecordStart: TriggerHandler = (ctx, args) =>
       const current = currentId !== undefined ? safeGet(() => store.get(currentId)) : undefined;
       if (current) inherited = { git_sha: current.git_sha, builder: current.builder };
     }
-    const configKeys = kind === 'config' ? configKeysFromEnv(process.env[CONFIG_KEYS_ENV]) : null;
+    const configKeys = kind === 'config' ? configKeysFromEnv(currentEnv()[CONFIG_KEYS_ENV]) : null;
     await store.create({ kind, build_id: buildId || null, pid, phase: startsAtRelease(kind) ? 'release' : 'build', ...inherited, config_keys: configKeys });
   });
 

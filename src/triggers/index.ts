@@ -1,5 +1,8 @@
-import type { Context } from '../lib/context.js';
+import { createContext, type Context } from '../lib/context.js';
 import { log } from '../lib/output/log.js';
+import { reportError } from '../lib/output/errors.js';
+import { runInTriggerScope } from '../lib/dokku/trigger-scope.js';
+import type { RelayRequest, RelayWrite } from '../lib/dokku/trigger-relay.js';
 import install from './install.js';
 import buildsRecordStart from './builds-record-start.js';
 import preReceiveApp from './pre-receive-app.js';
@@ -38,6 +41,24 @@ const HANDLERS: Record<string, TriggerHandler> = {
 /** The triggers we implement; each must have a shim in triggers/ and a link at the plugin root. */
 export function implementedTriggers(): string[] {
   return Object.keys(HANDLERS).sort();
+}
+
+/**
+ * What Dokku's release-and-deploy fires in ownstack's own deploys; the ownstack process running
+ * the deploy answers these itself when their shims relay them (src/lib/dokku/trigger-relay.ts).
+ */
+const RELAYED_TRIGGERS = new Set(['builds-record-start', 'pre-release-builder', 'post-release-builder', 'post-deploy', 'builds-record-finalize']);
+
+/** A relayed trigger, answered as its own process would: its environment, its output, one error line. */
+export function runRelayedTrigger(request: RelayRequest, write: RelayWrite): Promise<number> | undefined {
+  if (!RELAYED_TRIGGERS.has(request.name)) return undefined;
+  return runInTriggerScope({ env: request.env, write }, async () => {
+    try {
+      return await runTriggerHandler(createContext(request.env), request.name, request.args);
+    } catch (error) {
+      return reportError(error);
+    }
+  });
 }
 
 export async function runTriggerHandler(ctx: Context, name: string, args: string[]): Promise<number> {

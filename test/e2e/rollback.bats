@@ -308,3 +308,30 @@ ownstack-retain.$ret.v4 created"
   assert_output "sample r4 greeting=none"
   assert_equal "$(record "$ret" 6 '[.kind, .status, .rollback_of] | join(" ")')" "rollback succeeded 4"
 }
+
+@test "a rollback answers the triggers of its own deploy in its process; a push still runs the binary for each" {
+  local binary calls="$BATS_TEST_TMPDIR/binary-calls" id
+  binary="$(readlink -f "$PLUGIN_ENABLED_PATH/ownstack")/build/ownstack"
+  # every start of the plugin's binary is noted (its first two arguments), then it runs as ever
+  mv "$binary" "$binary.real"
+  printf '#!/usr/bin/env bash\necho "$1 $2" >>"%s"\nexec "%s" "$@"\n' "$calls" "$binary.real" >"$binary"
+  chmod +x "$binary"
+
+  run dokku ownstack:rollback "$APP"
+  assert_success
+  id="$(newest_id "$APP")"
+  # one start, the command's own: Dokku's release-and-deploy fired our triggers...
+  assert_equal "$(cat "$calls")" "ownstack:rollback $APP"
+  # ...and they were answered: the Dokku build linked, the tasks, the success and the new current
+  assert_equal "$(record "$APP" "$id" '[.kind, .status] | join(" ")')" "rollback succeeded"
+  assert_equal "$(record "$APP" "$id" '.build_id != null')" true
+  assert_equal "$(record "$APP" "$id" '.tasks | map(select(.name == "release")) | .[0].status')" succeeded
+  assert_equal "$(current_id "$APP")" "$id"
+
+  : >"$calls"
+  host_set_version "$SRC" v5 && host_push "$APP" "$SRC" >/dev/null
+  run grep -c '^trigger ' "$calls"
+  assert [ "$output" -ge 6 ]
+  assert_equal "$(record "$APP" "$(newest_id "$APP")" '[.kind, .status] | join(" ")')" "push succeeded"
+  mv "$binary.real" "$binary"
+}

@@ -66,6 +66,10 @@ beforeEach(() => {
         for (const line of result.output.split('\n')) options?.onLine?.(line);
         return result;
       },
+      openTriggerRelay: async () => {
+        calls.push('relay open');
+        return { env: { OWNSTACK_TRIGGER_RELAY: 'relay-address' }, close: async () => void calls.push('relay closed') };
+      },
       openStore: () => store,
       onReleaseSucceeded: async (_ctx, _store, record) => {
         calls.push(`retain v${record.id}`);
@@ -112,13 +116,16 @@ describe('releaseImage', () => {
       `image ${TARGET}`,
       'container c1d0000000a1',
       `tag ${TARGET} dokku/web:latest`,
+      'relay open',
       'trigger release-and-deploy web latest deploy',
+      // the triggers being answered in-process finish before the record is touched again
+      'relay closed',
       'retain v1',
       'unlock',
     ]);
     expect(seenFiles.procfile).toBe('web: serve\nrelease: migrate\n');
     expect(seenFiles.appJson).toBe('{"scripts":{}}');
-    expect(seenFiles.env).toEqual({ OWNSTACK_RELEASE: 'web/1', DOKKU_PID: '4242' });
+    expect(seenFiles.env).toEqual({ OWNSTACK_TRIGGER_RELAY: 'relay-address', OWNSTACK_RELEASE: 'web/1', DOKKU_PID: '4242' });
     // trap 2: the `.<pid>` copies never outlive the run
     expect(fs.existsSync(host.ctx.paths.procfile('web', '4242'))).toBe(false);
     expect(fs.existsSync(host.ctx.paths.appJson('web', '4242'))).toBe(false);
@@ -141,8 +148,9 @@ describe('releaseImage', () => {
 
     expect(result.ok).toBe(false);
     expect(result.reason).toBe('Failure while executing release task');
-    expect(host.calls.slice(-4)).toEqual([
+    expect(host.calls.slice(-5)).toEqual([
       'trigger release-and-deploy web latest deploy',
+      'relay closed',
       'container c1d0000000a1',
       `tag ${RUNNING} dokku/web:latest`,
       'unlock',

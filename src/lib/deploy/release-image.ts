@@ -5,6 +5,7 @@ import type { Context } from '../context.js';
 import * as docker from '../dokku/docker.js';
 import { acquireFileLock } from '../dokku/lock.js';
 import { runTrigger } from '../dokku/plugn.js';
+import { openTriggerRelay, type TriggerRelay } from '../dokku/trigger-relay.js';
 import { lastErrorLine, UserError } from '../output/errors.js';
 import { log } from '../output/log.js';
 import type { ReleaseRecord } from '../releases/record.js';
@@ -70,6 +71,7 @@ export interface ReleaseImageSeam {
   containerImage: typeof docker.containerImage;
   tagImage: typeof docker.tagImage;
   runTrigger: typeof runTrigger;
+  openTriggerRelay: () => Promise<TriggerRelay | undefined>;
   openStore: (ctx: Context, app: string) => ReleaseStore;
   onReleaseSucceeded: (ctx: Context, store: ReleaseStore, record: ReleaseRecord) => Promise<void>;
 }
@@ -80,6 +82,7 @@ const defaultSeam: ReleaseImageSeam = {
   containerImage: docker.containerImage,
   tagImage: docker.tagImage,
   runTrigger,
+  openTriggerRelay: () => openTriggerRelay(),
   openStore,
   onReleaseSucceeded: (ctx, store, record) => onReleaseSucceeded(ctx, store, record),
 };
@@ -183,18 +186,26 @@ export async function releaseImage(
     try {
       await seam.tagImage(imageId, `dokku/${app}:latest`);
       await installSnapshot(pidFiles, snapshot);
-      const run = await seam.runTrigger(
-        request.skipRelease ? 'deploy' : 'release-and-deploy',
-        request.skipRelease ? [app, 'latest'] : [app, 'latest', 'deploy'],
-        {
-          // Our own triggers update this record instead of starting another; DOKKU_PID names the
-          // `.<pid>` Procfile and app.json Dokku reads.
-          env: { OWNSTACK_RELEASE: `${app}/${record.id}`, DOKKU_PID: ctx.env.dokkuPid },
-          onLine: (line) => log.out(`${prefix}${line}`),
-          inheritFd: lock.fd,
-          ...(request.requesterGone ? { stop: stopDokku.signal } : {}),
-        },
-      );
+      // Our triggers inside Dokku's part are answered here rather than by new processes; closing
+      // waits for any being answered, so none is still writing this record after Dokku returns.
+      const relay = await seam.openTriggerRelay();
+      let run;
+      try {
+        run = await seam.runTrigger(
+          request.skipRelease ? 'deploy' : 'release-and-deploy',
+          request.skipRelease ? [app, 'latest'] : [app, 'latest', 'deploy'],
+          {
+            // Our own triggers update this record instead of starting another; DOKKU_PID names the
+            // `.<pid>` Procfile and app.json Dokku reads.
+            env: { ...relay?.env, OWNSTACK_RELEASE: `${app}/${record.id}`, DOKKU_PID: ctx.env.dokkuPid },
+            onLine: (line) => log.out(`${prefix}${line}`),
+            inheritFd: lock.fd,
+            ...(request.requesterGone ? { stop: stopDokku.signal } : {}),
+          },
+        );
+      } finally {
+        await relay?.close();
+      }
       output = run.output;
       // Dokku's exit code decides, even when we were signalled meanwhile: it deployed or it did not.
       ok = run.exitCode === 0;

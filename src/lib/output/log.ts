@@ -1,6 +1,9 @@
+import { currentEnv, triggerScope } from '../dokku/trigger-scope.js';
+
 // Dokku's output conventions: `=====>` headers and `----->` steps on stdout, ` !     ` for
 // warnings and errors on stderr. DOKKU_QUIET_OUTPUT silences progress lines, never results.
-const quiet = () => Boolean(process.env.DOKKU_QUIET_OUTPUT);
+// A relayed trigger's output goes back to its shim instead (trigger-scope.ts).
+const quiet = () => Boolean(currentEnv().DOKKU_QUIET_OUTPUT);
 
 // Whoever reads our output may go away: `| head`, or a host that asked over ssh and hung up.
 // From then on nothing is written (a write would fail with EPIPE), and whoever registered to
@@ -23,7 +26,9 @@ export function keepWorkingWithoutReader(listener: () => void): () => void {
 }
 
 const write = (stream: NodeJS.WriteStream, text: string) => {
-  if (!readerGone) stream.write(text);
+  const scope = triggerScope();
+  if (scope) scope.write(stream === process.stderr ? 'stderr' : 'stdout', text);
+  else if (!readerGone) stream.write(text);
 };
 
 export const log = {
@@ -45,6 +50,10 @@ export const log = {
   },
   error(message: string): void {
     write(process.stderr, ` !     ${message}\n`);
+  },
+  /** Unformatted text on stderr: a stack trace under DOKKU_TRACE. */
+  trace(text: string): void {
+    write(process.stderr, text.endsWith('\n') ? text : `${text}\n`);
   },
 };
 

@@ -2,6 +2,7 @@ import type { Context } from '../context.js';
 import { containerImage } from '../dokku/docker.js';
 import { isFileLocked } from '../dokku/lock.js';
 import { assertValidAppName } from '../dokku/validate.js';
+import { currentEnv } from '../dokku/trigger-scope.js';
 import { UserError } from '../output/errors.js';
 import { log } from '../output/log.js';
 import { deployingFiles, dokkuBuildLog, dokkuBuildRecord, processAlive, webContainerId, webContainerImage } from '../dokku/host-files.js';
@@ -33,7 +34,7 @@ export async function touchStore(ctx: Context, app: string): Promise<FileRelease
   if (store.exists()) {
     try {
       // Inside a promote/rollback's own deploy (a trigger it caused), that record is alive by definition.
-      const skipId = ownstackReleaseId(app, process.env.OWNSTACK_RELEASE);
+      const skipId = ownstackReleaseId(app, currentEnv().OWNSTACK_RELEASE);
       await reconcileRunning(store, reconcileProbes(ctx, app), { skipId });
     } catch (error) {
       // A store that cannot be read at all is the caller's error to report, once.
@@ -51,7 +52,7 @@ export function deployingTasks(ctx: Context, app: string): TaskCommands {
 }
 
 export function deployKeys(ctx: Context) {
-  return { ownstackRelease: process.env.OWNSTACK_RELEASE, buildId: ctx.env.buildId, dokkuPid: ctx.env.dokkuPid };
+  return { ownstackRelease: currentEnv().OWNSTACK_RELEASE, buildId: ctx.env.buildId, dokkuPid: ctx.env.dokkuPid };
 }
 
 export function linkedRecord(ctx: Context, store: FileReleaseStore): ReleaseRecord | undefined {
@@ -60,7 +61,7 @@ export function linkedRecord(ctx: Context, store: FileReleaseStore): ReleaseReco
 
 /** The record belongs to an ownstack command (promote, rollback), which keeps its own log. */
 export function ownedByOwnstackCommand(record: ReleaseRecord): boolean {
-  const value = process.env.OWNSTACK_RELEASE;
+  const value = currentEnv().OWNSTACK_RELEASE;
   return value === `${record.app}/${record.id}`;
 }
 
@@ -94,7 +95,7 @@ export async function safely(trigger: string, work: () => Promise<void>): Promis
     await work();
   } catch (error) {
     warn(`${trigger}: ${message(error)}`);
-    if (process.env.DOKKU_TRACE && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    if (currentEnv().DOKKU_TRACE && error instanceof Error && error.stack) log.trace(error.stack);
   }
   return 0;
 }

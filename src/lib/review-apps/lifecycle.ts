@@ -3,6 +3,7 @@ import { appCreatedAt, appUrl, configEnvFile, forgetRunOnceState, runOneOff, set
 import { containerImage, imageId } from '../dokku/docker.js';
 import { deployedFiles, webContainerImage } from '../dokku/host-files.js';
 import { log } from '../output/log.js';
+import { currentEnv } from '../dokku/trigger-scope.js';
 import { addApp, findPipeline, placeOfApp, type Pipeline } from '../pipelines/model.js';
 import { readPipelines, updatePipelines } from '../pipelines/store.js';
 import { openStore } from '../releases/store.js';
@@ -27,7 +28,7 @@ export function isReviewApp(ctx: Context, app: string): { pipeline: string } | u
  * other clone is left exactly as Dokku made it. Returns the pipeline joined.
  */
 export async function joinReviewStageOnClone(ctx: Context, parent: string, clone: string): Promise<string | undefined> {
-  const requested = process.env[REVIEW_PIPELINE_ENV] || undefined;
+  const requested = currentEnv()[REVIEW_PIPELINE_ENV] || undefined;
   const joined = await updatePipelines(ctx.paths, (file) => {
     const match = reviewPipelineForClone(file.pipelines, parent, requested);
     if (!match) return undefined;

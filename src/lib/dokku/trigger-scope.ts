@@ -1,0 +1,27 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+// A trigger is normally its own process: its environment is process.env and its output is our
+// stdout and stderr. Inside ownstack's own deploys a trigger may instead be answered by the
+// ownstack process already running (trigger-relay.ts); it then runs in a scope that carries the
+// trigger's environment and sends its output back to the trigger's shim. Code a trigger runs
+// reads the environment through currentEnv(), and log.ts writes through the scope.
+
+export interface TriggerScope {
+  env: NodeJS.ProcessEnv;
+  write(stream: 'stdout' | 'stderr', text: string): void;
+}
+
+const storage = new AsyncLocalStorage<TriggerScope>();
+
+export function runInTriggerScope<T>(scope: TriggerScope, work: () => Promise<T>): Promise<T> {
+  return storage.run(scope, work);
+}
+
+export function triggerScope(): TriggerScope | undefined {
+  return storage.getStore();
+}
+
+/** The environment of the trigger being answered: its own when relayed, otherwise ours. */
+export function currentEnv(): NodeJS.ProcessEnv {
+  return storage.getStore()?.env ?? process.env;
+}
