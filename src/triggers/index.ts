@@ -49,6 +49,10 @@ export function implementedTriggers(): string[] {
  */
 const RELAYED_TRIGGERS = new Set(['builds-record-start', 'pre-release-builder', 'post-release-builder', 'post-deploy', 'builds-record-finalize']);
 
+export function relayedTriggers(): string[] {
+  return [...RELAYED_TRIGGERS].sort();
+}
+
 /** A relayed trigger, answered as its own process would: its environment, its output, one error line. */
 export function runRelayedTrigger(request: RelayRequest, write: RelayWrite): Promise<number> | undefined {
   if (!RELAYED_TRIGGERS.has(request.name)) return undefined;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/program.js';
-import { implementedTriggers } from '../../src/triggers/index.js';
+import { implementedTriggers, relayedTriggers } from '../../src/triggers/index.js';
 
 // What Dokku sees (files at the plugin root, triggers/, subcommands/) must match what the binary
 // implements, or a trigger silently never fires or a command dispatches into nothing.
@@ -20,6 +20,15 @@ describe('plugin layout', () => {
       expect(shim).toMatch(/^exec .*\/build\/ownstack" trigger "\$\(basename "\$0"\)" "\$@"$/m);
       expect(fs.statSync(path.join(root, 'triggers', trigger)).mode & 0o111).not.toBe(0);
     }
+  });
+
+  it('the triggers answered over the relay have shims that offer them to it, and the tarball carries relay-functions', () => {
+    for (const trigger of relayedTriggers()) {
+      expect(implementedTriggers()).toContain(trigger);
+      const shim = fs.readFileSync(path.join(root, 'triggers', trigger), 'utf8');
+      expect(shim, trigger).toContain('|| source "$plugin_root/relay-functions" "$(basename "$0")" "$@"');
+    }
+    expect(fs.readFileSync(path.join(root, 'scripts/package.mjs'), 'utf8')).toMatch(/'triggers', 'relay-functions'/);
   });
 
   it('never implements the deprecated pre-deploy trigger (Dokku warns on every release)', () => {
