@@ -20,17 +20,10 @@ unit_failed="$(node -p "require('$results/unit.json').numFailedTests")"
 
 printf -- '-----> %s\n' "end-to-end tests"
 status=0
-# Files run side by side (GNU parallel under bats --jobs); the tests of one file stay in order.
-# Every file has its own sandbox and token-named apps, so they share the Docker engine safely.
-# The slowest files start first so that none is left running alone at the end.
-jobs="${OWNSTACK_TEST_JOBS:-3}"
-mapfile -t e2e_files < <(ls test/e2e/faults.bats test/e2e/pipelines.bats test/e2e/rollback.bats; ls test/e2e/*.bats | grep -vxF -e test/e2e/faults.bats -e test/e2e/pipelines.bats -e test/e2e/rollback.bats)
-node_modules/bats/bin/bats --jobs "$jobs" --no-parallelize-within-files --print-output-on-failure --timing "${e2e_files[@]}" | tee "$results/e2e.tap" || status=$?
-e2e_passed="$(grep -c '^ok ' "$results/e2e.tap" || true)"
-e2e_failed="$(grep -c '^not ok ' "$results/e2e.tap" || true)"
-# bats must have run every test it planned; a file that died early is a failure too.
-planned="$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$results/e2e.tap" | head -1)"
-((e2e_passed + e2e_failed == ${planned:-0})) || { echo " !     bats planned ${planned:-no} tests but reported $((e2e_passed + e2e_failed))" >&2; status=1; }
+scripts/e2e.sh "$results" | tee "$results/e2e.out" || status=$?
+e2e_passed="$(sed -n 's/^e2e: \([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' "$results/e2e.out")"
+e2e_failed="$(sed -n 's/^e2e: \([0-9]*\) passed, \([0-9]*\) failed.*/\2/p' "$results/e2e.out")"
+[[ -n "$e2e_passed" && -n "$e2e_failed" ]] || { echo " !     the end-to-end runner printed no totals" >&2; status=1; e2e_passed=0 e2e_failed=0; }
 
 echo "unit: $unit_passed passed, $unit_failed failed; end-to-end: $e2e_passed passed, $e2e_failed failed"
 elapsed=$((SECONDS - started))
