@@ -9,6 +9,9 @@ import { runSender } from './lib/notifications/deliver.js';
 
 declare const OWNSTACK_VERSION: string;
 export const VERSION = typeof OWNSTACK_VERSION === 'string' ? OWNSTACK_VERSION : '0.0.0-dev';
+declare const OWNSTACK_COMMIT: string;
+/** The commit the binary was built from (`-dirty`: with uncommitted changes); scripts/build.mjs. */
+export const COMMIT = typeof OWNSTACK_COMMIT === 'string' ? OWNSTACK_COMMIT : 'unknown';
 
 /** One module per command (src/commands/<topic>/<verb>.ts); each adds itself to the program. */
 export type CommandModule = (program: Command, ctx: () => Context) => void;
