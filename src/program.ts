@@ -6,12 +6,9 @@ import { runRelayedTrigger, runTriggerHandler } from './triggers/index.js';
 import { answerRelayedTriggersWith } from './lib/dokku/trigger-relay.js';
 import { DELIVER_COMMAND } from './lib/notifications/outbox.js';
 import { runSender } from './lib/notifications/deliver.js';
+import { VERSION } from './lib/version.js';
 
-declare const OWNSTACK_VERSION: string;
-export const VERSION = typeof OWNSTACK_VERSION === 'string' ? OWNSTACK_VERSION : '0.0.0-dev';
-declare const OWNSTACK_COMMIT: string;
-/** The commit the binary was built from (`-dirty`: with uncommitted changes); scripts/build.mjs. */
-export const COMMIT = typeof OWNSTACK_COMMIT === 'string' ? OWNSTACK_COMMIT : 'unknown';
+export { COMMIT, VERSION } from './lib/version.js';
 
 /** One module per command (src/commands/<topic>/<verb>.ts); each adds itself to the program. */
 export type CommandModule = (program: Command, ctx: () => Context) => void;

@@ -1,5 +1,5 @@
 import type { CommandModule } from '../../program.js';
-import { COMMIT, VERSION } from '../../program.js';
+import { COMMIT, VERSION } from '../../lib/version.js';
 import { parseFormat } from '../../lib/output/format.js';
 import { log } from '../../lib/output/log.js';
 import { SCHEMA_VERSIONS } from '../../lib/schema-version.js';

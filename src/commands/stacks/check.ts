@@ -1,5 +1,5 @@
 import type { CommandModule } from '../../program.js';
-import { VERSION } from '../../program.js';
+import { VERSION } from '../../lib/version.js';
 import { SCHEMA_VERSIONS } from '../../lib/schema-version.js';
 import { versionWarnings } from '../../lib/stacks/versions.js';
 import { UserError } from '../../lib/output/errors.js';
