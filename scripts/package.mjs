@@ -27,7 +27,7 @@ try {
   }
   // Every path the release ships: the install trigger removes what an older version left behind
   // (src/lib/plugin/files.ts).
-  const shipped = (await $`find . -mindepth 1 -printf ${'%P\n'}`.cwd(plugin)).stdout.split('\n').filter(Boolean);
+  const shipped = (await $`find ${plugin} -mindepth 1 -printf ${'%P\n'}`).stdout.split('\n').filter(Boolean);
   await fs.writeFile(path.join(plugin, 'MANIFEST'), `# ownstack release files\n${[...shipped, 'MANIFEST'].sort().join('\n')}\n`);
   const tarball = path.join(root, 'dist', `ownstack-${version}.tgz`);
   await $`tar --owner=0 --group=0 --numeric-owner -czf ${tarball} -C ${stage} ownstack`;
