@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Context } from '../lib/context.js';
+import { listApps } from '../lib/dokku/apps.js';
 import { runProgram } from '../lib/dokku/exec.js';
 import { log } from '../lib/output/log.js';
 import { restampPipelines } from '../lib/pipelines/store.js';
@@ -25,9 +25,15 @@ const install: TriggerHandler = async (ctx) => {
   const dir = ctx.paths.ownstackRoot;
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   fs.chmodSync(dir, 0o700);
-  const version = await restampPipelines(ctx.paths);
-  if (version !== undefined) log.step(`ownstack: the pipelines file is now schema version ${version}`);
-  for (const app of appsWithStores(ctx)) {
+  try {
+    const version = await restampPipelines(ctx.paths);
+    if (version !== undefined) log.step(`ownstack: the pipelines file is now schema version ${version}`);
+  } catch (error) {
+    // A damaged or newer file is refused by every pipeline command in its own words; the plugin
+    // is installed all the same.
+    log.warn(`ownstack: ${message(error)}`);
+  }
+  for (const app of listApps(ctx).filter((app) => fs.existsSync(ctx.paths.ownstackApp(app)))) {
     try {
       const record = await catchUpApp(ctx, app);
       if (record) log.step(`ownstack: ${app} v${record.id} recorded: a ${record.kind} deployed while ownstack was not installed`);
@@ -44,19 +50,5 @@ const install: TriggerHandler = async (ctx) => {
   }
   return 0;
 };
-
-/** Apps of this host that have a release store (names Dokku would accept; dot files are ours). */
-function appsWithStores(ctx: Context): string[] {
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(ctx.paths.ownstackRoot, { withFileTypes: true });
-  } catch {
-    return [];
-  }
-  return entries
-    .filter((entry) => entry.isDirectory() && /^[a-z0-9][a-z0-9.-]*$/.test(entry.name) && fs.existsSync(ctx.paths.appRepo(entry.name)))
-    .map((entry) => entry.name)
-    .sort();
-}
 
 export default install;

@@ -43,7 +43,11 @@ switch_to() {
   dokku plugin:install "file://$1" --name ownstack
 }
 running_version() { "$PLUGIN/build/ownstack" --version; }
-history_line() { dokku ownstack:history "$1" --format json | jq -r 'map("v\(.id) \(.kind) \(.status) current=\(.current)") | join(", ")'; }
+# 0.1.0's JSON has no `current`: the line then leaves it out.
+history_line() {
+  dokku ownstack:history "$1" --format json |
+    jq -r 'map("v\(.id) \(.kind) \(.status)" + (if has("current") then " current=\(.current)" else "" end)) | join(", ")'
+}
 holders() { docker container ls -a --filter "label=com.ownstack.app=$1" --format '{{.Names}}' | sort | tr '\n' ' '; }
 # Everything a store holds that an upgrade must keep, byte for byte.
 store_sums() { (cd "$DATA" && find . -type f -not -name '*.lock' -not -path './.notify*' -exec sha256sum {} + | sort); }
@@ -66,7 +70,7 @@ store_sums() { (cd "$DATA" && find . -type f -not -name '*.lock' -not -path './.
   assert_line " !     Plugin already enabled"
   assert [ -x "$PLUGIN/ownstack/build/ownstack" ] # plugn's unflattened folder: nothing runs from it
   assert_equal "$(running_version)" 0.1.0
-  assert_equal "$(history_line "$PRD")" "v2 promote succeeded current=true, v1 promote succeeded current=false"
+  assert_equal "$(history_line "$PRD")" "v2 promote succeeded, v1 promote succeeded"
 }
 
 @test "0.1.0 -> $VERSION: history, pipeline, settings and retained images kept; a push while uninstalled is recorded" {
@@ -109,6 +113,24 @@ store_sums() { (cd "$DATA" && find . -type f -not -name '*.lock' -not -path './.
   assert_equal "$(app_http "$STG" /)" "sample v2 greeting=none"
 }
 
+@test "files an older version left in the plugin directory do nothing, and plugin:install removes them" {
+  # a trigger this version does not have (its shim execs the binary, as every shim does), and the
+  # folder an install over the top leaves
+  cp "$PLUGIN/triggers/post-deploy" "$PLUGIN/triggers/post-extract"
+  ln -s triggers/post-extract "$PLUGIN/post-extract"
+  tar -xzf "$OLD_TGZ" -C "$PLUGIN"
+  run --separate-stderr dokku plugin:trigger post-extract "$STG"
+  assert_success
+  assert_equal "$stderr" "!     ownstack $VERSION has no post-extract trigger (a file left by an older ownstack? plugin:install removes it); nothing was done"
+  run dokku plugin:install
+  assert_success
+  assert_line "-----> ownstack: removed what this version does not ship: ownstack, post-extract, triggers/post-extract"
+  assert [ ! -e "$PLUGIN/post-extract" ]
+  assert [ ! -e "$PLUGIN/ownstack" ]
+  assert [ -x "$PLUGIN/build/ownstack" ]
+  assert_equal "$(running_version)" "$VERSION"
+}
+
 @test "$VERSION -> 0.1.0 without 0.2.0 features is safe: the real 0.1.0 reads and rolls back; and back again" {
   run switch_to "$OLD_TGZ"
   assert_success
@@ -119,7 +141,7 @@ store_sums() { (cd "$DATA" && find . -type f -not -name '*.lock' -not -path './.
   run dokku ownstack:rollback "$PRD" 2
   assert_success
   assert_equal "$(app_http "$PRD" /)" "sample v2 greeting=none"
-  assert_equal "$(history_line "$PRD")" "v4 rollback succeeded current=true, v3 rollback succeeded current=false, v2 promote succeeded current=false, v1 promote succeeded current=false"
+  assert_equal "$(history_line "$PRD")" "v4 rollback succeeded, v3 rollback succeeded, v2 promote succeeded, v1 promote succeeded"
 
   run switch_to "$NEW_TGZ"
   assert_success

@@ -50,6 +50,9 @@ export async function updatePipelines<T = void>(
  * of dropping the settings. Returns the format written, or undefined when nothing changed.
  */
 export async function restampPipelines(paths: DokkuPaths): Promise<number | undefined> {
+  // Looked at without the lock first: on most installs there is nothing to do, not even a lock file.
+  const seen = readPipelines(paths);
+  if (seen.pipelines.length === 0 || pipelinesFormat(seen) === seen.version) return undefined;
   return updateJsonState(pipelinesState(paths), (file: PipelinesFile) => {
     const version = pipelinesFormat(file);
     return version === file.version || file.pipelines.length === 0 ? undefined : { file: { ...file, version }, result: version };
