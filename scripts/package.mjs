@@ -30,7 +30,11 @@ try {
   const shipped = (await $`find ${plugin} -mindepth 1 -printf ${'%P\n'}`).stdout.split('\n').filter(Boolean);
   await fs.writeFile(path.join(plugin, 'MANIFEST'), `# ownstack release files\n${[...shipped, 'MANIFEST'].sort().join('\n')}\n`);
   const tarball = path.join(root, 'dist', `ownstack-${version}.tgz`);
-  await $`tar --owner=0 --group=0 --numeric-owner -czf ${tarball} -C ${stage} ownstack`;
+  // Made beside it, then renamed into place: test files that package side by side never copy a
+  // half-written tarball.
+  const partial = path.join(stage, 'ownstack.tgz');
+  await $`tar --owner=0 --group=0 --numeric-owner -czf ${partial} -C ${stage} ownstack`;
+  await fs.rename(partial, tarball);
   console.log(chalk.dim(`-----> ${path.relative(root, tarball)} (${((await fs.stat(tarball)).size / 1048576).toFixed(1)} MiB)`));
 } finally {
   await fs.remove(stage);

@@ -67,6 +67,15 @@ config_files() { find "$DOKKU_LIB_ROOT/config/ownstack" -type f 2>/dev/null | so
   refute_line --regexp 'node_modules|/src/'
 }
 
+@test "the tarball's MANIFEST lists exactly the paths it ships (plugin:install removes any other)" {
+  run tar -xzOf "$TARBALL" ownstack/MANIFEST
+  assert_success
+  assert_line --index 0 "# ownstack release files"
+  assert_equal "$(tail -n +2 <<<"$output" | sort)" "$(tar -tzf "$TARBALL" | sed -n 's#^ownstack/##p' | sed 's#/$##' | grep -v '^$' | sort)"
+  assert_line "build/ownstack"
+  assert_line "triggers/install"
+}
+
 @test "the release tarball installs and runs on a host with no Node" {
   run without_node bash -c 'no_node_here && echo "no node"; dokku plugin:install "file://$1" --name ownstack' bash "$TARBALL"
   assert_success
