@@ -149,6 +149,17 @@ plugin_git_source() {
   assert_output "$VERSION"
 }
 
+@test "ownstack:version names the version and the commit the binary was built from" {
+  run dokku ownstack:version
+  assert_success
+  assert_output --regexp "^ownstack $VERSION \(commit [0-9a-f]{7,}(-dirty)?\)$"
+  run dokku ownstack:version --format json
+  assert_success
+  assert_equal "$(jq -c '[.version, (.commit | test("^[0-9a-f]{7,}(-dirty)?$")), (.schema_versions | keys)]' <<<"$output")" "[\"$VERSION\",true,[\"pipelines\",\"releases\",\"stacks\"]]"
+  # the commit is one of this repository's
+  git -C "$HOST_REPO_ROOT" cat-file -e "$(jq -r '.commit | sub("-dirty$"; "")' <<<"$output")^{commit}"
+}
+
 @test "ownstack:help and pipeline:help print Dokku-style help" {
   run dokku ownstack:help
   assert_success
