@@ -29,11 +29,18 @@ if (!process.argv.includes('--skip-typecheck')) {
   await $`node_modules/.bin/tsc -p . --noEmit`.pipe(process.stderr);
 }
 
+// The commit the binary is built from, `-dirty` when tracked files differ from it; `unknown`
+// outside a git checkout. `ownstack:version` prints it next to the version.
+const head = (await $`git rev-parse --short HEAD`.nothrow()).stdout.trim();
+const dirty = head !== '' && (await $`git diff --quiet HEAD --`.nothrow()).exitCode !== 0;
+const commit = head === '' ? 'unknown' : `${head}${dirty ? '-dirty' : ''}`;
+
 step('bundling src/cli.ts');
 const esbuildArgs = [
   'src/cli.ts', '--bundle', '--platform=node', '--target=node20', '--format=cjs',
   `--outfile=${work}/ownstack.cjs`, '--inject:./scripts/import-meta-url-shim.js',
   '--define:import.meta.url=import_meta_url', `--define:OWNSTACK_VERSION=${JSON.stringify(pkg.version)}`,
+  `--define:OWNSTACK_COMMIT=${JSON.stringify(commit)}`,
   '--log-level=warning',
 ];
 await $`node_modules/.bin/esbuild ${esbuildArgs}`;
@@ -56,4 +63,4 @@ if (version !== pkg.version) {
   console.error(` !     build/ownstack --version printed '${version}', expected '${pkg.version}'`);
   process.exit(1);
 }
-step(`build/ownstack ${version} (${((await fs.stat(out)).size / 1048576).toFixed(1)} MiB)`);
+step(`build/ownstack ${version} ${commit} (${((await fs.stat(out)).size / 1048576).toFixed(1)} MiB)`);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Makes dist/ownstack-<version>.tgz: what `dokku plugin:install file:///…/ownstack-<version>.tgz`
-// installs on a host with no Node. It carries the built binary, the shims, and a link at the
-// plugin root for each trigger.
+// installs on a host with no Node. It carries the built binary, the shims, a link at the plugin
+// root for each trigger, and MANIFEST, the list of every path it ships.
 import { $, fs, path, chalk } from 'zx';
 
 $.verbose = false;
@@ -25,8 +25,16 @@ try {
   for (const trigger of await fs.readdir('triggers')) {
     await fs.symlink(`triggers/${trigger}`, path.join(plugin, trigger));
   }
+  // Every path the release ships: the install trigger removes what an older version left behind
+  // (src/lib/plugin/files.ts).
+  const shipped = (await $`find ${plugin} -mindepth 1 -printf ${'%P\n'}`).stdout.split('\n').filter(Boolean);
+  await fs.writeFile(path.join(plugin, 'MANIFEST'), `# ownstack release files\n${[...shipped, 'MANIFEST'].sort().join('\n')}\n`);
   const tarball = path.join(root, 'dist', `ownstack-${version}.tgz`);
-  await $`tar --owner=0 --group=0 --numeric-owner -czf ${tarball} -C ${stage} ownstack`;
+  // Made beside it, then renamed into place: test files that package side by side never copy a
+  // half-written tarball.
+  const partial = path.join(stage, 'ownstack.tgz');
+  await $`tar --owner=0 --group=0 --numeric-owner -czf ${partial} -C ${stage} ownstack`;
+  await fs.rename(partial, tarball);
   console.log(chalk.dim(`-----> ${path.relative(root, tarball)} (${((await fs.stat(tarball)).size / 1048576).toFixed(1)} MiB)`));
 } finally {
   await fs.remove(stage);

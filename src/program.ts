@@ -6,9 +6,9 @@ import { runRelayedTrigger, runTriggerHandler } from './triggers/index.js';
 import { answerRelayedTriggersWith } from './lib/dokku/trigger-relay.js';
 import { DELIVER_COMMAND } from './lib/notifications/outbox.js';
 import { runSender } from './lib/notifications/deliver.js';
+import { VERSION } from './lib/version.js';
 
-declare const OWNSTACK_VERSION: string;
-export const VERSION = typeof OWNSTACK_VERSION === 'string' ? OWNSTACK_VERSION : '0.0.0-dev';
+export { COMMIT, VERSION } from './lib/version.js';
 
 /** One module per command (src/commands/<topic>/<verb>.ts); each adds itself to the program. */
 export type CommandModule = (program: Command, ctx: () => Context) => void;

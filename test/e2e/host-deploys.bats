@@ -194,6 +194,50 @@ running_image() { docker container inspect --format '{{.Image}}' "$(cat "$DOKKU_
   done
 }
 
+@test "plugin:install over an enabled plugin: unpacked into its directory unflattened, then refused like Dokku" {
+  local plugin="$HOST_SANDBOX/over/demo-plugin" name="over-$HOST_TOKEN" dest
+  dest="$DOKKU_LIB_ROOT/plugins/available/$name"
+  write_demo_plugin "$plugin"
+  tar -C "$HOST_SANDBOX/over" -czf "$HOST_SANDBOX/over-v1.tgz" demo-plugin
+  printf '#!/usr/bin/env bash\necho "v2 hello from $*"\n' >"$plugin/subcommands/hello"
+  printf '#!/usr/bin/env bash\necho "uninstall $*" >>"$DOKKU_LIB_ROOT/data/$(basename "$(dirname "$0")")-uninstalled"\n' >"$plugin/uninstall"
+  chmod +x "$plugin/uninstall"
+  tar -C "$HOST_SANDBOX/over" -czf "$HOST_SANDBOX/over-v2.tgz" demo-plugin
+  run dokku plugin:install "file://$HOST_SANDBOX/over-v1.tgz" --name "$name"
+  assert_success
+  rm "$DOKKU_LIB_ROOT/data/$name-installed"
+
+  run dokku plugin:install "file://$HOST_SANDBOX/over-v2.tgz" --name "$name"
+  assert_failure 1
+  assert_line "-----> Cloning plugin repo file://$HOST_SANDBOX/over-v2.tgz to $dest"
+  assert_line " !     Plugin already enabled"
+  # plugn unpacked v2 next to v1 (the folder is not flattened into a non-empty directory) ...
+  assert [ -x "$dest/demo-plugin/subcommands/hello" ]
+  assert [ -x "$dest/demo-plugin/uninstall" ]
+  assert [ ! -e "$dest/uninstall" ]
+  # ... the install trigger did not run, and v1 still answers
+  assert [ ! -e "$DOKKU_LIB_ROOT/data/$name-installed" ]
+  run dokku "$name:hello" x
+  assert_output "hello from $name:hello x"
+
+  # plugin:uninstall fires uninstall NAME, removes the plugin's files and keeps its data
+  mkdir -p "$DOKKU_LIB_ROOT/data/$name" && echo kept >"$DOKKU_LIB_ROOT/data/$name/state"
+  run dokku plugin:uninstall "$name"
+  assert_success
+  assert [ ! -e "$dest" ]
+  assert [ ! -e "$DOKKU_LIB_ROOT/plugins/enabled/$name" ]
+  assert_equal "$(cat "$DOKKU_LIB_ROOT/data/$name/state")" kept
+  run dokku plugin:install "file://$HOST_SANDBOX/over-v2.tgz" --name "$name"
+  assert_success
+  assert [ -f "$DOKKU_LIB_ROOT/data/$name-installed" ]
+  run dokku "$name:hello" x
+  assert_output "v2 hello from $name:hello x"
+  run dokku plugin:uninstall "$name"
+  assert_success
+  # every enabled plugin's uninstall trigger gets the name: this one was enabled then
+  assert_equal "$(cat "$DOKKU_LIB_ROOT/data/$name-uninstalled")" "uninstall $name"
+}
+
 @test "dispatch: commands files answer or exit 10, unknown commands fail like Dokku" {
   local name="dirdemo-$HOST_TOKEN"
   run dokku "$name:ping"

@@ -67,6 +67,15 @@ config_files() { find "$DOKKU_LIB_ROOT/config/ownstack" -type f 2>/dev/null | so
   refute_line --regexp 'node_modules|/src/'
 }
 
+@test "the tarball's MANIFEST lists exactly the paths it ships (plugin:install removes any other)" {
+  run tar -xzOf "$TARBALL" ownstack/MANIFEST
+  assert_success
+  assert_line --index 0 "# ownstack release files"
+  assert_equal "$(tail -n +2 <<<"$output" | sort)" "$(tar -tzf "$TARBALL" | sed -n 's#^ownstack/##p' | sed 's#/$##' | grep -v '^$' | sort)"
+  assert_line "build/ownstack"
+  assert_line "triggers/install"
+}
+
 @test "the release tarball installs and runs on a host with no Node" {
   run without_node bash -c 'no_node_here && echo "no node"; dokku plugin:install "file://$1" --name ownstack' bash "$TARBALL"
   assert_success
@@ -138,6 +147,17 @@ plugin_git_source() {
   run without_node env -i PATH=/nonexistent "$HOST_REPO_ROOT/build/ownstack" --version
   assert_success
   assert_output "$VERSION"
+}
+
+@test "ownstack:version names the version and the commit the binary was built from" {
+  run dokku ownstack:version
+  assert_success
+  assert_output --regexp "^ownstack $VERSION \(commit [0-9a-f]{7,}(-dirty)?\)$"
+  run dokku ownstack:version --format json
+  assert_success
+  assert_equal "$(jq -c '[.version, (.commit | test("^[0-9a-f]{7,}(-dirty)?$")), (.schema_versions | keys)]' <<<"$output")" "[\"$VERSION\",true,[\"pipelines\",\"releases\",\"stacks\"]]"
+  # the commit is one of this repository's
+  git -C "$HOST_REPO_ROOT" cat-file -e "$(jq -r '.commit | sub("-dirty$"; "")' <<<"$output")^{commit}"
 }
 
 @test "ownstack:help and pipeline:help print Dokku-style help" {

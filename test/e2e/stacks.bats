@@ -57,7 +57,7 @@ on_history() { on_stack "$1" dokku ownstack:history "$2" --format json; }
   run dokku stacks:check --format json
   assert_success
   assert_equal "$(jq -c '[.[] | {stack, status}]' <<<"$output")" '[{"stack":"b","status":"ok"},{"stack":"c","status":"ok"}]'
-  assert_equal "$(jq -c 'map(keys) | unique' <<<"$output")" '[["address","message","ownstack_version","stack","status"]]'
+  assert_equal "$(jq -c 'map(keys) | unique' <<<"$output")" '[["address","message","ownstack_commit","ownstack_version","schema_versions","stack","status"]]'
   # a stack that is added twice, or removed while unknown, is refused in one line
   run --separate-stderr dokku stacks:add b "$(stack_address b)"
   assert_failure

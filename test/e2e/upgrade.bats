@@ -131,7 +131,7 @@ fingerprint() { (cd "$1" && find . -printf '%p %M %s %T@\n' | sort && find . -ty
   before="$(sha256sum <"$file")"
   run --separate-stderr dokku pipeline:list --format json
   assert_failure
-  assert_equal "$stderr" "!     The pipelines file $file was written by a newer ownstack (schema version 3; this ownstack reads up to 1): upgrade ownstack, nothing was changed"
+  assert_equal "$stderr" "!     The pipelines file $file was written by a newer ownstack (schema version 3; this ownstack reads up to 2): upgrade ownstack, nothing was changed"
   run --separate-stderr dokku pipeline:remove "$STG"
   assert_failure
   assert_equal "$(grep -c . <<<"$stderr")" 1

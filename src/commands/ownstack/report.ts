@@ -1,9 +1,9 @@
-import fs from 'node:fs';
 import type { CommandModule } from '../../program.js';
 import { assertAppExists, type Context } from '../../lib/context.js';
 import { UserError } from '../../lib/output/errors.js';
 import { parseFormat, reportBlock } from '../../lib/output/format.js';
 import { log, printable } from '../../lib/output/log.js';
+import { listApps } from '../../lib/dokku/apps.js';
 import { GLOBAL, readSetting, SETTINGS, shownValue, type SettingKey } from '../../lib/settings/settings.js';
 
 // Like letsencrypt:report: every key as its app, global and computed values; `--ownstack-<key>`
@@ -17,19 +17,6 @@ function reportValues(ctx: Context, app: string | undefined): Record<string, str
     if (app) values[`computed-${key}`] = shownValue(key, setting.computed);
   }
   return values;
-}
-
-function listApps(ctx: Context): string[] {
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(ctx.env.dokkuRoot, { withFileTypes: true });
-  } catch {
-    return [];
-  }
-  return entries
-    .filter((entry) => entry.isDirectory() && /^[a-z0-9][a-z0-9.-]*$/.test(entry.name))
-    .map((entry) => entry.name)
-    .sort();
 }
 
 const label = (key: string) => `Ownstack ${key.replace(/-/g, ' ')}`;

@@ -11,6 +11,20 @@ import { queryTrigger } from './plugn.js';
 // pre-delete and cleanup), so those two run `dokku` itself, output straight to the user; the rest
 // go through plugn as everywhere else.
 
+/** The apps of this host: the directories under DOKKU_ROOT with names Dokku would accept. */
+export function listApps(ctx: Context): string[] {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(ctx.env.dokkuRoot, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((entry) => entry.isDirectory() && /^[a-z0-9][a-z0-9.-]*$/.test(entry.name))
+    .map((entry) => entry.name)
+    .sort();
+}
+
 /** `dokku <args>` with our stdio; resolves to its exit code. */
 export function runDokkuCommand(args: string[], env: Record<string, string> = {}): Promise<number> {
   const child = spawn('dokku', args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...env } });

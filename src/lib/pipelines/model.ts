@@ -37,7 +37,8 @@ export type Pipeline = z.infer<typeof PipelineSchema>;
 
 export const PipelinesFileSchema = z
   .object({
-    version: z.literal(1),
+    /** 1, or 2 when it holds what 0.1.0 would drop or misread (pipelinesFormat). */
+    version: z.union([z.literal(1), z.literal(2)]),
     pipelines: z.array(PipelineSchema),
   })
   .check(z.superRefine((file, issues) => {
@@ -71,6 +72,18 @@ export function publicPipeline(pipeline: Pipeline) {
 }
 
 export const emptyPipelines = (): PipelinesFile => ({ version: 1, pipelines: [] });
+
+/**
+ * The format a pipelines file must declare: 2 when a pipeline has settings (0.1.0 drops them when
+ * it writes the file) or an app on another stack (0.1.0 reads `<app>@<stack>` as corrupt), so that
+ * 0.1.0 refuses the file as a whole; 1 otherwise, which 0.1.0 reads and writes without loss.
+ */
+export function pipelinesFormat(file: Pick<PipelinesFile, 'pipelines'>): 1 | 2 {
+  const needs2 = file.pipelines.some(
+    (pipeline) => Object.keys(pipeline.settings ?? {}).length > 0 || STAGES.some((stage) => pipeline.stages[stage].some((app) => app.includes('@'))),
+  );
+  return needs2 ? 2 : 1;
+}
 
 export interface AppPlace {
   pipeline: string;

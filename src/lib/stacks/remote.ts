@@ -8,6 +8,8 @@ import { assertAppExists } from '../context.js';
 import { assertValidAppName } from '../dokku/validate.js';
 import { assertStackExists, assertStackName, formatAddress, formatAppRef, type Stack } from './model.js';
 import { readStacks } from './store.js';
+import { parseVersionAnswer } from './versions.js';
+import type { SchemaVersions } from '../schema-version.js';
 
 // What a stack's answer means, in one line a user can act on.
 
@@ -39,22 +41,22 @@ export interface StackCheck {
   address: string;
   status: 'ok' | 'unreachable' | 'refused' | 'failed';
   ownstack_version: string | null;
+  /** The commit its ownstack was built from; null before 0.2.0 or when it did not answer. */
+  ownstack_commit: string | null;
+  /** The newest format of each file it reads; null when it did not answer. */
+  schema_versions: SchemaVersions | null;
   message: string | null;
 }
 
 export async function checkStack(ctx: Context, stack: Stack): Promise<StackCheck> {
   const run = await runRemote(ctx, stack, ['ownstack:version', '--format', 'json']);
   const base = { stack: stack.name, address: formatAddress(stack) };
-  if (run.exitCode === 0) {
-    try {
-      const version = (JSON.parse(run.stdout.trim()) as { version?: unknown }).version;
-      if (typeof version === 'string') return { ...base, status: 'ok', ownstack_version: version, message: null };
-    } catch {
-      // not our answer: reported below
-    }
+  const answer = run.exitCode === 0 ? parseVersionAnswer(run.stdout) : undefined;
+  if (answer) {
+    return { ...base, status: 'ok', ownstack_version: answer.version, ownstack_commit: answer.commit, schema_versions: answer.schema_versions, message: null };
   }
   const status = run.failure === 'unreachable' ? 'unreachable' : run.failure === 'refused' ? 'refused' : 'failed';
-  return { ...base, status, ownstack_version: null, message: remoteFailureLine(ctx, stack, run) };
+  return { ...base, status, ownstack_version: null, ownstack_commit: null, schema_versions: null, message: remoteFailureLine(ctx, stack, run) };
 }
 
 /** The app exists on the stack (Dokku's `apps:exists`); refuses with one line otherwise. */

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { DokkuPaths } from '../dokku/env.js';
 import { readJsonState, updateJsonState, type JsonStateFile } from '../state/json-file.js';
-import { assertReadableVersion, declaredVersion } from '../schema-version.js';
+import { assertReadableVersion, declaredVersion, SCHEMA_VERSIONS } from '../schema-version.js';
 import { emptyStacks, StacksFileSchema, type StacksFile } from './model.js';
 
 // All stacks live in one small file next to the pipelines (no app name can start with a dot).
@@ -15,7 +15,7 @@ function stacksState(paths: DokkuPaths): JsonStateFile<StacksFile> {
     empty: emptyStacks,
     what: 'stacks file',
     heldBy: 'another stacks command',
-    assertVersion: (json) => assertReadableVersion(declaredVersion(json, 'version'), `The stacks file ${file}`),
+    assertVersion: (json) => assertReadableVersion(declaredVersion(json, 'version'), `The stacks file ${file}`, SCHEMA_VERSIONS.stacks),
   };
 }
 

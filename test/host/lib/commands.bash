@@ -449,7 +449,7 @@ generic/post-app-rename() { :; }
 
 # --- plugin ---
 plugin:install() {
-  local source="" name="" skip_install=false path dest tmp entries
+  local source="" name="" skip_install=false path dest dirs files
   while (($#)); do
     case "$1" in
       --name) name="$2" && shift ;;
@@ -474,12 +474,16 @@ plugin:install() {
   case "$path" in
     *.tgz | *.tar.gz)
       [[ -f "$path" ]] || dokku_log_fail "Plugin archive not found: $path"
-      tmp="$(mktemp -d)" && HOST_TMP_DIRS+=("$tmp")
-      tar -xzf "$path" -C "$tmp"
-      # the plugin's files may sit at the archive root or under one folder
-      entries=("$tmp"/* "$tmp"/.[!.]*)
-      [[ ${#entries[@]} -eq 1 ]] && [[ -d "${entries[0]}" ]] && tmp="${entries[0]}"
-      mkdir -p "$dest" && cp -a "$tmp/." "$dest/"
+      # plugn's install: the archive is unpacked into the plugin's directory, existing or not;
+      # a single top-level folder is flattened only when it is all the directory then holds, so
+      # over an installed plugin the new files land in a subfolder.
+      mkdir -p "$dest" && tar -xzf "$path" -C "$dest"
+      mapfile -t dirs < <(find "$dest" -mindepth 1 -maxdepth 1 -type d)
+      mapfile -t files < <(find "$dest" -mindepth 1 -maxdepth 1 -type f)
+      if ((${#dirs[@]} == 1 && ${#files[@]} == 0)); then
+        find "${dirs[0]}" -mindepth 1 -maxdepth 1 -exec mv -f {} "$dest/" \;
+        rmdir "${dirs[0]}"
+      fi
       ;;
     *)
       [[ -d "$path" ]] || dokku_log_fail "Plugin source not found: $source"
