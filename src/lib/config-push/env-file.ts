@@ -1,6 +1,7 @@
 import { parse } from 'dotenv';
 import { UserError } from '../output/errors.js';
 import { printable } from '../output/log.js';
+import { dokkuWouldChange } from './stored-value.js';
 
 // The dotenv file a config push reads (from a file or standard input, never argv). Values come
 // from the maintained `dotenv` parser, so quotes, `export` prefixes, comments and multi-line
@@ -42,6 +43,8 @@ export function parseConfigFile(text: string, source: string): Map<string, strin
     if (Buffer.byteLength(value, 'utf8') > MAX_VALUE_BYTES) {
       throw new UserError(`${source}, line ${line}: the value of ${key} is larger than ${MAX_VALUE_BYTES / 1024} KiB`);
     }
+    const changed = dokkuWouldChange(value);
+    if (changed) throw new UserError(`${source}, line ${line}: the value of ${key} ${changed}`);
     entries.set(key, value);
   }
   // dotenv also reads `KEY: value`; our scan allows only KEY=VALUE, so anything else it found is
