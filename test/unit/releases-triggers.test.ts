@@ -88,6 +88,29 @@ describe('a git push', () => {
     expect(retention.onReleaseSucceeded).toHaveBeenCalledOnce();
   });
 
+  it('knows its source when it succeeds, before deploy-source-set: the release.end notification carries it', async () => {
+    startDeploy('b1', 'git-hook');
+    await trigger('builds-record-start', APP, 'b1', String(process.pid), 'git-hook');
+    await trigger('pre-receive-app', APP, 'dockerfile', '/tmp/build', SHA);
+    await trigger('pre-release-builder', 'dockerfile', APP, `dokku/${APP}:latest`);
+    await trigger('post-release-builder', 'dockerfile', APP, `dokku/${APP}:latest`);
+    expect(store().get(1)).toMatchObject({ status: 'running', source: null, source_metadata: null });
+    await trigger('post-deploy', APP, '', '', 'latest');
+    expect(store().get(1)).toMatchObject({ status: 'succeeded', source: 'git-push', source_metadata: SHA });
+    await trigger('deploy-source-set', APP, 'git-push', SHA);
+    expect(store().get(1)).toMatchObject({ source: 'git-push', source_metadata: SHA });
+  });
+
+  it('a git:sync learns its source from deploy-source-set only (the remote is not known before)', async () => {
+    startDeploy('s1', 'git:sync');
+    await trigger('builds-record-start', APP, 's1', String(process.pid), 'git:sync');
+    await trigger('pre-receive-app', APP, 'dockerfile', '/tmp/build', SHA);
+    await trigger('post-deploy', APP, '', '', 'latest');
+    expect(store().get(1)).toMatchObject({ status: 'succeeded', source: null });
+    await trigger('deploy-source-set', APP, 'git-sync', `https://example.com/r.git#${SHA}`);
+    expect(store().get(1)).toMatchObject({ source: 'git-sync', source_metadata: `https://example.com/r.git#${SHA}` });
+  });
+
   it('a failing release task: failed at release, the log kept, the previous release still current', async () => {
     await push('b1');
     startDeploy('b2', 'git-hook');
@@ -96,7 +119,7 @@ describe('a git push', () => {
     await trigger('pre-release-builder', 'dockerfile', APP, `dokku/${APP}:latest`);
     await trigger('builds-record-finalize', APP, 'b2', '1');
     await trigger('builds-record-finalize', APP, 'b2', '1');
-    expect(store().get(2)).toMatchObject({ status: 'failed', phase: 'release', git_sha: 'f'.repeat(40) });
+    expect(store().get(2)).toMatchObject({ status: 'failed', phase: 'release', git_sha: 'f'.repeat(40), source: null });
     expect(store().get(2)?.reason).toMatch(/release task failed/);
     expect(store().readLog(2)).toBe('output of b2\n');
     expect(store().currentId()).toBe(1);
