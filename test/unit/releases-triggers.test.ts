@@ -101,6 +101,21 @@ describe('a git push', () => {
     expect(store().get(1)).toMatchObject({ source: 'git-push', source_metadata: SHA });
   });
 
+  it("a review app's first push whose environments.review.env cannot be applied is warned about and still recorded", async () => {
+    const { createPipeline, addApp, emptyPipelines } = await import('../../src/lib/pipelines/model.js');
+    const { updatePipelines } = await import('../../src/lib/pipelines/store.js');
+    await updatePipelines(ctx().paths, () => ({ file: addApp(createPipeline(emptyPipelines(), 'p', 'prd', 'now'), 'p', APP, 'review'), result: undefined }));
+    const source = path.join(root, 'build');
+    write(path.join(source, 'app.json'), JSON.stringify({ environments: { review: { env: { PIN: '0042' } } } }));
+    const warnings: string[] = [];
+    vi.mocked(process.stderr.write).mockImplementation((chunk) => (warnings.push(String(chunk)), true));
+    startDeploy('b1', 'git-hook');
+    await trigger('builds-record-start', APP, 'b1', String(process.pid), 'git-hook');
+    await trigger('pre-receive-app', APP, 'dockerfile', source, SHA);
+    expect(warnings.join('')).toContain('pre-receive-app: app.json environments.review.env.PIN: the value is a number with a sign or leading zeros');
+    expect(store().get(1)).toMatchObject({ status: 'running', git_sha: SHA, builder: 'dockerfile' });
+  });
+
   it('a git:sync learns its source from deploy-source-set only (the remote is not known before)', async () => {
     startDeploy('s1', 'git:sync');
     await trigger('builds-record-start', APP, 's1', String(process.pid), 'git:sync');
