@@ -52,6 +52,7 @@ describe('the dotenv file of a config push', () => {
       'NEWLINES="one\ntwo"',
       'BIG=99999999999999999999',
       'NEGATIVE=-42',
+      "SEPARATOR='a \u2028 b \u2029 c'",
       '',
     ].join('\n');
     expect(parse(text)).toEqual({
@@ -63,6 +64,7 @@ describe('the dotenv file of a config push', () => {
       NEWLINES: 'one\ntwo',
       BIG: '99999999999999999999',
       NEGATIVE: '-42',
+      SEPARATOR: 'a \u2028 b \u2029 c',
     });
   });
 

@@ -78,7 +78,7 @@ function scanKeys(text: string, source: string): ScannedKey[] {
     }
     const trimmed = line.trim();
     if (trimmed === '' || trimmed.startsWith('#')) continue;
-    const match = /^\s*(?:export\s+)?([^\s=]+)\s*=(.*)$/.exec(line);
+    const match = /^\s*(?:export\s+)?([^\s=]+)\s*=(.*)$/s.exec(line); // s: a value may hold U+2028
     if (!match) {
       if (/^\s*(?:export\s+)?[^\s=]+\s*$/.test(line)) throw new UserError(`${source}, line ${number}: no "=" (expected KEY=VALUE)`);
       throw new UserError(`${source}, line ${number}: expected KEY=VALUE`);
