@@ -1,8 +1,8 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type { TriggerHandler } from './index.js';
 import { log } from '../lib/output/log.js';
 import { safely } from '../lib/releases/trigger-support.js';
+import { findOnPath } from '../lib/dokku/exec.js';
 import { cronEntry } from '../lib/review-apps/model.js';
 import { readPipelines } from '../lib/pipelines/store.js';
 import { computedSetting } from '../lib/pipelines/settings.js';
@@ -23,18 +23,6 @@ const cronEntries: TriggerHandler = (ctx, args) =>
   });
 
 /** cron's PATH is short: name Dokku's binary by its full path, as found now. */
-function dokkuBinary(): string {
-  for (const dir of (process.env.PATH ?? '').split(':')) {
-    if (!dir) continue;
-    const candidate = path.join(dir, 'dokku');
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      return candidate;
-    } catch {
-      // next
-    }
-  }
-  return '/usr/bin/dokku';
-}
+const dokkuBinary = () => findOnPath('dokku') ?? '/usr/bin/dokku';
 
 export default cronEntries;

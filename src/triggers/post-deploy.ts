@@ -2,6 +2,7 @@ import type { TriggerHandler } from './index.js';
 import { containerImage, imageId } from '../lib/dokku/docker.js';
 import { deployedFiles, webContainerImage } from '../lib/dokku/host-files.js';
 import { atSucceeded } from '../lib/releases/lifecycle.js';
+import { sourceAtSuccess } from '../lib/releases/source.js';
 import { onReleaseSucceeded } from '../lib/retention/index.js';
 import { settingNumber } from '../lib/settings/settings.js';
 import type { Context } from '../lib/context.js';
@@ -26,7 +27,14 @@ const postDeploy: TriggerHandler = (ctx, args) =>
 
     const facts = { commands: deployingTasks(ctx, app), firstDeploy: isFirstDeploy(ctx, store, app, record) };
     const serving = await servingImageId(ctx, app, tag);
-    const succeeded = await store.update(record.id, (draft) => atSucceeded(draft, facts, serving ?? null, nowIso()));
+    const succeeded = await store.update(record.id, (draft) => {
+      atSucceeded(draft, facts, serving ?? null, nowIso());
+      const known = draft.source === null ? sourceAtSuccess(ctx.env.buildSource, draft.git_sha) : undefined;
+      if (known) {
+        draft.source = known.source;
+        draft.source_metadata = known.metadata;
+      }
+    });
     await store.writeSnapshot(succeeded.id, deployedFiles(ctx, app));
     await store.setCurrent(succeeded.id);
 

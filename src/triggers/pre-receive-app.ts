@@ -1,6 +1,6 @@
 import type { TriggerHandler } from './index.js';
 import { atGitRevision } from '../lib/releases/lifecycle.js';
-import { appArg, ensureRecord, safely, touchStore } from '../lib/releases/trigger-support.js';
+import { appArg, ensureRecord, message, safely, touchStore, warn } from '../lib/releases/trigger-support.js';
 import { applyReviewEnvOnFirstDeploy } from '../lib/review-apps/lifecycle.js';
 import { readSourceFile } from '../lib/dokku/host-files.js';
 
@@ -11,7 +11,9 @@ const preReceiveApp: TriggerHandler = (ctx, args) =>
   safely('pre-receive-app', async () => {
     const [appRaw, builder, dir, rev] = args;
     const app = appArg(appRaw);
-    await applyReviewEnvOnFirstDeploy(ctx, app, () => (dir ? readSourceFile(dir, 'app.json') : null));
+    // A review env that cannot be applied is warned about; the record below is made all the same.
+    await applyReviewEnvOnFirstDeploy(ctx, app, () => (dir ? readSourceFile(dir, 'app.json') : null))
+      .catch((error: unknown) => warn(`pre-receive-app: ${message(error)}`));
     const store = await touchStore(ctx, app);
     const record = await ensureRecord(ctx, store);
     if (!record) return;

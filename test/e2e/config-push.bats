@@ -144,3 +144,35 @@ assert_no_value_leaks() {
   assert_equal "$(jq -c '.[0] | {kind, status, phase, config_keys}' <<<"$output")" '{"kind":"config","status":"failed","phase":"release","config_keys":["GREETING"]}'
   dokku config:unset --no-restart "$STG" FAIL_RELEASE >/dev/null
 }
+
+@test "(6) values a file format or a shell could change arrive exactly, a second push sees no change; a value Dokku would change is refused" {
+  cat >"$FILES/hostile.env" <<'ENV'
+H_SPACES="  two  words  "
+H_QUOTES='say "hi" now'
+H_DOLLAR='$HOME ${PATH} $(id) `id` $'
+H_EQUALS==a=b==c=
+H_BACKSLASH='C:\temp\new \n \\ mid'
+H_NEWLINES="line one\nline two\n\n  indented"
+H_BANG='!wow! #hash'
+H_BIG=99999999999999999999
+ENV
+  run --separate-stderr dokku ownstack:config-push --file "$FILES/hostile.env" "$DEV" --no-restart
+  assert_success
+  assert_line "       $DEV: changed (not restarted)"
+  # what Dokku's config plugin now holds (config-export json, as ownstack compares it), byte for byte
+  assert_equal "$(dokku config:export "$DEV" --format json | jq -c '{H_SPACES, H_QUOTES, H_DOLLAR, H_EQUALS, H_BACKSLASH, H_NEWLINES, H_BANG, H_BIG}')" \
+    "$(jq -cn '{H_SPACES: "  two  words  ", H_QUOTES: "say \"hi\" now", H_DOLLAR: "$HOME ${PATH} $(id) `id` $", H_EQUALS: "=a=b==c=",
+      H_BACKSLASH: "C:\\temp\\new \\n \\\\ mid", H_NEWLINES: "line one\nline two\n\n  indented", H_BANG: "!wow! #hash", H_BIG: "99999999999999999999"}')"
+  run --separate-stderr dokku ownstack:config-push --file "$FILES/hostile.env" "$DEV" --no-restart
+  assert_success
+  assert_line "       $DEV: unchanged"
+
+  # 0042 would be stored as 42 (and every later push would see a change): refused, nothing set
+  local before
+  before="$(state_digest)"
+  printf 'OK_TOO=1\nPIN=0042\n' >"$FILES/pin.env"
+  run --separate-stderr dokku ownstack:config-push --file "$FILES/pin.env" "$DEV" --no-restart
+  assert_failure
+  assert_equal "$stderr" "!     $FILES/pin.env, line 2: the value of PIN is a number with a sign or leading zeros, which Dokku stores without them"
+  assert_equal "$(state_digest)" "$before"
+}

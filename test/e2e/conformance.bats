@@ -208,3 +208,75 @@ conform() {
   conform 16-apps-destroy "$mark"
   assert [ ! -d "$DOKKU_ROOT/$RENAMED" ]
 }
+
+# Not from a trace: the config plugin's file and export formats, from Dokku 0.38.27's source
+# (plugins/config/environment.go, functions.go:export; godotenv v1.5.1's Marshal and parser).
+# ownstack reads config through config-export, so the test host must print what Dokku prints.
+@test "config: the ENV file and every config-export format are Dokku 0.38's" {
+  local app
+  app="$(host_app_name cfg)"
+  host_create_app "$app"
+  run dokku config:set --no-restart "$app" 'SP=a b' 'Q=say "hi" now' 'D=$HOME ${X}' 'E=a=b' 'B=c:\d \n' \
+    "NL=one
+two" 'N=007' 'M=-0' "S=it's" 'H=<a&b>' 'EMPTY='
+  assert_success
+  run cat "$DOKKU_LIB_ROOT/config/$app/ENV"
+  assert_output 'B="c:\\d \\n"
+D="\$HOME \${X}"
+E="a=b"
+EMPTY=""
+H="<a&b>"
+M=0
+N=7
+NL="one\ntwo"
+Q="say \"hi\" now"
+S="it'"'"'s"
+SP="a b"'
+  assert_equal "$(stat -c %a "$DOKKU_LIB_ROOT/config/$app/ENV")" 600
+
+  # each format with its trailing separator made visible
+  export_of() { dokku plugin:trigger config-export "$app" false true "$1"; printf '|'; }
+  assert_equal "$(export_of envfile)" "$(cat "$DOKKU_LIB_ROOT/config/$app/ENV")
+|"
+  assert_equal "$(export_of exports)" "export B='c:\\d \\n'
+export D='\$HOME \${X}'
+export E='a=b'
+export EMPTY=''
+export H='<a&b>'
+export M='0'
+export N='7'
+export NL='one
+two'
+export Q='say \"hi\" now'
+export S='it'\\''s'
+export SP='a b'
+|"
+  assert_equal "$(export_of shell)" "B='c:\\d \\n' D='\$HOME \${X}' E='a=b' EMPTY='' H='<a&b>' M='0' N='7' NL='one
+two' Q='say \"hi\" now' S='it'\\''s' SP='a b' |"
+  assert_equal "$(export_of docker-args-keys)" "--env=B --env=D --env=E --env=EMPTY --env=H --env=M --env=N --env=NL --env=Q --env=S --env=SP
+|"
+  assert_equal "$(export_of pack-keys)" "--env B --env D --env E --env EMPTY --env H --env M --env N --env NL --env Q --env S --env SP
+|"
+  assert_equal "$(export_of json)" '{"B":"c:\\d \\n","D":"$HOME ${X}","E":"a=b","EMPTY":"","H":"\u003ca\u0026b\u003e","M":"0","N":"7","NL":"one\ntwo","Q":"say \"hi\" now","S":"it'"'"'s","SP":"a b"}
+|'
+  assert_equal "$(dokku config:export "$app" --format json-list | jq -c '.[0], length')" '{"name":"B","value":"c:\\d \\n"}
+11'
+  run dokku plugin:trigger config-export "$app" false true no-such-format
+  assert_failure
+
+  # godotenv's reading: a value ending in a quote loses it; one ending in a backslash takes the
+  # next line with it, and the app's config can no longer be read at all
+  dokku config:set --no-restart "$app" 'TQ=end"' >/dev/null
+  assert_equal "$(dokku config:get "$app" TQ)" 'end\'
+  dokku config:set --no-restart "$app" 'A_TB=end\' >/dev/null
+  run dokku config:export "$app" --format json
+  assert_failure
+
+  # an app with no config: a lone newline, {} and null
+  local empty
+  empty="$(host_app_name cfgempty)"
+  host_create_app "$empty"
+  assert_equal "$(dokku plugin:trigger config-export "$empty" false true envfile | od -c | head -1)" "0000000  \\n"
+  assert_equal "$(dokku plugin:trigger config-export "$empty" false true json)" '{}'
+  assert_equal "$(dokku plugin:trigger config-export "$empty" false true json-list)" 'null'
+}

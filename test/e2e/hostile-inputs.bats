@@ -2,7 +2,9 @@
 # The hostile-input corpus (test/fixtures/hostile-inputs.jsonl) through the host's `dokku`, with
 # real state behind it: every case must be refused with a non-zero exit and exactly one stderr line,
 # and change nothing under DOKKU_LIB_ROOT and no Docker image
-# (test/e2e/helpers/run-hostile-inputs.mjs).
+# (test/e2e/helpers/run-hostile-inputs.mjs). Its hostile config values (cases with `config_file`:
+# spaces, quotes, $, =, backslashes, newlines) go the other way: config-push must keep each exactly
+# as Dokku's config holds it, print none, and see no change on a second push.
 #
 # The corpus names its apps; the runner gives each name this file's token (hx-app becomes
 # hx-app-<token>), so runs in other checkouts on the same engine never meet these apps:

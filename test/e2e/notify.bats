@@ -85,6 +85,11 @@ sender_count_is() { [[ "$(senders | grep -c .)" == "$1" ]]; }
   assert_equal "$(jq -s -c 'map(.event) | sort' <<<"$output")" '["release.end","release.start"]'
   assert_equal "$(jq -s -c 'sort_by(.event) | map({resource, action, kind: .data.kind, status: .data.status, app: .app.name})' <<<"$output")" \
     "[{\"resource\":\"release\",\"action\":\"update\",\"kind\":\"push\",\"status\":\"succeeded\",\"app\":\"$APP\"},{\"resource\":\"release\",\"action\":\"create\",\"kind\":\"push\",\"status\":\"running\",\"app\":\"$APP\"}]"
+  # the end carries the source the record has, though Dokku's deploy-source-set comes after the release ended
+  local ended="$(jq -s -c 'map(select(.event == "release.end"))[0].data | [.source, .source_metadata]' <<<"$output")"
+  run dokku ownstack:history "$APP" --format json
+  assert_equal "$(jq -c '.[0] | [.source, .source_metadata]' <<<"$output")" "[\"git-push\",\"$(host_git "$SRC" rev-parse HEAD)\"]"
+  assert_equal "$ended" "$(jq -c '.[0] | [.source, .source_metadata]' <<<"$output")"
   # every request: the URL's path, JSON, and a signature that verifies with the secret only
   local line body signature
   while read -r line; do

@@ -54,12 +54,50 @@ EOF
 # Heroku's scripts.pr-predestroy; FAIL_PREDESTROY=1 fails it
 echo "pr-predestroy-ran version=$(cat /app/VERSION) parent_secret=${PARENT_SECRET:+set}"
 if [ "${FAIL_PREDESTROY:-0}" = "1" ]; then echo "pr-predestroy-failing"; exit 3; fi
+# SHOW_ENV names variables to print as hex bytes, so that a test compares them exactly
+for name in ${SHOW_ENV:-}; do
+  eval "value=\${$name-<unset>}"
+  echo "seen $name=$(printf '%s' "$value" | od -An -tx1 | tr -d ' \n')"
+done
 EOF
   chmod +x "$DIR/bin/start" "$DIR/bin/pr-predestroy"
   jq --arg secret "$REVIEW_SECRET" '.scripts["pr-predestroy"] = "/app/bin/pr-predestroy"
     | .environments.review.env = {GREETING: "review-hello", REVIEW_SECRET: {value: $secret}}' \
     "$HOST_SAMPLE_APP/app.json" >"$DIR/app.json"
   host_commit "$DIR" "review parts"
+}
+
+# Config values that a file format or a shell could change: spaces, quotes, $, =, backslashes,
+# newlines, and the plain values that real Dokku's envfile once wrapped in quotes.
+HOSTILE_CONFIG=(
+  REVIEW_FLAG 'yes'
+  H_SPACES '  two  words  '
+  H_QUOTES "say \"hi\" and 'bye' \"now\" ok"
+  H_DOLLAR '$HOME ${PATH} $(id) `id` $'
+  H_EQUALS '=a=b==c='
+  H_BACKSLASH 'C:\temp\new \n \\ \" \$X end'
+  H_NEWLINES $'line one\nline two\n\n  indented\r\nlast'
+  H_BANG '!wow! #not a comment'
+)
+
+# Sets HOSTILE_CONFIG on APP, and SHOW_ENV so that pr-predestroy prints what it sees.
+set_hostile_config() {
+  local pairs=() names=() i
+  for ((i = 0; i < ${#HOSTILE_CONFIG[@]}; i += 2)); do
+    pairs+=("${HOSTILE_CONFIG[i]}=${HOSTILE_CONFIG[i + 1]}") names+=("${HOSTILE_CONFIG[i]}")
+  done
+  dokku config:set --no-restart "$1" "${pairs[@]}" "SHOW_ENV=${names[*]} GREETING PARENT_SECRET_UNSET" >/dev/null
+}
+
+# pr-predestroy saw every HOSTILE_CONFIG value byte for byte (and GREETING as environments.review.env set it).
+assert_predestroy_saw_exact_config() {
+  local i
+  for ((i = 0; i < ${#HOSTILE_CONFIG[@]}; i += 2)); do
+    assert_line "seen ${HOSTILE_CONFIG[i]}=$(printf '%s' "${HOSTILE_CONFIG[i + 1]}" | od -An -tx1 | tr -d ' \n')"
+  done
+  assert_line "seen GREETING=$(printf '%s' review-hello | od -An -tx1 | tr -d ' \n')"
+  # a variable the app does not have is not in the container either
+  assert_line "seen PARENT_SECRET_UNSET=$(printf '%s' '<unset>' | od -An -tx1 | tr -d ' \n')"
 }
 
 # Runs a command, keeping its output (stdout and stderr) for the secret check at the end.
@@ -129,11 +167,14 @@ state_digest() {
   run kept ssh_dokku ci pipeline:info "$PIPE"
   assert_line --regexp "^ +review: +$review\$"
 
-  # closed: the action destroys the app; pr-predestroy runs first, in the app's image with its config
+  # closed: the action destroys the app; pr-predestroy runs first, in the app's image with its
+  # config, every value exactly as set
+  set_hostile_config "$review"
   run kept ssh_dokku ci apps:destroy "$review" --force
   assert_success
   assert_output --partial "pr-predestroy-ran version=pr1b parent_secret=set"
   assert_output --partial "pr-predestroy of $review succeeded"
+  assert_predestroy_saw_exact_config
   run dokku apps:list
   refute_line "$review"
   assert_equal "$(review_stage)" "[]"
@@ -156,9 +197,11 @@ state_digest() {
   run kept ssh_dokku ci review-apps:list "$PIPE" --format json
   assert_equal "$(jq -r '[.[].name] | join(" ")' <<<"$output")" "$review"
 
+  set_hostile_config "$review"
   run kept ssh_dokku ci review-apps:destroy "$review"
   assert_success
   assert_output --partial "pr-predestroy-ran version=pr2 parent_secret=set"
+  assert_predestroy_saw_exact_config
   run dokku apps:list
   refute_line "$review"
   assert_equal "$(review_stage)" "[]"

@@ -150,12 +150,12 @@ on_history() { on_stack "$1" dokku ownstack:history "$2" --format json; }
   run --separate-stderr dokku pipeline:info "$PIPE"
   assert_success
   assert_line --regexp "^       $PB@b +production +v2 ${sha:0:7} succeeded$"
-  assert_line --regexp "^       $PC@c +production +unreachable: stack c \\($(stack_address c)\\) is unreachable \\(no answer within 10s\\): .*$"
+  assert_line --regexp "^       $PC@c +production +unreachable: stack c \\($(stack_address c)\\) refused the connection \\(nothing accepts ssh on that port\\): .*Connection refused$"
   # a promotion to B and C fails for C only, with one clear line
   run --separate-stderr dokku pipeline:promote "$STG"
   assert_failure
   assert_line "       $PB@b: succeeded (v3)"
-  assert_line --regexp "^       $PC@c: failed: stack c \\(.*\\) is unreachable"
+  assert_line --regexp "^       $PC@c: failed: stack c \\(.*\\) refused the connection"
   assert_equal "$(grep -c . <<<"$stderr")" 1
   stack_sshd_restart c
   run c_serves
@@ -378,5 +378,39 @@ ssh_to() {
   assert_equal "$(jq -c '[.[] | {stack, status}]' <<<"$output")" '[{"stack":"b","status":"ok"},{"stack":"c","status":"ok"},{"stack":"silent","status":"unreachable"}]'
   assert_equal "$stderr" "!     1 of 3 stacks did not answer as expected"
   run --separate-stderr dokku stacks:remove silent
+  assert_success
+}
+
+@test "(4) stacks:check says what happened: a refused connection, a refused key, a changed host key" {
+  local c_port dir="$HOST_SANDBOX/stack-c/sshd" closed
+  c_port="$(cat "$dir/port")"
+  closed="$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')"
+  dokku stacks:add closed "dokku@127.0.0.1:$closed" 2>/dev/null
+  # a user the stack does not let in: ssh's "Permission denied (publickey)"
+  dokku stacks:add stranger "nobody@127.0.0.1:$c_port" 2>/dev/null
+  run --separate-stderr dokku stacks:check --format json
+  assert_failure
+  assert_equal "$(jq -r '.[] | select(.stack == "closed") | [.status, .message] | @tsv' <<<"$output")" \
+    "$(printf 'unreachable\tstack closed (dokku@127.0.0.1:%s) refused the connection (nothing accepts ssh on that port): ssh: connect to host 127.0.0.1 port %s: Connection refused' "$closed" "$closed")"
+  assert_equal "$(jq -r '.[] | select(.stack == "stranger") | .status' <<<"$output")" refused
+  [[ "$(jq -r '.[] | select(.stack == "stranger") | .message' <<<"$output")" == "stack stranger (nobody@127.0.0.1:$c_port) refused this host's ssh key: on 127.0.0.1, run \`dokku ssh-keys:add "* ]] || fail "$output"
+  dokku stacks:remove closed >/dev/null
+  dokku stacks:remove stranger >/dev/null
+
+  # C's sshd answering with another host key than the one this host saw first (a reinstalled host, or someone in between)
+  stack_sshd_stop c
+  ssh-keygen -q -t ed25519 -N '' -C other-host -f "$BATS_TEST_TMPDIR/other_host_key"
+  sed "s#^HostKey .*#HostKey $BATS_TEST_TMPDIR/other_host_key#" "$dir/sshd_config" >"$BATS_TEST_TMPDIR/sshd_config"
+  /usr/sbin/sshd -D -e -f "$BATS_TEST_TMPDIR/sshd_config" 2>"$BATS_TEST_TMPDIR/sshd.log" &
+  echo $! >"$BATS_TEST_TMPDIR/sshd.pid"
+  stack_wait_for 30 bash -c "exec 3<>/dev/tcp/127.0.0.1/$c_port"
+  run --separate-stderr dokku stacks:check --format json
+  stop_pid_file "$BATS_TEST_TMPDIR/sshd.pid"
+  stack_sshd_restart c
+  assert_failure
+  assert_equal "$(jq -r '.[] | select(.stack == "c") | [.status, .message] | @tsv' <<<"$output")" \
+    "$(printf "refused\tstack c (%s) shows another ssh host key than the one this host first saw: if 127.0.0.1 was reinstalled, run \`ssh-keygen -R '[127.0.0.1]:%s' -f %s\` as dokku; if not, something is in between" "$(stack_address c)" "$c_port" "$DOKKU_ROOT/.ssh/known_hosts")"
+  # with its own key back, C answers again
+  run dokku stacks:check --format json
   assert_success
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_VALUE_BYTES, parseConfigFile } from '../../src/lib/config-push/env-file.js';
+import { dokkuWouldChange } from '../../src/lib/config-push/stored-value.js';
 import { diffConfig, diffLine, keysToSet, orderTargets, outcomeLine, pipelineTargets } from '../../src/lib/config-push/plan.js';
 import type { Pipeline } from '../../src/lib/pipelines/model.js';
 import { describeRelease, configKeysFromEnv } from '../../src/lib/releases/describe.js';
@@ -39,6 +40,47 @@ describe('the dotenv file of a config push', () => {
     const big = `BIG=${'x'.repeat(MAX_VALUE_BYTES + 1)}\n`;
     expect(refusal(() => parse(big))).toBe('f.env, line 1: the value of BIG is larger than 64 KiB');
     expect(refusal(() => parse(`BIG=${'x'.repeat(1024 * 1024)}\n`))).toBe('f.env is larger than 512 KiB');
+  });
+
+  it('keeps values that a file format or a shell could change', () => {
+    const text = [
+      `SPACES="  two  words  "`,
+      `QUOTES='say "hi" now'`,
+      `DOLLAR='$HOME \${X} $(id)'`,
+      'EQUALS==a=b==',
+      `BACKSLASH='C:\\temp\\n mid\\ end'`,
+      'NEWLINES="one\ntwo"',
+      'BIG=99999999999999999999',
+      'NEGATIVE=-42',
+      "SEPARATOR='a \u2028 b \u2029 c'",
+      '',
+    ].join('\n');
+    expect(parse(text)).toEqual({
+      SPACES: '  two  words  ',
+      QUOTES: 'say "hi" now',
+      DOLLAR: '$HOME \${X} $(id)',
+      EQUALS: '=a=b==',
+      BACKSLASH: 'C:\\temp\\n mid\\ end',
+      NEWLINES: 'one\ntwo',
+      BIG: '99999999999999999999',
+      NEGATIVE: '-42',
+      SEPARATOR: 'a \u2028 b \u2029 c',
+    });
+  });
+
+  it('refuses a value that Dokku 0.38 would not keep as given, naming the key only', () => {
+    expect(refusal(() => parse('PIN=0042\n'))).toBe('f.env, line 1: the value of PIN is a number with a sign or leading zeros, which Dokku stores without them');
+    expect(refusal(() => parse('A=1\nPATHISH="C:\\\\"\n'))).toBe("f.env, line 2: the value of PATHISH ends in a backslash, which would make the app's config unreadable on Dokku");
+    expect(refusal(() => parse(`Q='say "hi"'\n`))).toBe('f.env, line 1: the value of Q ends in a double quote, which Dokku drops');
+  });
+
+  it('knows which values Dokku 0.38 changes (godotenv v1.5.1: Atoi, trimmed quotes, an escaped closing quote)', () => {
+    for (const kept of ['0', '7', '-5', '9223372036854775807', '-9223372036854775808', '9223372036854775808', '007x', '1.0', ' 7', '', 'a"b', '"quoted start', 'a\\b', "ends'"]) {
+      expect(dokkuWouldChange(kept), JSON.stringify(kept)).toBeUndefined();
+    }
+    for (const changed of ['007', '+1', '-0', '00', '-007', 'x"', '""', 'x\\', '\\']) {
+      expect(dokkuWouldChange(changed), JSON.stringify(changed)).toBeDefined();
+    }
   });
 
   it('never puts a value in a refusal', () => {

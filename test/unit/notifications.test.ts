@@ -55,6 +55,11 @@ describe('notification settings', () => {
     expect(maskUrl('https://hooks.slack.com/services/T0/B0/XXXX')).toBe('https://hooks.slack.com/********');
     expect(maskUrl('http://user:pw@example.com:8080/')).toBe('http://example.com:8080/********');
     expect(maskUrl('http://example.com')).toBe('http://example.com/');
+    // the README shows the same form (issue 19: they disagreed)
+    const readme = fs.readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8').replace(/\s+/g, ' ');
+    const example = /`(https?:\/\/[^`]+)` shows as `([^`]+)`/.exec(readme);
+    expect(example).not.toBeNull();
+    expect(maskUrl(example![1])).toBe(example![2]);
     expect(SETTINGS['notify-secret'].mask?.('abc')).toBe('********');
   });
 

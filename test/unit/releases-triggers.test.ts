@@ -88,6 +88,44 @@ describe('a git push', () => {
     expect(retention.onReleaseSucceeded).toHaveBeenCalledOnce();
   });
 
+  it('knows its source when it succeeds, before deploy-source-set: the release.end notification carries it', async () => {
+    startDeploy('b1', 'git-hook');
+    await trigger('builds-record-start', APP, 'b1', String(process.pid), 'git-hook');
+    await trigger('pre-receive-app', APP, 'dockerfile', '/tmp/build', SHA);
+    await trigger('pre-release-builder', 'dockerfile', APP, `dokku/${APP}:latest`);
+    await trigger('post-release-builder', 'dockerfile', APP, `dokku/${APP}:latest`);
+    expect(store().get(1)).toMatchObject({ status: 'running', source: null, source_metadata: null });
+    await trigger('post-deploy', APP, '', '', 'latest');
+    expect(store().get(1)).toMatchObject({ status: 'succeeded', source: 'git-push', source_metadata: SHA });
+    await trigger('deploy-source-set', APP, 'git-push', SHA);
+    expect(store().get(1)).toMatchObject({ source: 'git-push', source_metadata: SHA });
+  });
+
+  it("a review app's first push whose environments.review.env cannot be applied is warned about and still recorded", async () => {
+    const { createPipeline, addApp, emptyPipelines } = await import('../../src/lib/pipelines/model.js');
+    const { updatePipelines } = await import('../../src/lib/pipelines/store.js');
+    await updatePipelines(ctx().paths, () => ({ file: addApp(createPipeline(emptyPipelines(), 'p', 'prd', 'now'), 'p', APP, 'review'), result: undefined }));
+    const source = path.join(root, 'build');
+    write(path.join(source, 'app.json'), JSON.stringify({ environments: { review: { env: { PIN: '0042' } } } }));
+    const warnings: string[] = [];
+    vi.mocked(process.stderr.write).mockImplementation((chunk) => (warnings.push(String(chunk)), true));
+    startDeploy('b1', 'git-hook');
+    await trigger('builds-record-start', APP, 'b1', String(process.pid), 'git-hook');
+    await trigger('pre-receive-app', APP, 'dockerfile', source, SHA);
+    expect(warnings.join('')).toContain('pre-receive-app: app.json environments.review.env.PIN: the value is a number with a sign or leading zeros');
+    expect(store().get(1)).toMatchObject({ status: 'running', git_sha: SHA, builder: 'dockerfile' });
+  });
+
+  it('a git:sync learns its source from deploy-source-set only (the remote is not known before)', async () => {
+    startDeploy('s1', 'git:sync');
+    await trigger('builds-record-start', APP, 's1', String(process.pid), 'git:sync');
+    await trigger('pre-receive-app', APP, 'dockerfile', '/tmp/build', SHA);
+    await trigger('post-deploy', APP, '', '', 'latest');
+    expect(store().get(1)).toMatchObject({ status: 'succeeded', source: null });
+    await trigger('deploy-source-set', APP, 'git-sync', `https://example.com/r.git#${SHA}`);
+    expect(store().get(1)).toMatchObject({ source: 'git-sync', source_metadata: `https://example.com/r.git#${SHA}` });
+  });
+
   it('a failing release task: failed at release, the log kept, the previous release still current', async () => {
     await push('b1');
     startDeploy('b2', 'git-hook');
@@ -96,7 +134,7 @@ describe('a git push', () => {
     await trigger('pre-release-builder', 'dockerfile', APP, `dokku/${APP}:latest`);
     await trigger('builds-record-finalize', APP, 'b2', '1');
     await trigger('builds-record-finalize', APP, 'b2', '1');
-    expect(store().get(2)).toMatchObject({ status: 'failed', phase: 'release', git_sha: 'f'.repeat(40) });
+    expect(store().get(2)).toMatchObject({ status: 'failed', phase: 'release', git_sha: 'f'.repeat(40), source: null });
     expect(store().get(2)?.reason).toMatch(/release task failed/);
     expect(store().readLog(2)).toBe('output of b2\n');
     expect(store().currentId()).toBe(1);

@@ -10,6 +10,7 @@ import {
   staleReviewApps,
 } from '../../src/lib/review-apps/model.js';
 import { PIPELINE_SETTINGS, assertPipelineSettingValue, setPipelineSetting } from '../../src/lib/pipelines/settings.js';
+import { configAsDockerEnv } from '../../src/lib/dokku/apps.js';
 import { refusal } from './support.js';
 
 const NOW = '2026-01-01T00:00:00.000Z';
@@ -74,6 +75,12 @@ describe('review-app decisions', () => {
     expect(reviewEnvFromAppJson('{}')).toEqual({});
     expect(refusal(() => reviewEnvFromAppJson('{"environments":{"review":{"env":{"BAD KEY":"x"}}}}'))).toMatch(/invalid key "BAD KEY"/);
     expect(refusal(() => reviewEnvFromAppJson('{"environments":{"review":{"env":{"A":{"generator":"secret"}}}}}'))).toMatch(/environments.review.env.A must be/);
+    const hostile = { S: '  a  b ', Q: 'say "hi" now', D: '$HOME $(id)', E: '=a=b', B: 'c:\\x\\n y', N: 'one\ntwo' };
+    expect(reviewEnvFromAppJson(JSON.stringify({ environments: { review: { env: hostile } } }))).toEqual(hostile);
+    expect(refusal(() => reviewEnvFromAppJson('{"environments":{"review":{"env":{"PIN":"007"}}}}'))).toBe(
+      'app.json environments.review.env.PIN: the value is a number with a sign or leading zeros, which Dokku stores without them',
+    );
+    expect(refusal(() => reviewEnvFromAppJson('{"environments":{"review":{"env":{"DIR":{"value":"C:\\\\"}}}}}'))).toMatch(/^app.json environments.review.env.DIR: the value ends in a backslash/);
     expect(prPredestroyScript(appJson)).toBe('bin/cleanup');
     expect(prPredestroyScript('{"scripts":{}}')).toBeUndefined();
     expect(prPredestroyScript('not json')).toBeUndefined();
@@ -95,4 +102,16 @@ describe('review-app decisions', () => {
     expect(() => cronEntry('17 * * * *', 'a;b', '/l')).toThrow(/cannot contain/);
   });
 
+});
+
+describe("pr-predestroy's container gets the app's config as Dokku's run does", () => {
+  it('names each key with --env=KEY and carries every value, untouched, in the docker CLI environment', () => {
+    const config = { Z_LAST: 'z', GREETING: 'staging', QUOTED: '"yes"', MULTI: 'one\ntwo\r\n', SPACES: ' a  b ', DOLLAR: '$X ${Y} `id`', EQ: 'a=b' };
+    const { args, env } = configAsDockerEnv(config);
+    expect(args).toEqual(['--env=DOLLAR', '--env=EQ', '--env=GREETING', '--env=MULTI', '--env=QUOTED', '--env=SPACES', '--env=Z_LAST']);
+    expect(env).toEqual(config);
+    // no value is ever in an argument
+    for (const value of Object.values(config)) expect(args.some((arg) => arg.includes(value))).toBe(false);
+    expect(configAsDockerEnv({})).toEqual({ args: [], env: {} });
+  });
 });

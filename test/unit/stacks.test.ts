@@ -5,6 +5,7 @@ import { createContext } from '../../src/lib/context.js';
 import { assertRemoteWords, classifySshFailure, sshArgv } from '../../src/lib/dokku/ssh.js';
 import { addStackTo, emptyStacks, formatAddress, parseAppRef, parseStackAddress, removeStackFrom } from '../../src/lib/stacks/model.js';
 import { currentFromInfo } from '../../src/lib/stacks/status.js';
+import { remoteFailureLine } from '../../src/lib/stacks/remote.js';
 import { parseFiles, parsePromotedFrom, encodeFiles } from '../../src/lib/deploy/promotion-request.js';
 
 describe('stack addresses', () => {
@@ -56,6 +57,28 @@ describe('the ssh seam', () => {
     expect(classifySshFailure('ssh: connect to host 10.9.9.9 port 22: Connection timed out\n').failure).toBe('unreachable');
     expect(classifySshFailure('dokku@127.0.0.1: Permission denied (publickey).\n').failure).toBe('refused');
     expect(classifySshFailure('Connection to 127.0.0.1 closed by remote host.\n').failure).toBe('lost');
+  });
+  it('says what happened: refused, timed out, key refused, host key changed', () => {
+    const stack = { name: 'b', user: 'dokku', host: 'b.example.com', port: 2222, added_at: 'now' };
+    const line = (stderr: string) => {
+      const classified = classifySshFailure(stderr);
+      return remoteFailureLine(ctx, stack, { exitCode: 255, output: stderr, stdout: '', failure: classified.failure, failureCause: classified.cause, failureText: classified.text });
+    };
+    expect(line('ssh: connect to host b.example.com port 2222: Connection refused\n')).toBe(
+      'stack b (dokku@b.example.com:2222) refused the connection (nothing accepts ssh on that port): ssh: connect to host b.example.com port 2222: Connection refused',
+    );
+    expect(line('Connection timed out during banner exchange\nConnection to 10.0.0.1 port 2222 timed out\n')).toBe(
+      'stack b (dokku@b.example.com:2222) is unreachable (no answer within 10s): Connection to 10.0.0.1 port 2222 timed out',
+    );
+    expect(line('ssh: Could not resolve hostname b.example.com: Name or service not known\n')).toMatch(/^stack b \(dokku@b.example.com:2222\) is unreachable \(its name does not resolve\): /);
+    expect(line('ssh: connect to host 10.9.9.9 port 2222: No route to host\n')).toMatch(/is unreachable \(no route to it\)/);
+    expect(line('kex_exchange_identification: Connection closed by remote host\n')).toMatch(/closed the connection before ssh began/);
+    expect(line('dokku@b.example.com: Permission denied (publickey).\n')).toMatch(/^stack b \(dokku@b.example.com:2222\) refused this host's ssh key: on b.example.com, run `dokku ssh-keys:add /);
+    const changed = '@@@@@@@@@@@\n@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\nHost key for [b.example.com]:2222 has changed and you have requested strict checking.\nHost key verification failed.\n';
+    expect(line(changed)).toBe(
+      "stack b (dokku@b.example.com:2222) shows another ssh host key than the one this host first saw: if b.example.com was reinstalled, run `ssh-keygen -R '[b.example.com]:2222' -f /nonexistent-dokku-root/.ssh/known_hosts` as dokku; if not, something is in between",
+    );
+    expect(classifySshFailure(changed)).toMatchObject({ failure: 'refused', cause: 'host-key-changed' });
   });
   it('is the only place that runs ssh', () => {
     const root = path.resolve(__dirname, '../../src');

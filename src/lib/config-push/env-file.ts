@@ -1,6 +1,7 @@
 import { parse } from 'dotenv';
 import { UserError } from '../output/errors.js';
 import { printable } from '../output/log.js';
+import { dokkuWouldChange } from './stored-value.js';
 
 // The dotenv file a config push reads (from a file or standard input, never argv). Values come
 // from the maintained `dotenv` parser, so quotes, `export` prefixes, comments and multi-line
@@ -42,6 +43,8 @@ export function parseConfigFile(text: string, source: string): Map<string, strin
     if (Buffer.byteLength(value, 'utf8') > MAX_VALUE_BYTES) {
       throw new UserError(`${source}, line ${line}: the value of ${key} is larger than ${MAX_VALUE_BYTES / 1024} KiB`);
     }
+    const changed = dokkuWouldChange(value);
+    if (changed) throw new UserError(`${source}, line ${line}: the value of ${key} ${changed}`);
     entries.set(key, value);
   }
   // dotenv also reads `KEY: value`; our scan allows only KEY=VALUE, so anything else it found is
@@ -75,7 +78,7 @@ function scanKeys(text: string, source: string): ScannedKey[] {
     }
     const trimmed = line.trim();
     if (trimmed === '' || trimmed.startsWith('#')) continue;
-    const match = /^\s*(?:export\s+)?([^\s=]+)\s*=(.*)$/.exec(line);
+    const match = /^\s*(?:export\s+)?([^\s=]+)\s*=(.*)$/s.exec(line); // s: a value may hold U+2028
     if (!match) {
       if (/^\s*(?:export\s+)?[^\s=]+\s*$/.test(line)) throw new UserError(`${source}, line ${number}: no "=" (expected KEY=VALUE)`);
       throw new UserError(`${source}, line ${number}: expected KEY=VALUE`);

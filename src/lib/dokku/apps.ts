@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Context } from '../context.js';
-import { runProgram } from './exec.js';
+import { findOnPath, runProgram } from './exec.js';
 import { queryTrigger } from './plugn.js';
 
 // Review apps need a few of Dokku's own app operations. Creating and destroying an app are Dokku
@@ -43,13 +42,6 @@ export async function setConfigQuietly(app: string, pairs: Record<string, string
   if (result.exitCode !== 0) throw new Error(`could not set ${Object.keys(pairs).join(', ')} on ${app} (config-set exited ${result.exitCode})`);
 }
 
-/** The app's config as an env file (Dokku's `config-export APP false true envfile`). */
-export async function configEnvFile(app: string): Promise<string> {
-  const result = await runProgram('plugn', ['trigger', 'config-export', app, 'false', 'true', 'envfile']);
-  if (result.exitCode !== 0) throw new Error(`could not read the config of ${app}`);
-  return result.stdout;
-}
-
 /** The app's first URL, if it has one. */
 export async function appUrl(app: string): Promise<string | undefined> {
   const urls = await queryTrigger('domains-urls', [app]);
@@ -78,21 +70,30 @@ export function forgetRunOnceState(ctx: Context, app: string): void {
 }
 
 /**
- * Runs `sh -c SCRIPT` once in a new container of IMAGE with the app's config, output to ours, and
- * removes it. The config goes through an owner-only env file that is deleted right after.
+ * How a one-off container gets the app's config, the way Dokku's own `dokku run` and deploys give
+ * it (config's docker-args-run: `--env=KEY` per key; scheduler-docker-local: the values exported
+ * into the docker CLI's environment): the values never pass through a file or an argument, so
+ * nothing quotes, escapes or splits them. `docker run --env-file` would keep the quotes of
+ * config-export's envfile format and cannot carry a newline at all.
  */
-export async function runOneOff(app: string, image: string, envFile: string, script: string): Promise<number> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ownstack-oneoff-'));
-  const file = path.join(dir, 'env');
-  try {
-    fs.writeFileSync(file, envFile, { mode: 0o600 });
-    const args = ['container', 'run', '--rm', '--label', `com.dokku.app-name=${app}`, '--label', 'dokku', '--env-file', file, image, '/bin/sh', '-c', script];
-    const child = spawn('docker', args, { stdio: ['ignore', 'inherit', 'inherit'] });
-    return await new Promise<number>((resolve) => {
-      child.on('error', () => resolve(127));
-      child.on('close', (code) => resolve(code ?? 1));
-    });
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+export function configAsDockerEnv(config: Record<string, string>): { args: string[]; env: Record<string, string> } {
+  const keys = Object.keys(config).sort();
+  return { args: keys.map((key) => `--env=${key}`), env: Object.fromEntries(keys.map((key) => [key, config[key]])) };
+}
+
+/**
+ * Runs `sh -c SCRIPT` once in a new container of IMAGE with CONFIG (the app's merged config),
+ * output to ours, and removes it.
+ */
+export async function runOneOff(app: string, image: string, config: Record<string, string>, script: string): Promise<number> {
+  const { args: envArgs, env } = configAsDockerEnv(config);
+  // Found on our PATH before the app's config joins the environment: a config PATH is the
+  // container's, and must not decide which docker runs.
+  const docker = findOnPath('docker') ?? 'docker';
+  const args = ['container', 'run', '--rm', '--label', `com.dokku.app-name=${app}`, '--label', 'dokku', ...envArgs, image, '/bin/sh', '-c', script];
+  const child = spawn(docker, args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...env } });
+  return new Promise<number>((resolve) => {
+    child.on('error', () => resolve(127));
+    child.on('close', (code) => resolve(code ?? 1));
+  });
 }

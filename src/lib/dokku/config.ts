@@ -17,8 +17,13 @@ import { runProgram } from './exec.js';
 // printed; it is not run `--quiet`, because that would also silence the redeploy's own log,
 // which Dokku captures from inside release-and-deploy (after the echo) and the release keeps.
 
-export async function readAppConfig(app: string): Promise<Record<string, string>> {
-  const result = await runProgram('plugn', ['trigger', 'config-export', app, 'false', 'false', 'json']);
+/**
+ * The app's config, exact: JSON is the one config-export format that carries every value as it
+ * is (envfile double-quotes and escapes, exports single-quotes). `merged` puts the app's
+ * variables over the global ones, as every container of the app gets them.
+ */
+export async function readAppConfig(app: string, { merged = false } = {}): Promise<Record<string, string>> {
+  const result = await runProgram('plugn', ['trigger', 'config-export', app, 'false', String(merged), 'json']);
   if (result.exitCode !== 0) throw new Error(`cannot read the config of ${app} (config-export exit ${result.exitCode ?? 'signal'})`);
   const text = result.stdout.trim();
   if (text === '') return {};

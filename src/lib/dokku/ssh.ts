@@ -54,6 +54,18 @@ export function sshArgv(ctx: Context, address: StackAddress, words: string[]): s
 
 export type RemoteFailure = 'unreachable' | 'refused' | 'lost';
 
+/** What exactly happened, within a RemoteFailure: what the one line says. */
+export type RemoteFailureCause =
+  | 'connection-refused'
+  | 'timed-out'
+  | 'unresolved'
+  | 'no-route'
+  | 'closed-before-ssh'
+  | 'key-refused'
+  | 'host-key-changed'
+  | 'no-ssh-client'
+  | 'other';
+
 export interface RemoteRun {
   exitCode: number;
   /** Standard output and error, in order. */
@@ -61,17 +73,24 @@ export interface RemoteRun {
   stdout: string;
   /** Set when ssh itself failed (exit 255): what went wrong, for one clear line. */
   failure?: RemoteFailure;
+  failureCause?: RemoteFailureCause;
   failureText?: string;
 }
 
-/** Classifies ssh's own exit 255 by its message. */
-export function classifySshFailure(stderr: string): { failure: RemoteFailure; text: string } {
+/** Classifies ssh's own exit 255 by its message (ssh's wording, which OpenSSH has kept for years). */
+export function classifySshFailure(stderr: string): { failure: RemoteFailure; cause: RemoteFailureCause; text: string } {
   const line = stderr.split('\n').map((entry) => entry.trim()).filter(Boolean).pop() ?? 'ssh failed';
-  if (/Permission denied|Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/i.test(stderr)) return { failure: 'refused', text: line };
-  if (/Connection refused|timed out|No route to host|Could not resolve|Network is unreachable|Connection closed by .* port [0-9]+$|kex_exchange_identification/im.test(stderr)) {
-    return { failure: 'unreachable', text: line };
-  }
-  return { failure: 'lost', text: line };
+  const rules: Array<[RegExp, RemoteFailure, RemoteFailureCause]> = [
+    [/REMOTE HOST IDENTIFICATION HAS CHANGED|Host key for .* has changed|Host key verification failed/i, 'refused', 'host-key-changed'],
+    [/Permission denied/i, 'refused', 'key-refused'],
+    [/Connection refused/i, 'unreachable', 'connection-refused'],
+    [/timed out/i, 'unreachable', 'timed-out'],
+    [/Could not resolve|Name or service not known|Temporary failure in name resolution/i, 'unreachable', 'unresolved'],
+    [/No route to host|Network is unreachable/i, 'unreachable', 'no-route'],
+    [/Connection closed by .* port [0-9]+$|kex_exchange_identification|Connection reset by peer/im, 'unreachable', 'closed-before-ssh'],
+  ];
+  const match = rules.find(([pattern]) => pattern.test(stderr));
+  return match ? { failure: match[1], cause: match[2], text: line } : { failure: 'lost', cause: 'other', text: line };
 }
 
 export async function runRemote(
@@ -124,11 +143,12 @@ export async function runRemote(
   const run: RemoteRun = { exitCode, output: Buffer.concat(all).toString('utf8'), stdout: Buffer.concat(out).toString('utf8') };
   if (exitCode === 255 || exitCode === 127) {
     const classified = exitCode === 127
-      ? { failure: 'unreachable' as const, text: 'ssh is not installed on this host' }
+      ? { failure: 'unreachable' as const, cause: 'no-ssh-client' as const, text: 'ssh is not installed on this host' }
       : killedBy
-        ? { failure: 'lost' as const, text: `ssh was killed by ${killedBy}` }
+        ? { failure: 'lost' as const, cause: 'other' as const, text: `ssh was killed by ${killedBy}` }
         : classifySshFailure(Buffer.concat(err).toString('utf8'));
     run.failure = classified.failure;
+    run.failureCause = classified.cause;
     run.failureText = classified.text;
   }
   return run;

@@ -24,3 +24,15 @@ export function sourceFacts(type: string | undefined, metadata: string | undefin
   }
   return { source, metadata: meta, sha };
 }
+
+/**
+ * What deploy-source-set will record for a build that has just succeeded, when it is already
+ * known: a git push (build source `git-hook`) records `git-push` and the pushed SHA, which
+ * pre-receive-app gave us. deploy-source-set is Dokku's last step, after the release ended, so
+ * without this the release.end notification would go out with no source. Other sources
+ * (git:sync's remote, git:from-image's reference) are known only to deploy-source-set itself.
+ */
+export function sourceAtSuccess(buildSource: string | undefined, gitSha: string | null): { source: string; metadata: string } | undefined {
+  if (buildSource === 'git-hook' && gitSha && /^[0-9a-f]{40}$/.test(gitSha)) return { source: 'git-push', metadata: gitSha };
+  return undefined;
+}

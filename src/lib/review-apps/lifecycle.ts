@@ -1,5 +1,6 @@
 import type { Context } from '../context.js';
-import { appCreatedAt, appUrl, configEnvFile, forgetRunOnceState, runOneOff, setConfigQuietly } from '../dokku/apps.js';
+import { appCreatedAt, appUrl, forgetRunOnceState, runOneOff, setConfigQuietly } from '../dokku/apps.js';
+import { readAppConfig } from '../dokku/config.js';
 import { containerImage, imageId } from '../dokku/docker.js';
 import { deployedFiles, webContainerImage } from '../dokku/host-files.js';
 import { log } from '../output/log.js';
@@ -74,7 +75,7 @@ export async function runPrPredestroy(ctx: Context, app: string): Promise<void> 
   log.step(`Running pr-predestroy of review app ${app}`);
   let exitCode: number;
   try {
-    exitCode = await runOneOff(app, image, await configEnvFile(app), script);
+    exitCode = await runOneOff(app, image, await readAppConfig(app, { merged: true }), script);
   } catch (error) {
     log.warn(`pr-predestroy of ${app} could not run: ${(error as Error).message}; destroying the app anyway`);
     return;

@@ -2,6 +2,7 @@ import { UserError } from '../output/errors.js';
 import { printable } from '../output/log.js';
 import type { Pipeline } from '../pipelines/model.js';
 import { computedSetting } from '../pipelines/settings.js';
+import { dokkuWouldChange } from '../config-push/stored-value.js';
 
 // Review apps (Heroku's): one app per pull request in a pipeline's `review` stage, cloned from
 // the pipeline's parent app. Pure decisions on plain values; the commands and triggers act.
@@ -90,6 +91,8 @@ export function reviewEnvFromAppJson(appJson: string | null): Record<string, str
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
       throw new UserError(`app.json environments.review.env.${key} must be a string, or an object with a string "value"`);
     }
+    const changed = dokkuWouldChange(String(value));
+    if (changed) throw new UserError(`app.json environments.review.env.${key}: the value ${changed}`);
     result[key] = String(value);
   }
   return result;

@@ -17,8 +17,12 @@ export function remoteFailureLine(ctx: Context, stack: Stack, run: RemoteRun): s
   const where = `stack ${stack.name} (${formatAddress(stack)})`;
   switch (run.failure) {
     case 'unreachable':
-      return `${where} is unreachable (no answer within ${SSH_CONNECT_TIMEOUT_SECONDS}s): ${run.failureText}`;
+      return `${where} ${unreachableWhy(run)}: ${run.failureText}`;
     case 'refused':
+      if (run.failureCause === 'host-key-changed') {
+        const known = formatKnownHost(stack);
+        return `${where} shows another ssh host key than the one this host first saw: if ${stack.host} was reinstalled, run \`ssh-keygen -R '${known}' -f ${path.join(sshDirectory(ctx), 'known_hosts')}\` as dokku; if not, something is in between`;
+      }
       return `${where} refused this host's ssh key: on ${stack.host}, run \`dokku ssh-keys:add ${hostLabel()} <key>\` with ${path.join(sshDirectory(ctx), 'id_ed25519.pub')} of this host`;
     case 'lost':
       return `lost the connection to ${where}: ${run.failureText}`;
@@ -28,6 +32,29 @@ export function remoteFailureLine(ctx: Context, stack: Stack, run: RemoteRun): s
       return `${where}: ${last ?? `exited with code ${run.exitCode}`}`;
     }
   }
+}
+
+/** Why a stack is unreachable, as plainly as ssh let us tell. */
+function unreachableWhy(run: RemoteRun): string {
+  switch (run.failureCause) {
+    case 'connection-refused':
+      return 'refused the connection (nothing accepts ssh on that port)';
+    case 'timed-out':
+      return `is unreachable (no answer within ${SSH_CONNECT_TIMEOUT_SECONDS}s)`;
+    case 'unresolved':
+      return 'is unreachable (its name does not resolve)';
+    case 'no-route':
+      return 'is unreachable (no route to it)';
+    case 'closed-before-ssh':
+      return 'closed the connection before ssh began';
+    default:
+      return 'is unreachable';
+  }
+}
+
+/** The name ssh gives the host in known_hosts: `host`, or `[host]:port` off port 22. */
+function formatKnownHost(stack: Stack): string {
+  return stack.port === 22 ? stack.host : `[${stack.host}]:${stack.port}`;
 }
 
 /** This host's name, as another host may call it in its history. */

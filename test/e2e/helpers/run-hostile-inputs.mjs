@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs every case of test/fixtures/hostile-inputs.jsonl through the host's `dokku` with an argv
-// array (no shell), and checks the three promises for bad input: a non-zero exit, exactly one
+// array (no shell) (and its hostile config values, see exactConfigProblems), and checks the three promises for bad input: a non-zero exit, exactly one
 // line on stderr, and no change to what the plugin could touch: the sandbox's DOKKU_LIB_ROOT, and
 // on the Docker engine the images and containers of the sandbox's apps (by Dokku's app label and
 // by name) and their `ownstack-retain.*` holders. Other work on the same engine (another Dokku,
@@ -73,10 +73,45 @@ function stdinOf(testCase) {
 const suffix = process.env.HOSTILE_NAME_SUFFIX ?? '';
 const rename = (arg) => (suffix ? arg.replace(/\bhx-(app|free|none|pipe|stack|nostack)\b(?!-)/g, (name) => `${name}${suffix}`) : arg);
 const cases = fs.readFileSync(corpusFile, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line))
-  .map((testCase) => ({ ...testCase, args: testCase.args.map(rename) }));
+  .map((testCase) => (testCase.args ? { ...testCase, args: testCase.args.map(rename) } : testCase));
+// A case with `config_file` is a hostile value, not a hostile input: config-push of that dotenv
+// text to `app` (--no-restart) must succeed, leave exactly the `expect`ed values in Dokku's config
+// (config:export json), print none of them, and see no change when pushed again. Its keys are then
+// unset, and the tree taken again: the app's ENV file was rightly rewritten.
+function exactConfigProblems(testCase) {
+  const app = testCase.app;
+  const keys = Object.keys(testCase.expect);
+  const push = () => spawnSync(dokku, ['ownstack:config-push', '--file', '-', '--no-restart', app], { encoding: 'utf8', timeout: 60_000, input: testCase.config_file });
+  const problems = [];
+  const first = push();
+  if (first.status !== 0) problems.push(`config-push exited ${first.status}: ${JSON.stringify(first.stderr.slice(0, 400))}`);
+  const shown = Object.values(testCase.expect).filter((value) => value.trim().length >= 4 && `${first.stdout}${first.stderr}`.includes(value));
+  if (shown.length) problems.push('a value was printed');
+  const exported = spawnSync(dokku, ['config:export', app, '--format', 'json'], { encoding: 'utf8' });
+  let held = {};
+  try {
+    held = JSON.parse(exported.stdout);
+  } catch {
+    problems.push(`config:export: ${JSON.stringify(exported.stderr.slice(0, 200))}`);
+  }
+  for (const key of keys) {
+    if (held[key] !== testCase.expect[key]) problems.push(`${key} is ${JSON.stringify(held[key])}, not ${JSON.stringify(testCase.expect[key])}`);
+  }
+  const again = push();
+  if (!again.stdout.includes(`${app}: unchanged`)) problems.push(`pushed again: not unchanged: ${JSON.stringify(again.stdout.slice(-300))}`);
+  spawnSync(dokku, ['config:unset', '--no-restart', app, ...keys], { encoding: 'utf8' });
+  return problems;
+}
+
 const before = { tree: snapshotTree(libRoot), docker: snapshotDocker() };
 const failures = [];
 for (const [index, testCase] of cases.entries()) {
+  if (testCase.config_file !== undefined) {
+    const problems = exactConfigProblems({ ...testCase, app: rename(testCase.app) });
+    before.tree = snapshotTree(libRoot);
+    if (problems.length) failures.push(`#${index + 1} config value (${testCase.why}): ${problems.join('; ')}`);
+    continue;
+  }
   const result = spawnSync(dokku, testCase.args, { encoding: 'utf8', timeout: 60_000, input: stdinOf(testCase) });
   const stderrLines = result.stderr.split('\n').filter((line) => line.trim() !== '');
   const problems = [];

@@ -103,28 +103,72 @@ config:show() {
 }
 config:default() { config:show "$@"; }
 config:export() {
-  local format=exports app="" arg
+  local format=exports app="" merged=false
   while (($#)); do
-    case "$1" in --format) format="$2" && shift ;; --format=*) format="${1#*=}" ;; --*) ;; *) app="$1" ;; esac
+    case "$1" in --format) format="$2" && shift ;; --format=*) format="${1#*=}" ;; --merged) merged=true ;; --*) ;; *) app="$1" ;; esac
     shift
   done
   verify_app_name "$app"
-  export_config "$app" "$format"
+  export_config "$app" "$format" "$merged"
 }
 
+# export_config APP FORMAT [merged]: Dokku 0.38's config export (plugins/config/
+# functions.go:export and environment.go:Env.Export), byte for byte
 export_config() {
-  declare APP="$1" FORMAT="$2"
-  local key json_args=()
-  config_load "$APP"
-  for key in $(printf '%s\n' "${!CONFIG[@]}" | LC_ALL=C sort); do
+  declare APP="$1" FORMAT="$2" MERGED="${3:-false}"
+  local key suffix=$'\n' keys=() entries=() quoted
+  config_load "$APP" "$MERGED"
+  mapfile -t keys < <(printf '%s\n' "${!CONFIG[@]}" | LC_ALL=C sort)
+  [[ -n "${keys[0]}" ]] || keys=()
+  for key in "${keys[@]}"; do
+    quoted="'${CONFIG[$key]//\'/\'\\\'\'}'"
     case "$FORMAT" in
-      json) json_args+=(--arg "$key" "${CONFIG[$key]}") ;;
-      envfile) printf '%s=%s\n' "$key" "${CONFIG[$key]}" ;;
-      docker-args-keys) printf -- '--env=%s ' "$key" ;;
-      *) printf 'export %s=%q\n' "$key" "${CONFIG[$key]}" ;;
+      exports) entries+=("export $key=$quoted") ;;
+      docker-args) entries+=("--env=$key=$quoted") ;;
+      shell) entries+=("$key=$quoted") ;;
+      docker-args-keys) entries+=("--env=$key") ;;
+      pack-keys) entries+=("--env $key") ;;
     esac
   done
-  [[ "$FORMAT" != "json" ]] || jq -n '$ARGS.named' "${json_args[@]}"
+  case "$FORMAT" in
+    envfile) config_envfile && return ;;
+    exports) join_lines $'\n' "${entries[@]}" ;;
+    docker-args | docker-args-keys | pack-keys) join_lines ' ' "${entries[@]}" ;;
+    shell) join_lines ' ' "${entries[@]}" && suffix=' ' ;;
+    json) config_json '$ARGS.named' ;;
+    json-list) config_json 'if $ARGS.named == {} then null else [$ARGS.named | to_entries[] | {name: .key, value}] end' ;;
+    pretty) config_pretty ;;
+    *) dokku_log_fail "Unknown export format: $FORMAT" ;;
+  esac
+  printf '%s' "$suffix"
+}
+
+join_lines() {
+  local separator="$1"
+  shift
+  (($#)) || return 0
+  printf '%s' "$1"
+  shift
+  (($#)) && printf "$separator%s" "$@"
+  return 0
+}
+
+# CONFIG through a jq program, printed as Go's json.Marshal does: compact, keys
+# sorted, <, >, & and U+2028/U+2029 escaped, DEL left as it is.
+config_json() {
+  local key args=()
+  for key in $(printf '%s\n' "${!CONFIG[@]}" | LC_ALL=C sort); do args+=(--arg "$key" "${CONFIG[$key]}"); done
+  jq -cjn "$1"' | tojson | gsub("<"; "\\u003c") | gsub(">"; "\\u003e") | gsub("&"; "\\u0026")
+    | gsub("\u2028"; "\\u2028") | gsub("\u2029"; "\\u2029")
+    | gsub("(?<!\\\\)(?<b>(\\\\\\\\)*)\\\\u007f"; "\(.b)\u007f")' "${args[@]}"
+}
+
+# columnize's two columns: KEY: padded to the widest, two spaces, the value
+config_pretty() {
+  local key width=0 lines=()
+  for key in "${!CONFIG[@]}"; do ((${#key} + 1 > width)) && width=$((${#key} + 1)); done
+  for key in $(printf '%s\n' "${!CONFIG[@]}" | LC_ALL=C sort); do lines+=("$(printf '%-*s  %s' "$width" "$key:" "${CONFIG[$key]}")"); done
+  join_lines $'\n' "${lines[@]}"
 }
 
 # --- git ---
@@ -373,7 +417,10 @@ config/docker-args-deploy() {
 }
 config/config-get() { config_get "$1" "$2" || true; }
 config/config-set() { config_set "$@"; }
-config/config-export() { export_config "$1" "${4:-exports}"; }
+config/config-export() {
+  [[ "$2" != "true" ]] || set -- --global "$2" "$3" "$4"
+  export_config "$1" "$4" "$3"
+}
 config/post-delete() { rm -rf "${DOKKU_LIB_ROOT:?}/config/$1"; }
 config/post-app-clone-setup() { [[ ! -d "$DOKKU_LIB_ROOT/config/$1" ]] || cp -a "$DOKKU_LIB_ROOT/config/$1" "$DOKKU_LIB_ROOT/config/$2"; }
 config/post-app-rename-setup() { config/post-app-clone-setup "$@"; }

@@ -70,41 +70,115 @@ split_args() {
   while IFS= read -r -d '' word; do _split_into+=("$word"); done < <(printf '%s' "$2" | xargs -r printf '%s\0')
 }
 
-# --- app config: $DOKKU_LIB_ROOT/config/<app>/ENV, godotenv's KEY="value" lines ---
+# --- app config: $DOKKU_LIB_ROOT/config/<app>/ENV (and config/--global/ENV) ---
+# Dokku 0.38 keeps config in godotenv v1.5.1's format (plugins/config/environment.go):
+# Write = Marshal: one line per key, lines sorted bytewise, a value strconv.Atoi
+# accepts written as the integer (so 007 is stored as 7), every other value in
+# double quotes with \ newline CR " ! $ ` backslash-escaped; then a final newline.
+# Reading is godotenv's parser, quirks included: a quoted value ends at the first
+# quote not preceded by a backslash, and every quote at either end of it is
+# trimmed (so a value ending in " or \ does not survive a write and a read).
 declare -gA CONFIG=()
 
+config_file() { printf '%s/config/%s/ENV' "$DOKKU_LIB_ROOT" "$1"; }
+
+# config_load APP [merged]: CONFIG = the app's variables (merged: over the global ones)
 config_load() {
-  declare APP="$1"
-  local file="$DOKKU_LIB_ROOT/config/$APP/ENV" line key value out c
+  declare APP="$1" MERGED="${2:-false}"
   CONFIG=()
+  [[ "$MERGED" != "true" || "$APP" == "--global" ]] || config_read_file "$(config_file --global)"
+  config_read_file "$(config_file "$APP")"
+}
+
+config_read_file() {
+  local file="$1" line key value quote rest i
   [[ -f "$file" ]] || return 0
-  while IFS= read -r line || [[ -n "$line" ]]; do
-    [[ "$line" =~ ^([A-Za-z_][A-Za-z0-9_]*)=(.*)$ ]] || continue
-    key="${BASH_REMATCH[1]}" value="${BASH_REMATCH[2]}"
-    if [[ "$value" == \"*\" ]]; then
-      value="${value:1:${#value}-2}" out=""
-      while [[ "$value" == *\\* ]]; do
-        out+="${value%%\\*}" value="${value#*\\}" c="${value:0:1}" value="${value:1}"
-        case "$c" in n) out+=$'\n' ;; r) out+=$'\r' ;; *) out+="$c" ;; esac
+  local -a lines=()
+  mapfile -t lines <"$file"
+  for ((i = 0; i < ${#lines[@]}; i++)); do
+    line="${lines[i]%$'\r'}"
+    line="${line#"${line%%[![:space:]]*}"}"
+    [[ -n "$line" && "$line" != \#* ]] || continue
+    [[ "$line" =~ ^export[[:space:]]+(.*)$ ]] && line="${BASH_REMATCH[1]}"
+    [[ "$line" =~ ^([A-Za-z0-9_.]+)[[:space:]]*[=:][[:space:]]*(.*)$ ]] || dokku_log_fail "unexpected character in variable name near \"$line\" in $file"
+    key="${BASH_REMATCH[1]}" value="${BASH_REMATCH[2]}" quote="${value:0:1}"
+    if [[ "$quote" == '"' || "$quote" == "'" ]]; then
+      # the value runs to the first unescaped closing quote, over several lines if need be
+      while ! dotenv_quoted_end "$value" "$quote"; do
+        ((++i < ${#lines[@]})) || dokku_log_fail "unterminated quoted value $key in $file"
+        value+=$'\n'"${lines[i]}"
       done
-      value="$out$value"
+      # what follows the closing quote on its line is the next statement, as in godotenv
+      rest="${value:DOTENV_END+1}" value="${value:0:DOTENV_END}"
+      rest="${rest#"${rest%%[![:space:]]*}"}"
+      [[ -z "$rest" || "$rest" == \#* ]] || { lines[i]="$rest" && ((i--)); }
+      while [[ "$value" == "$quote"* ]]; do value="${value#"$quote"}"; done
+      while [[ "$value" == *"$quote" ]]; do value="${value%"$quote"}"; done
+      [[ "$quote" == "'" ]] || { dotenv_unescape "$value" && value="$DOTENV_VALUE"; }
+    else
+      [[ "$value" =~ ^(.*[^[:space:]])[[:space:]]+#.*$ ]] && value="${BASH_REMATCH[1]}"
+      value="${value%"${value##*[![:space:]]}"}"
     fi
     CONFIG["$key"]="$value"
-  done <"$file"
+  done
+}
+
+# DOTENV_END = the index of the closing quote of a value that starts with one
+# (godotenv: the first quote after the opening one not preceded by a backslash).
+dotenv_quoted_end() {
+  local text="$1" quote="$2" j
+  for ((j = 1; j < ${#text}; j++)); do
+    [[ "${text:j:1}" == "$quote" && "${text:j-1:1}" != "\\" ]] && DOTENV_END="$j" && return 0
+  done
+  return 1
+}
+
+# DOTENV_VALUE = godotenv's expandEscapes + unescapeChars + the \$ case of
+# expandVariables, pair by pair (no subshell: it would drop trailing newlines)
+dotenv_unescape() {
+  local value="$1" c
+  DOTENV_VALUE=""
+  while [[ "$value" == *\\?* ]]; do
+    DOTENV_VALUE+="${value%%\\*}" value="${value#*\\}" c="${value:0:1}" value="${value:1}"
+    case "$c" in n) DOTENV_VALUE+=$'\n' ;; r) DOTENV_VALUE+=$'\r' ;; *) DOTENV_VALUE+="$c" ;; esac
+  done
+  DOTENV_VALUE+="$value"
+}
+
+# One line of godotenv.Marshal
+dotenv_line() {
+  local key="$1" value="$2" sign digits limit=9223372036854775807
+  if [[ "$value" =~ ^([+-]?)([0-9]+)$ ]]; then
+    sign="${BASH_REMATCH[1]}" digits="${BASH_REMATCH[2]}"
+    digits="${digits#"${digits%%[!0]*}"}"
+    [[ "$sign" == "-" ]] && limit=9223372036854775808
+    if ((${#digits} < 19)) || { ((${#digits} == 19)) && ! [[ "$digits" > "$limit" ]]; }; then
+      [[ -n "$digits" && "$sign" == "-" ]] || sign=""
+      printf '%s=%s%s\n' "$key" "$sign" "${digits:-0}"
+      return
+    fi
+  fi
+  value="${value//\\/\\\\}"
+  value="${value//$'\n'/\\n}" value="${value//$'\r'/\\r}"
+  value="${value//\"/\\\"}" value="${value//!/\\!}" value="${value//\$/\\\$}" value="${value//\`/\\\`}"
+  printf '%s="%s"\n' "$key" "$value"
+}
+
+# godotenv.Marshal of CONFIG plus the final newline: the ENV file, and the envfile export
+config_envfile() {
+  local key lines
+  lines="$(for key in "${!CONFIG[@]}"; do dotenv_line "$key" "${CONFIG[$key]}"; done | LC_ALL=C sort)"
+  printf '%s\n' "$lines"
 }
 
 config_save() {
   declare APP="$1"
-  local file="$DOKKU_LIB_ROOT/config/$APP/ENV" key value tmp
+  local file tmp
+  file="$(config_file "$APP")"
   mkdir -p "${file%/*}"
   # A private temp name: two config:set runs on one app may save at once.
   tmp="$(mktemp "$file.XXXXXX")"
-  for key in "${!CONFIG[@]}"; do
-    value="${CONFIG[$key]//\\/\\\\}"
-    value="${value//\"/\\\"}" value="${value//\$/\\\$}" value="${value//\`/\\\`}" value="${value//!/\\!}"
-    value="${value//$'\n'/\\n}" value="${value//$'\r'/\\r}"
-    printf '%s="%s"\n' "$key" "$value"
-  done | LC_ALL=C sort >"$tmp"
+  config_envfile >"$tmp"
   chmod 600 "$tmp"
   mv "$tmp" "$file"
 }
