@@ -164,7 +164,9 @@ const comparable = (id: number) => {
   return rest;
 };
 
-describe('a git push whose shims note five triggers', () => {
+// Each of these runs up to two whole pushes: some 40 processes (bash shims, flock children). On a
+// shared 2-core machine under load that outlasts vitest's default 5 s; nothing here is timed.
+describe('a git push whose shims note five triggers', { timeout: 30_000 }, () => {
   it('records what the same push records when every trigger starts the binary, once any start replays the notes', async () => {
     await push('b1', false);
     const direct = comparable(1);
