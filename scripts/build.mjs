@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds build/ownstack: one executable that carries its own pinned Node 20 runtime (Node SEA),
+// Builds build/ownstack: one executable that carries its own pinned Node 24 LTS runtime (Node SEA),
 // so a Dokku host needs no Node at all. Steps: type-check, bundle to one CJS file, make the SEA
 // blob with the pinned runtime, then inject the blob into a copy of that same runtime.
 import { $, fs, path, chalk } from 'zx';
@@ -37,7 +37,7 @@ const commit = head === '' ? 'unknown' : `${head}${dirty ? '-dirty' : ''}`;
 
 step('bundling src/cli.ts');
 const esbuildArgs = [
-  'src/cli.ts', '--bundle', '--platform=node', '--target=node20', '--format=cjs',
+  'src/cli.ts', '--bundle', '--platform=node', '--target=node24', '--format=cjs',
   `--outfile=${work}/ownstack.cjs`, '--inject:./scripts/import-meta-url-shim.js',
   '--define:import.meta.url=import_meta_url', `--define:OWNSTACK_VERSION=${JSON.stringify(pkg.version)}`,
   `--define:OWNSTACK_COMMIT=${JSON.stringify(commit)}`,

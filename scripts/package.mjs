@@ -18,7 +18,7 @@ const stage = await fs.mkdtemp(path.join(root, 'dist', '.stage-'));
 const plugin = path.join(stage, 'ownstack');
 try {
   await fs.mkdirp(path.join(plugin, 'build'));
-  for (const entry of ['plugin.toml', 'commands', 'subcommands', 'triggers', 'relay-functions', 'README.md', 'package.json', 'docs']) {
+  for (const entry of ['plugin.toml', 'commands', 'subcommands', 'triggers', 'relay-functions', 'note-functions', 'README.md', 'package.json', 'docs']) {
     if (await fs.pathExists(entry)) await fs.copy(entry, path.join(plugin, entry), { dereference: false });
   }
   await fs.copy('build/ownstack', path.join(plugin, 'build/ownstack'));

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { CommanderError } from 'commander';
 import { buildProgram } from './program.js';
 import { NotOurCommand, reportError, UserError } from './lib/output/errors.js';
@@ -17,7 +19,21 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+/**
+ * Node 24 names its main thread "MainThread", and on Linux the main thread's name is the
+ * process's (/proc/PID/comm: what ps, top and pgrep show). Ours stays the executable's, as with
+ * Node 20, so that a process on the host says it is ownstack.
+ */
+function keepProcessName(): void {
+  try {
+    fs.writeFileSync('/proc/self/comm', path.basename(process.execPath).slice(0, 15));
+  } catch {
+    // not Linux, or no /proc: the name is cosmetic
+  }
+}
+
 async function main(): Promise<void> {
+  keepProcessName();
   const program = buildProgram();
   try {
     assertNoEndOfOptions(process.argv.slice(2));

@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { COMMANDS } from './commands/index.js';
 import { createContext, type Context } from './lib/context.js';
 import { dokkuHelpRows } from './help.js';
-import { runRelayedTrigger, runTriggerHandler } from './triggers/index.js';
+import { replayNotedTriggers, runRelayedTrigger, runTriggerHandler } from './triggers/index.js';
 import { answerRelayedTriggersWith } from './lib/dokku/trigger-relay.js';
 import { DELIVER_COMMAND } from './lib/notifications/outbox.js';
 import { runSender } from './lib/notifications/deliver.js';
@@ -60,6 +60,12 @@ export function buildProgram(): Command {
     });
 
   for (const register of COMMANDS) register(program, ctx);
+
+  // Before any command reads a history, what trigger shims only noted is recorded (trigger-notes.ts);
+  // `trigger` does it itself, and the notification sender (nice 19) must never hold up a deploy.
+  program.hook('preAction', async (_program, action) => {
+    if (!['help', 'trigger', DELIVER_COMMAND].includes(action.name())) await replayNotedTriggers(ctx());
+  });
 
   // Options are parsed once here, for every command, and reach the actions as plain values.
   // Help comes from `ownstack:help` / `pipeline:help` as in Dokku, so `--help` is just an unknown option.

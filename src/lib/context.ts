@@ -9,8 +9,9 @@ export interface Context {
   paths: DokkuPaths;
 }
 
-export function createContext(processEnv: NodeJS.ProcessEnv = process.env): Context {
-  const env = readDokkuEnv(processEnv);
+/** loginUid: the login uid of a noted trigger's shim (trigger-notes.ts), instead of ours. */
+export function createContext(processEnv: NodeJS.ProcessEnv = process.env, loginUid?: string): Context {
+  const env = readDokkuEnv(processEnv, loginUid);
   return { env, paths: dokkuPaths(env) };
 }
 

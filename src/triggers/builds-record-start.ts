@@ -1,6 +1,6 @@
 import type { TriggerHandler } from './index.js';
 import { ownstackReleaseId } from '../lib/releases/linking.js';
-import { currentEnv } from '../lib/dokku/trigger-scope.js';
+import { currentEnv, triggerScope } from '../lib/dokku/trigger-scope.js';
 import { deployedByOwnstack, kindForBuildSource } from '../lib/releases/record.js';
 import { CONFIG_KEYS_ENV, configKeysFromEnv } from '../lib/releases/describe.js';
 import { recoverInterruptedRelease } from '../lib/deploy/release-image.js';
@@ -17,9 +17,13 @@ const buildsRecordStart: TriggerHandler = (ctx, args) =>
     const store = await touchStore(ctx, app);
     // A promote, rollback or image deploy killed half-way can leave dokku/APP:latest on an image that never
     // served, whoever noticed the kill first; this deploy (ps:restart, config:set) is about to
-    // deploy latest, so while the newest attempt is such a failure, point latest at what serves.
-    const newest = store.newest(1).records[0];
-    if (newest && deployedByOwnstack(newest) && newest.status === 'failed') {
+    // deploy latest, so while the newest attempt that could have moved latest is such a failure
+    // (a build that failed moved nothing), point latest at what serves. A git push builds its own
+    // latest: its shim only notes this trigger (note-functions), and a replayed note, which may
+    // come after the build, never moves latest.
+    const newest = store.findRecent((record) => !(record.status === 'failed' && record.phase === 'build'), 20);
+    const replayed = triggerScope()?.notedAt !== undefined;
+    if (!replayed && newest && deployedByOwnstack(newest) && newest.status === 'failed') {
       await recoverInterruptedRelease(ctx, app);
     }
 
@@ -46,7 +50,9 @@ const buildsRecordStart: TriggerHandler = (ctx, args) =>
       if (current) inherited = { git_sha: current.git_sha, builder: current.builder };
     }
     const configKeys = kind === 'config' ? configKeysFromEnv(currentEnv()[CONFIG_KEYS_ENV]) : null;
-    await store.create({ kind, build_id: buildId || null, pid, phase: startsAtRelease(kind) ? 'release' : 'build', ...inherited, config_keys: configKeys });
+    // replayed from a note, the PID's start time is the one read when the trigger fired
+    const pidStart = triggerScope()?.notedPidStart;
+    await store.create({ kind, build_id: buildId || null, pid, ...(pid !== null && pidStart ? { pid_start: pidStart } : {}), phase: startsAtRelease(kind) ? 'release' : 'build', ...inherited, config_keys: configKeys });
   });
 
 function safeGet<T>(read: () => T): T | undefined {

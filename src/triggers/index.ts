@@ -4,6 +4,7 @@ import { VERSION } from '../lib/version.js';
 import { reportError } from '../lib/output/errors.js';
 import { runInTriggerScope } from '../lib/dokku/trigger-scope.js';
 import type { RelayRequest, RelayWrite } from '../lib/dokku/trigger-relay.js';
+import { replayTriggerNotes, type TriggerNote } from '../lib/dokku/trigger-notes.js';
 import install from './install.js';
 import buildsRecordStart from './builds-record-start.js';
 import preReceiveApp from './pre-receive-app.js';
@@ -66,6 +67,45 @@ export function runRelayedTrigger(request: RelayRequest, write: RelayWrite): Pro
   });
 }
 
+/**
+ * What a shim may only note, for the next start of the binary to replay (trigger-notes.ts,
+ * triggers/note-functions, which says when each one notes): facts about a deploy in progress
+ * that no later step waits for. Each is idempotent: replayed twice, it records the same.
+ */
+const NOTED_TRIGGERS = new Set(['builds-record-start', 'pre-receive-app', 'pre-release-builder', 'builds-record-finalize', 'deploy-source-set']);
+
+export function notedTriggers(): string[] {
+  return [...NOTED_TRIGGERS].sort();
+}
+
+/** A noted trigger, run now as it would have run then: its environment, its clock, its WHO. */
+export async function runNotedTrigger(note: TriggerNote): Promise<void> {
+  const write: RelayWrite = (_stream, text) => void process.stderr.write(text);
+  if (!NOTED_TRIGGERS.has(note.name)) {
+    write('stderr', ` !     ownstack: ignored a note of the ${note.name} trigger, which is never noted\n`);
+    return;
+  }
+  const env = { ...withoutNotedVariables(process.env), ...note.env };
+  await runInTriggerScope({ env, write, notedAt: note.at, notedPidStart: note.pidStart }, async () => {
+    try {
+      await HANDLERS[note.name](createContext(env, note.loginUid), note.args);
+    } catch (error) {
+      reportError(error);
+    }
+  });
+}
+
+/** The variables a shim notes (note-functions): the replaying process's own never stand in for them. */
+function withoutNotedVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const NOTED = /^(DOKKU_|SSH_|OWNSTACK_|DOCKER_|GIT_)|^(PATH|HOME|USER|LOGNAME|SUDO_USER)$/;
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !NOTED.test(name)));
+}
+
+/** Every start of the binary first replays what the shims noted, so nothing reads a history without it. */
+export function replayNotedTriggers(ctx: Context, options: { makeDir?: boolean } = {}): Promise<void> {
+  return replayTriggerNotes(ctx.paths.ownstackRoot, runNotedTrigger, options);
+}
+
 export async function runTriggerHandler(ctx: Context, name: string, args: string[]): Promise<number> {
   const handler = Object.hasOwn(HANDLERS, name) ? HANDLERS[name] : undefined;
   if (!handler) {
@@ -74,5 +114,6 @@ export async function runTriggerHandler(ctx: Context, name: string, args: string
     log.warn(`ownstack ${VERSION} has no ${name} trigger (a file left by an older ownstack? plugin:install removes it); nothing was done`);
     return 0;
   }
+  if (name !== 'install') await replayNotedTriggers(ctx, { makeDir: true });
   return handler(ctx, args);
 }

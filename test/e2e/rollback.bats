@@ -309,7 +309,7 @@ ownstack-retain.$ret.v4 created"
   assert_equal "$(record "$ret" 6 '[.kind, .status, .rollback_of] | join(" ")')" "rollback succeeded 4"
 }
 
-@test "a rollback answers the triggers of its own deploy in its process; a push still runs the binary for each" {
+@test "a rollback answers the triggers of its own deploy in its process; a push starts the binary only where it must act" {
   local binary calls="$BATS_TEST_TMPDIR/binary-calls" id
   binary="$(readlink -f "$PLUGIN_ENABLED_PATH/ownstack")/build/ownstack"
   # every start of the plugin's binary is noted (its first two arguments), then it runs as ever
@@ -330,8 +330,11 @@ ownstack-retain.$ret.v4 created"
 
   : >"$calls"
   host_set_version "$SRC" v5 && host_push "$APP" "$SRC" >/dev/null
-  run grep -c '^trigger ' "$calls"
-  assert [ "$output" -ge 6 ]
+  # a push starts the binary twice: post-release-builder (which may stop the deploy) and
+  # post-deploy (the image to hold, the files deployed); its other triggers only note their facts
+  # (note-functions), which the next start records before anything reads the history
+  assert_equal "$(cat "$calls")" "trigger post-release-builder
+trigger post-deploy"
   assert_equal "$(record "$APP" "$(newest_id "$APP")" '[.kind, .status] | join(" ")')" "push succeeded"
   mv "$binary.real" "$binary"
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/program.js';
-import { implementedTriggers, relayedTriggers } from '../../src/triggers/index.js';
+import { implementedTriggers, notedTriggers, relayedTriggers } from '../../src/triggers/index.js';
 
 // What Dokku sees (files at the plugin root, triggers/, subcommands/) must match what the binary
 // implements, or a trigger silently never fires or a command dispatches into nothing.
@@ -17,7 +17,7 @@ describe('plugin layout', () => {
       expect(fs.lstatSync(link).isSymbolicLink(), `${trigger} at the plugin root`).toBe(true);
       expect(fs.readlinkSync(link)).toBe(`triggers/${trigger}`);
       const shim = fs.readFileSync(path.join(root, 'triggers', trigger), 'utf8');
-      expect(shim).toMatch(/^exec .*\/build\/ownstack" trigger "\$\(basename "\$0"\)" "\$@"$/m);
+      expect(shim).toMatch(/^exec .*\/build\/ownstack" trigger "(\$\(basename "\$0"\)|\$\{0##\*\/\})" "\$@"$/m);
       expect(fs.statSync(path.join(root, 'triggers', trigger)).mode & 0o111).not.toBe(0);
     }
   });
@@ -26,9 +26,19 @@ describe('plugin layout', () => {
     for (const trigger of relayedTriggers()) {
       expect(implementedTriggers()).toContain(trigger);
       const shim = fs.readFileSync(path.join(root, 'triggers', trigger), 'utf8');
-      expect(shim, trigger).toContain('|| source "$plugin_root/relay-functions" "$(basename "$0")" "$@"');
+      expect(shim, trigger).toContain('|| source "$plugin_root/relay-functions" "${0##*/}" "$@"');
     }
-    expect(fs.readFileSync(path.join(root, 'scripts/package.mjs'), 'utf8')).toMatch(/'triggers', 'relay-functions'/);
+    expect(fs.readFileSync(path.join(root, 'scripts/package.mjs'), 'utf8')).toMatch(/'triggers', 'relay-functions', 'note-functions'/);
+  });
+
+  it('the triggers a shim may only note have shims that note them, before the binary, and no others do', () => {
+    for (const trigger of implementedTriggers()) {
+      const shim = fs.readFileSync(path.join(root, 'triggers', trigger), 'utf8');
+      const notes = shim.includes('source "$plugin_root/note-functions" "${0##*/}" "$@"\nexec ');
+      expect(notes, trigger).toBe(notedTriggers().includes(trigger));
+    }
+    const functions = fs.readFileSync(path.join(root, 'note-functions'), 'utf8');
+    for (const trigger of notedTriggers()) expect(functions, trigger).toContain(`    ${trigger})`);
   });
 
   it('never implements the deprecated pre-deploy trigger (Dokku warns on every release)', () => {
@@ -73,8 +83,8 @@ describe('source hygiene', () => {
     const writers = files.filter(({ text }) => /writeFileAtomic\(|writeFileSync\(/.test(text));
     for (const { file, text } of writers) {
       for (const call of text.match(/(writeFileAtomic|writeFileSync)\([^;]*;/gs) ?? []) {
-        // a write to a kernel file under /proc (a process's scheduling knobs) creates no file
-        if (/^writeFileSync\(`\/proc\//.test(call)) continue;
+        // a write to a kernel file under /proc (a process's scheduling knobs, its name) creates no file
+        if (/^writeFileSync\(['`]\/proc\//.test(call)) continue;
         expect(call, path.relative(root, file)).toMatch(/mode:\s*0o600/);
       }
     }

@@ -19,7 +19,7 @@ export interface DokkuEnv {
   systemGroup?: string;
 }
 
-export function readDokkuEnv(env: NodeJS.ProcessEnv = process.env): DokkuEnv {
+export function readDokkuEnv(env: NodeJS.ProcessEnv = process.env, loginUid?: string): DokkuEnv {
   return {
     dokkuRoot: env.DOKKU_ROOT || '/home/dokku',
     libRoot: env.DOKKU_LIB_ROOT || '/var/lib/dokku',
@@ -27,7 +27,7 @@ export function readDokkuEnv(env: NodeJS.ProcessEnv = process.env): DokkuEnv {
     buildId: env.DOKKU_BUILD_ID || undefined,
     buildSource: env.DOKKU_BUILD_SOURCE || undefined,
     buildLogFile: env.DOKKU_BUILD_LOG_FILE || undefined,
-    who: whoDeployed({ sshName: env.SSH_NAME, sshUser: env.SSH_USER, sudoUser: env.SUDO_USER, unixUser: safeUsername(), loginUser: loginUserName }),
+    who: whoDeployed({ sshName: env.SSH_NAME, sshUser: env.SSH_USER, sudoUser: env.SUDO_USER, unixUser: safeUsername(), loginUser: () => loginUserName(loginUid) }),
     systemUser: env.DOKKU_SYSTEM_USER || undefined,
     systemGroup: env.DOKKU_SYSTEM_GROUP || undefined,
   };

@@ -103,10 +103,11 @@ export async function webContainerImage(
 }
 
 /** The kernel's audit login user of this session (unchanged by sudo and su), when one is set. */
-export function loginUserName(): string | undefined {
+export function loginUserName(notedUid?: string): string | undefined {
   let uid: string;
   try {
-    uid = fs.readFileSync('/proc/self/loginuid', 'utf8').trim();
+    // a replayed trigger (trigger-notes.ts) names the login uid of the shim that noted it
+    uid = notedUid ?? fs.readFileSync('/proc/self/loginuid', 'utf8').trim();
   } catch {
     return undefined;
   }

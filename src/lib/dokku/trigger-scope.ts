@@ -9,6 +9,10 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 export interface TriggerScope {
   env: NodeJS.ProcessEnv;
   write(stream: 'stdout' | 'stderr', text: string): void;
+  /** A noted trigger replayed later (trigger-notes.ts): the time it fired... */
+  notedAt?: Date;
+  /** ...and the /proc start time of the PID it named, read when it fired. */
+  notedPidStart?: string;
 }
 
 const storage = new AsyncLocalStorage<TriggerScope>();
@@ -24,4 +28,9 @@ export function triggerScope(): TriggerScope | undefined {
 /** The environment of the trigger being answered: its own when relayed, otherwise ours. */
 export function currentEnv(): NodeJS.ProcessEnv {
   return storage.getStore()?.env ?? process.env;
+}
+
+/** Now, for what a trigger records: the time it fired when it is replayed from a note. */
+export function triggerNow(): Date {
+  return storage.getStore()?.notedAt ?? new Date();
 }

@@ -5,6 +5,7 @@ import writeFileAtomic from 'write-file-atomic';
 import * as z from 'zod/mini';
 import type { Context } from '../context.js';
 import { acquireFileLock } from '../dokku/lock.js';
+import { triggerNow } from '../dokku/trigger-scope.js';
 import { UserError } from '../output/errors.js';
 import { log } from '../output/log.js';
 import { describeRelease } from './describe.js';
@@ -83,7 +84,7 @@ export class FileReleaseStore implements ReleaseStore {
   }
 
   private now(): string {
-    return (this.options.now?.() ?? new Date()).toISOString();
+    return (this.options.now?.() ?? triggerNow()).toISOString();
   }
 
   // ---- state ------------------------------------------------------------------------------

@@ -2,7 +2,7 @@ import type { Context } from '../context.js';
 import { containerImage } from '../dokku/docker.js';
 import { isFileLocked } from '../dokku/lock.js';
 import { assertValidAppName } from '../dokku/validate.js';
-import { currentEnv } from '../dokku/trigger-scope.js';
+import { currentEnv, triggerNow } from '../dokku/trigger-scope.js';
 import { UserError } from '../output/errors.js';
 import { log } from '../output/log.js';
 import { deployingFiles, dokkuBuildLog, dokkuBuildRecord, processAlive, webContainerId, webContainerImage } from '../dokku/host-files.js';
@@ -15,7 +15,7 @@ import { taskCommands, type TaskCommands } from './tasks.js';
 // What the release-history triggers share: how they find their app's store and record, and the
 // rule that a trigger never breaks a deploy by accident (one warning line, exit 0).
 
-export const nowIso = () => new Date().toISOString();
+export const nowIso = () => triggerNow().toISOString();
 
 export function reconcileProbes(ctx: Context, app: string): ReconcileProbes {
   return {

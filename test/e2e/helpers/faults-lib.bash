@@ -6,7 +6,7 @@ faults_install_ownstack() {
   local repo="$HOST_REPO_ROOT" plugin="$HOST_SANDBOX/ownstack" trigger
   if [[ ! -x "$repo/build/ownstack" ]]; then (cd "$repo" && npm run --silent build >/dev/null); fi
   mkdir -p "$plugin/build"
-  cp -a "$repo"/{plugin.toml,commands,subcommands,triggers,relay-functions} "$plugin/"
+  cp -a "$repo"/{plugin.toml,commands,subcommands,triggers,relay-functions,note-functions} "$plugin/"
   cp "$repo/build/ownstack" "$plugin/build/ownstack"
   for trigger in "$plugin"/triggers/*; do ln -s "triggers/${trigger##*/}" "$plugin/${trigger##*/}"; done
   dokku plugin:install "$plugin" --name ownstack >/dev/null

@@ -14,7 +14,7 @@ ownstack_install_into() {
     (cd "$repo" && node scripts/build.mjs --skip-typecheck >/dev/null)
   fi
   mkdir -p "$plugin/build"
-  cp -a "$repo/plugin.toml" "$repo/commands" "$repo/subcommands" "$repo/triggers" "$repo/relay-functions" "$plugin/"
+  cp -a "$repo/plugin.toml" "$repo/commands" "$repo/subcommands" "$repo/triggers" "$repo/relay-functions" "$repo/note-functions" "$plugin/"
   cp "$repo/build/ownstack" "$plugin/build/ownstack"
   for trigger in "$plugin"/triggers/*; do ln -s "triggers/${trigger##*/}" "$plugin/${trigger##*/}"; done
   dokku plugin:install "$plugin" --name ownstack >/dev/null
