@@ -177,7 +177,9 @@ describe('a git push whose shims note five triggers', { timeout: 30_000 }, () =>
     await push('b1', true);
     // builds-record-finalize (twice) and deploy-source-set are still notes after the push...
     expect(notes()).toHaveLength(3);
-    expect(store().get(1)!.source).toBeNull();
+    // (the log copy is builds-record-finalize's; post-deploy already knows a git push's source)
+    expect(fs.existsSync(dataFile('ownstack', APP, 'logs', '1.log.gz'))).toBe(false);
+    expect(store().get(1)!.log).toBeNull();
     // ...until the next start of the binary, whatever it is
     await replayNotedTriggers(ctx(), { makeDir: true });
     expect(notes()).toHaveLength(0);
