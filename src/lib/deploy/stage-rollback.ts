@@ -9,7 +9,7 @@ import { rollbackApp } from './rollback-app.js';
 
 // `pipeline:rollback`: every app of a stage back to its previous release, on every stack at once
 // (or on one). Each host keeps its own history and images, so a remote rollback is that host's
-// own `ownstack:rollback`, over ssh; one that fails never stops the others.
+// own `ownstack:rollback --abandon-on-hangup`, over ssh; one that fails never stops the others.
 
 /** `local` names this host in --stack; no stack can be called that (stacks:add refuses it). */
 export const LOCAL_STACK = 'local';
@@ -40,6 +40,9 @@ export async function rollbackStage(ctx: Context, members: string[], lockWait: n
       return result;
     }
     const stack = assertStackExists(stacks, stackName);
-    return runRemoteRelease(ctx, stack, ['ownstack:rollback', app, ...(lockWait === undefined ? [] : ['--lock-wait', String(lockWait)])], prefix);
+    // Standard input stays open for as long as we wait: if we go away (killed, or the connection
+    // drops) before the traffic switch, the stack abandons the rollback, as it does a promotion.
+    const words = ['ownstack:rollback', app, '--abandon-on-hangup', ...(lockWait === undefined ? [] : ['--lock-wait', String(lockWait)])];
+    return runRemoteRelease(ctx, stack, words, prefix, { holdStdinOpen: true });
   });
 }
