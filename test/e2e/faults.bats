@@ -432,7 +432,7 @@ undamage() { cp -p "$BATS_TEST_TMPDIR/saved.${1##*/}" "$1"; }
   undamage "$file"
   run dokku pipeline:list --format json
   assert_success
-  assert_equal "$(jq -r '.[].name' <<<"$output")" "$PRD"
+  assert_equal "$(jq -r '.[].name' <<<"$output" | sort)" "$(printf '%s\n' "$PRD" "$XPIPE" | sort)"
 }
 
 # ---- (3) full disk ------------------------------------------------------------------------------
