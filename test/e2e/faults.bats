@@ -6,14 +6,21 @@
 #      running, the deploy lock is free, and a retry succeeds;
 #  (2) 10 concurrent operations on one app;
 #  (3) a full disk under data/ownstack (a tmpfs);
-#  (4) truncated, garbage and permission-denied files in the release store and the pipelines file.
+#  (4) truncated, garbage and permission-denied files in the release store and the pipelines file;
+#  (5) across hosts, the requesting host hanging up during the target's release task, for a
+#      promotion and for a pipeline:rollback: stack B (helpers/stack.bash: a second test host on a
+#      Docker engine of its own, reached over real ssh, images through a real registry).
 # Tests run in order and share the apps. Apps: STGA (serves va), STGB (vb) -> PRD (production);
-# RB (pushes r1 = v1, r2 = v2, rolled back and forth); CC (concurrency); OTHER (corrupt files).
+# RB (pushes r1 = v1, r2 = v2, rolled back and forth); CC (concurrency); OTHER (corrupt files);
+# XSTG (here) -> XB (on stack B), pipeline XPIPE.
 
 bats_require_minimum_version 1.5.0
 load helpers/host
 load helpers/faults-lib
 load helpers/load
+load helpers/ownstack
+load helpers/sshd
+load helpers/stack
 
 setup_file() {
   host_setup_file
@@ -48,10 +55,32 @@ setup_file() {
   dokku pipeline:add "$PRD" "$STGB" --stage staging >/dev/null
   dokku pipeline:add "$PRD" "$CC" --stage production >/dev/null
   dokku pipeline:promote "$STGA" --to "$PRD" >"$HOST_SANDBOX/setup-prd.out"
+  faults_setup_stack_b
+}
+
+# (5): stack B with XB, production of pipeline XPIPE whose staging XSTG is here; XB serves x1.
+faults_setup_stack_b() {
+  export XSTG="$(host_app_name ft-xstg)" XB="$(host_app_name ft-xb)" XPIPE="ft-x-$HOST_TOKEN"
+  registry_start
+  engine_start b
+  stack_host_setup b --ssh
+  stack_authorize_this_host b
+  host_create_app "$XSTG"
+  dokku checks:set "$XSTG" wait-to-retire 2 >/dev/null
+  host_sample_app "$HOST_SANDBOX/src-x" x1
+  host_push "$XSTG" "$HOST_SANDBOX/src-x" >"$HOST_SANDBOX/setup-x.out" || { cat "$HOST_SANDBOX/setup-x.out" >&3; return 1; }
+  on_stack b host_create_app "$XB"
+  on_stack b dokku checks:set "$XB" wait-to-retire 2 >/dev/null
+  dokku stacks:add b "$(stack_address b)" >/dev/null
+  dokku pipeline:create "$XB" --stack b --name "$XPIPE" >/dev/null
+  dokku pipeline:add "$XPIPE" "$XSTG" --stage staging >/dev/null
+  dokku pipeline:set "$XPIPE" registry "$REGISTRY/ostk" >/dev/null
+  dokku pipeline:promote "$XSTG" >"$HOST_SANDBOX/setup-xb.out" 2>&1 || { cat "$HOST_SANDBOX/setup-xb.out" >&3; return 1; }
 }
 
 teardown_file() {
   if [[ -n "$FT_MOUNT" ]] && mountpoint -q "$FT_MOUNT"; then umount "$FT_MOUNT" || umount -l "$FT_MOUNT"; fi
+  stack_teardown
   local app
   for app in $(sort -u "$HOST_SANDBOX/apps" 2>/dev/null); do
     docker container ls -aq --filter "label=com.ownstack.app=$app" | xargs -r docker container rm --force --volumes >/dev/null 2>&1 || true
@@ -136,6 +165,85 @@ kill_case() {
 @test "(1) rollback killed after the traffic switch, before post-deploy" { kill_case rollback switch process; }
 @test "(1) rollback killed while writing the outcome into its record" { kill_case rollback record process; }
 @test "(1) rollback: whole command tree killed after the traffic switch" { kill_case rollback switch group; }
+
+# ---- (5) the requesting host hangs up during the target's release task ----------------------------
+
+xb_serves() { on_stack b app_http "$XB"; }
+xb_history() { on_stack b dokku ownstack:history "$XB" --format json; }
+# B's release-task containers of XB, whatever their state: "<id> <state>" lines
+xb_release_tasks() { on_stack b docker container ls --all --no-trunc --filter "label=com.dokku.app-name=$XB" --filter label=dokku_phase_script=release --format '{{.ID}} {{.State}}'; }
+xb_release_task_holding() { xb_release_tasks | grep -q ' running$'; }
+# XB's newest record has a final status and B's deploy lock of XB is free: B's side has ended.
+xb_deploy_ended() {
+  [[ "$(xb_history | jq -r '.[0].status')" != running ]] && lock_free "$HOST_SANDBOX/stack-b/var/lib/dokku/data/apps/$XB/.deploy.lock"
+}
+
+# hangup_case CMD ARGS…: runs `dokku CMD ARGS…` here, in a session of its own, while XB's release
+# task on B holds (HOLD_RELEASE=1: it runs until its container is stopped); once that task's
+# container runs, kills this host's ssh client; checks this host's report and that B ended its
+# side: the abandoned attempt is recorded as such, the old release serves, `latest` is on it, and
+# the release task's container was stopped and removed, its output in the attempt's deploy log.
+hangup_case() {
+  local out="$BATS_TEST_TMPDIR/requester.out" requester ssh_pid before serving_before attempt log
+  before="$(on_stack b dokku ownstack:info "$XB" --format json | jq .current.id)"
+  serving_before="$(xb_serves)"
+  on_stack b dokku config:set --no-restart "$XB" HOLD_RELEASE=1 >/dev/null
+  [[ -z "$(xb_release_tasks)" ]] || fail "B has release-task containers of $XB before the case: $(xb_release_tasks)"
+
+  setsid dokku "$@" >"$out" 2>&1 &
+  requester=$!
+  poll_until 120 xb_release_task_holding || { kill -9 -- "-$requester"; fail "B's release task never ran: $(cat "$out")"; }
+  # this host's end of the connection: the ssh client in the requester's session
+  ssh_pid="$(pgrep -s "$requester" -x ssh)" || fail "no ssh client in the session of dokku $1"
+  kill -9 $ssh_pid
+  if wait "$requester"; then fail "dokku $1 succeeded without its connection: $(cat "$out")"; fi
+  grep -q "^       $XB@b: failed: lost the connection to stack b (.*): ssh was killed by SIGKILL; its history says whether the deploy was abandoned or finished$" "$out" || fail "$(cat "$out")"
+
+  # B saw the connection end and abandoned its deploy, the release task's container included
+  poll_until 60 xb_deploy_ended || fail "B's deploy of $XB did not end: $(xb_history | jq -c '.[0]'); release tasks: $(xb_release_tasks)"
+  on_stack b dokku config:unset --no-restart "$XB" HOLD_RELEASE >/dev/null
+  assert_equal "$(xb_release_tasks)" ""
+  attempt="$(xb_history | jq -c '.[0]')"
+  assert_equal "$(jq -c '{status, phase, reason}' <<<"$attempt")" '{"status":"failed","phase":"release","reason":"abandoned: the requesting host disconnected before the traffic switch"}'
+  log="$(on_stack b dokku ownstack:deploy-log "$XB" "$(jq .id <<<"$attempt")")"
+  [[ "$log" == *"-----> Stopped the release task ("*") of $XB: its deploy was abandoned"* && "$log" == *"release-task-holding"* ]] || fail "the deploy log does not show the stopped task: $log"
+  run xb_serves
+  assert_output "$serving_before"
+  assert_equal "$(on_stack b dokku ownstack:info "$XB" --format json | jq .current.id)" "$before"
+  # latest is back on what serves, so a restart on B would not deploy the abandoned image
+  assert_equal "$(on_stack b docker image inspect --format '{{.Id}}' "dokku/$XB:latest")" \
+    "$(on_stack b docker container inspect --format '{{.Image}}' "$(cat "$HOST_SANDBOX/stack-b/home/dokku/$XB/CONTAINER.web.1")")"
+  echo "$attempt" >"$BATS_TEST_TMPDIR/attempt.json"
+}
+
+@test "(5) a promotion's ssh killed during B's release task: B stops the release task's container too, keeps serving, records why; a retry succeeds" {
+  host_set_version "$HOST_SANDBOX/src-x" x2
+  host_push "$XSTG" "$HOST_SANDBOX/src-x" >/dev/null
+  hangup_case pipeline:promote "$XSTG"
+  assert_equal "$(jq -c '{kind, promoted_from: .promoted_from.id}' "$BATS_TEST_TMPDIR/attempt.json")" '{"kind":"promote","promoted_from":2}'
+  run xb_serves
+  assert_output "sample x1 greeting=none"
+
+  run --separate-stderr dokku pipeline:promote "$XSTG"
+  assert_success
+  run xb_serves
+  assert_output "sample x2 greeting=none"
+}
+
+@test "(5) a pipeline:rollback's ssh killed during B's release task: B abandons the rollback as it does a promotion; a retry succeeds" {
+  run xb_serves
+  assert_output "sample x2 greeting=none"
+  hangup_case pipeline:rollback "$XPIPE" --stage production
+  assert_equal "$(jq -r .kind "$BATS_TEST_TMPDIR/attempt.json")" rollback
+  run xb_serves
+  assert_output "sample x2 greeting=none"
+
+  run --separate-stderr dokku pipeline:rollback "$XPIPE" --stage production
+  assert_success
+  assert_line --regexp "^       $XB@b: succeeded \\(v[0-9]+\\)$"
+  run xb_serves
+  assert_output "sample x1 greeting=none"
+}
 
 # ---- (2) concurrency ----------------------------------------------------------------------------
 
@@ -324,7 +432,7 @@ undamage() { cp -p "$BATS_TEST_TMPDIR/saved.${1##*/}" "$1"; }
   undamage "$file"
   run dokku pipeline:list --format json
   assert_success
-  assert_equal "$(jq -r '.[].name' <<<"$output")" "$PRD"
+  assert_equal "$(jq -r '.[].name' <<<"$output" | sort)" "$(printf '%s\n' "$PRD" "$XPIPE" | sort)"
 }
 
 # ---- (3) full disk ------------------------------------------------------------------------------

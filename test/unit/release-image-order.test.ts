@@ -74,6 +74,10 @@ beforeEach(() => {
       onReleaseSucceeded: async (_ctx, _store, record) => {
         calls.push(`retain v${record.id}`);
       },
+      stopAbandonedTasks: async (app) => {
+        calls.push(`stop tasks of ${app}`);
+        return ['-----> Stopped the release task (0123abcde) of web: its deploy was abandoned'];
+      },
     },
   };
   stdout = [];
@@ -259,11 +263,39 @@ describe('a requester that goes away (a host that asked over ssh and hung up)', 
     expect(host.calls.slice(-2)).toEqual([`tag ${RUNNING} dokku/web:latest`, 'unlock']);
   });
 
+  it('during the release phase: the task container Dokku was waiting for is stopped before the record is written, and its lines are in the deploy log', async () => {
+    const stopped: string[] = [];
+    stoppableTrigger('release', stopped);
+    let since: Date | undefined;
+    const before = new Date();
+    host.seam.stopAbandonedTasks = async (app, started) => {
+      since = started;
+      host.calls.push(`stop tasks of ${app}`);
+      expect(host.store.get(1)?.status).toBe('running');
+      return ['-----> Stopped the release task (0123abcde) of web: its deploy was abandoned'];
+    };
+    await releaseImage(host.ctx, request({ requesterGone: requesterGone.signal }), host.seam);
+    expect(host.calls).toContain('stop tasks of web');
+    expect(host.calls.indexOf('stop tasks of web')).toBeGreaterThan(host.calls.indexOf('trigger release-and-deploy'));
+    // the tasks counted as this deploy's are those created once Dokku's part had started
+    expect(since!.getTime()).toBeGreaterThanOrEqual(before.getTime());
+    const log = host.store.readLog(1) ?? '';
+    expect(log).toContain('-----> Executing release task\n-----> Stopped the release task (0123abcde) of web: its deploy was abandoned');
+  });
+
+  it('a deploy that fails on its own, its requester still there, stops no task container', async () => {
+    host.trigger = () => ({ exitCode: 1, output: ' !     Execution of release task failed: migrate' });
+    const result = await releaseImage(host.ctx, request({ requesterGone: requesterGone.signal }), host.seam);
+    expect(result.reason).toBe('Execution of release task failed: migrate');
+    expect(host.calls).not.toContain('stop tasks of web');
+  });
+
   it('past the release phase: the deploy finishes', async () => {
     const stopped: string[] = [];
     stoppableTrigger('deploy', stopped);
     const result = await releaseImage(host.ctx, request({ requesterGone: requesterGone.signal }), host.seam);
     expect(stopped).toEqual([]);
+    expect(host.calls).not.toContain('stop tasks of web');
     expect(result.ok).toBe(true);
     expect(host.store.get(1)?.status).toBe('succeeded');
   });

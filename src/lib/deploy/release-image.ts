@@ -13,6 +13,7 @@ import type { NewRelease, ReleaseStore, Snapshot } from '../releases/store-api.j
 import { openStore } from '../releases/store.js';
 import { onReleaseSucceeded, servingImage } from '../retention/index.js';
 import { webContainerImage } from '../dokku/host-files.js';
+import { stopAbandonedTasks } from './abandoned-tasks.js';
 
 // Deploys an image that already exists to an app through Dokku's own release path, for promote
 // and rollback (dokku-verified.md, "Promotion and rollback mechanics"): Dokku then relabels it
@@ -74,6 +75,8 @@ export interface ReleaseImageSeam {
   openTriggerRelay: () => Promise<TriggerRelay | undefined>;
   openStore: (ctx: Context, app: string) => ReleaseStore;
   onReleaseSucceeded: (ctx: Context, store: ReleaseStore, record: ReleaseRecord) => Promise<void>;
+  /** Stops the task containers an abandoned deploy's Dokku part started; lines for its deploy log. */
+  stopAbandonedTasks: (app: string, since: Date) => Promise<string[]>;
 }
 
 const defaultSeam: ReleaseImageSeam = {
@@ -85,6 +88,7 @@ const defaultSeam: ReleaseImageSeam = {
   openTriggerRelay: () => openTriggerRelay(),
   openStore,
   onReleaseSucceeded: (ctx, store, record) => onReleaseSucceeded(ctx, store, record),
+  stopAbandonedTasks: (app, since) => stopAbandonedTasks(app, since),
 };
 
 /** The one line a failed deploy is summed up by: Dokku's last ` !` line, else the exit code. */
@@ -189,6 +193,7 @@ export async function releaseImage(
       // Our triggers inside Dokku's part are answered here rather than by new processes; closing
       // waits for any being answered, so none is still writing this record after Dokku returns.
       const relay = await seam.openTriggerRelay();
+      const dokkuStarted = new Date();
       let run;
       try {
         run = await seam.runTrigger(
@@ -209,6 +214,8 @@ export async function releaseImage(
       output = run.output;
       // Dokku's exit code decides, even when we were signalled meanwhile: it deployed or it did not.
       ok = run.exitCode === 0;
+      // Stopping Dokku left the task it was waiting for running in its container.
+      if (!ok && abandoned) output = [output.replace(/\n+$/, ''), ...(await seam.stopAbandonedTasks(app, dokkuStarted))].filter(Boolean).join('\n');
       if (!ok) reason = abandoned ? ABANDONED_REASON : interrupted.signal ? `interrupted by ${interrupted.signal}` : failureReason(output, what, run.exitCode);
     } catch (error) {
       ok = false;

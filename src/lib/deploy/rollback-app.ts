@@ -16,6 +16,8 @@ import { settingNumber } from '../settings/settings.js';
 export interface RollbackOptions {
   skipRelease?: boolean;
   lockWait?: string;
+  /** See ReleaseImageRequest.requesterGone (a host that asked over ssh and hung up). */
+  requesterGone?: AbortSignal;
 }
 
 /**
@@ -86,6 +88,7 @@ export async function rollbackApp(ctx: Context, appArg: string | undefined, idAr
     skipRelease: Boolean(options.skipRelease),
     lockWaitSeconds,
     outputPrefix: options.outputPrefix,
+    requesterGone: options.requesterGone,
     onStart: (record) => {
       log.step(`${options.outputPrefix ?? ''}Rolling back ${app} to v${target.id} (${target.description}) as v${record.id}, without a rebuild`);
       if (passedReleaseTasks.length > 0) log.warn(migrationWarning(passedReleaseTasks));

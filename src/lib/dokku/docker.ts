@@ -94,6 +94,57 @@ export async function containersWithLabels(filter: string, keys: string[]): Prom
     });
 }
 
+// ---- Dokku's deployment-task containers --------------------------------------------------------
+
+export interface TaskContainer {
+  id: string;
+  /** `dokku_phase_script`: predeploy, release, heroku.postdeploy or postdeploy. */
+  phase: string;
+  running: boolean;
+  /** When docker created it (RFC 3339, nanoseconds). */
+  created: string;
+}
+
+/**
+ * The app's deployment-task containers, whatever their state. app-json's executeScript creates
+ * each one unnamed, labelled `com.dokku.app-name=<app>` and `dokku_phase_script=<phase>`, and
+ * removes it itself once `docker container wait` has returned (dokku-internals.md, section 2).
+ */
+export async function taskContainers(app: string): Promise<TaskContainer[]> {
+  const listed = await docker(['container', 'ls', '--all', '--quiet', '--no-trunc', '--filter', `label=com.dokku.app-name=${app}`, '--filter', 'label=dokku_phase_script']);
+  if (listed.exitCode !== 0) throw new Error(`docker container ls failed: ${lastLine(listed.stderr)}`);
+  const ids = listed.stdout.split('\n').map((line) => line.trim()).filter(Boolean);
+  if (ids.length === 0) return [];
+  const format = '{{json .Id}}\t{{json .Created}}\t{{json .State.Running}}\t{{json (index .Config.Labels "dokku_phase_script")}}';
+  const inspected = await docker(['container', 'inspect', '--format', format, ...ids]);
+  // One that went away between the two calls is simply not there: inspect prints the others.
+  return inspected.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [id, created, running, phase] = line.split('\t').map((part) => JSON.parse(part) as unknown);
+      return { id: String(id), created: String(created), running: running === true, phase: String(phase ?? '') };
+    });
+}
+
+/** `docker container stop`: SIGTERM, then SIGKILL after Docker's grace period (10 s). */
+export async function stopContainer(id: string): Promise<{ ok: boolean; error?: string }> {
+  const result = await docker(['container', 'stop', id]);
+  return result.exitCode === 0 ? { ok: true } : { ok: false, error: lastLine(result.stderr) || `docker container stop exited with code ${result.exitCode}` };
+}
+
+/** What a container printed: its standard output, then its standard error. */
+export async function containerLogs(id: string): Promise<string> {
+  const result = await docker(['container', 'logs', id]);
+  return result.exitCode === 0 ? [result.stdout, result.stderr].filter(Boolean).join('\n') : '';
+}
+
+/** Removes a container, as Dokku's cleanupDeploymentContainer does after a task. */
+export async function removeContainer(id: string): Promise<boolean> {
+  const result = await docker(['container', 'rm', '--force', '--volumes', id]);
+  return result.exitCode === 0;
+}
+
 // ---- images from a registry (image deploys, cross-host promotion) ------------------------------
 
 export interface ImageFacts {
