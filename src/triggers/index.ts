@@ -18,6 +18,7 @@ import postDelete from './post-delete.js';
 import postAppCloneSetup from './post-app-clone-setup.js';
 import preDelete from './pre-delete.js';
 import cronEntries from './cron-entries.js';
+import uninstall from './uninstall.js';
 
 // One module per Dokku trigger we implement (each has a shim in triggers/ and a link at the
 // plugin root). A handler returns the exit code Dokku sees; non-zero stops Dokku's trigger chain,
@@ -38,6 +39,7 @@ const HANDLERS: Record<string, TriggerHandler> = {
   'post-app-clone-setup': postAppCloneSetup,
   'pre-delete': preDelete,
   'cron-entries': cronEntries,
+  uninstall,
 };
 
 /** The triggers we implement; each must have a shim in triggers/ and a link at the plugin root. */
@@ -102,7 +104,7 @@ function withoutNotedVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 /** Every start of the binary first replays what the shims noted, so nothing reads a history without it. */
-export function replayNotedTriggers(ctx: Context, options: { makeDir?: boolean } = {}): Promise<void> {
+export function replayNotedTriggers(ctx: Context, options: { makeDir?: boolean; asRoot?: boolean } = {}): Promise<void> {
   return replayTriggerNotes(ctx.paths.ownstackRoot, runNotedTrigger, options);
 }
 

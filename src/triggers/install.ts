@@ -8,6 +8,7 @@ import { removeStrayPluginFiles } from '../lib/plugin/files.js';
 import { catchUpApp } from '../lib/releases/catch-up.js';
 import { message } from '../lib/releases/trigger-support.js';
 import type { TriggerHandler } from './index.js';
+import type { Context } from '../lib/context.js';
 
 // plugin:install runs this as root, after a first install and after an upgrade (plugin:uninstall
 // then plugin:install, README "Upgrading"): drop files this version does not ship, give the
@@ -42,13 +43,18 @@ const install: TriggerHandler = async (ctx) => {
     }
   }
 
-  const owner = ctx.env.systemUser;
-  if (owner && process.getuid?.() === 0) {
-    const group = ctx.env.systemGroup ?? owner;
-    const result = await runProgram('chown', ['-R', `${owner}:${group}`, dir]);
-    if (result.exitCode !== 0) process.stderr.write(` !     ownstack: could not chown ${dir}: ${result.stderr.trim()}\n`);
-  }
+  await handDataToSystemUser(ctx);
   return 0;
 };
+
+/** As root, gives data/ownstack back to the user Dokku deploys as (what root wrote in it too). */
+export async function handDataToSystemUser(ctx: Context): Promise<void> {
+  const owner = ctx.env.systemUser;
+  const dir = ctx.paths.ownstackRoot;
+  if (!owner || process.getuid?.() !== 0 || !fs.existsSync(dir)) return;
+  const group = ctx.env.systemGroup ?? owner;
+  const result = await runProgram('chown', ['-R', `${owner}:${group}`, dir]);
+  if (result.exitCode !== 0) process.stderr.write(` !     ownstack: could not chown ${dir}: ${result.stderr.trim()}\n`);
+}
 
 export default install;

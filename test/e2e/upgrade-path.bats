@@ -26,7 +26,7 @@ setup_file() {
   export VERSION="$(jq -r .version "$repo/package.json")"
   export NEW_TGZ="$HOST_SANDBOX/ownstack-$VERSION.tgz"
   cp "$repo/dist/ownstack-$VERSION.tgz" "$NEW_TGZ" # a private copy: other files may package again
-  export STG="$(host_app_name upp-stg)" PRD="$(host_app_name upp-prd)" SRC="$HOST_SANDBOX/src"
+  export STG="$(host_app_name upp-stg)" PRD="$(host_app_name upp-prd)" LONE="$(host_app_name upp-lone)" SRC="$HOST_SANDBOX/src"
   export DATA="$DOKKU_LIB_ROOT/data/ownstack" PLUGIN="$DOKKU_LIB_ROOT/plugins/available/ownstack"
   host_sample_app "$SRC" v1
   host_create_app "$STG"
@@ -132,9 +132,23 @@ store_sums() { (cd "$DATA" && find . -type f -not -name '*.lock' -not -path './.
 }
 
 @test "$VERSION -> 0.1.0 without 0.2.0 features is safe: the real 0.1.0 reads and rolls back; and back again" {
-  run switch_to "$OLD_TGZ"
+  # An app in no pipeline: its push leaves notes (note-functions) that only the next start of this
+  # version would record, and 0.1.0 never reads them; plugin:uninstall's trigger records them.
+  host_create_app "$LONE"
+  run host_push "$LONE" "$SRC"
+  assert_success
+  [[ -n "$(find "$DATA/.noted" -type f -not -name .lock)" ]] || fail "the push left no notes to record"
+  run dokku plugin:uninstall ownstack
+  assert_success
+  assert_equal "$(find "$DATA/.noted" -type f -not -name .lock)" ""
+  run dokku plugin:install "file://$OLD_TGZ" --name ownstack
   assert_success
   assert_equal "$(running_version)" 0.1.0
+  run dokku ownstack:deploy-log "$LONE" 1
+  assert_success
+  assert_output --partial "Building $LONE from Dockerfile"
+  assert_equal "$(dokku ownstack:history "$LONE" --format json | jq -r '.[0] | "\(.status) \(.source) \(.git_sha == $sha)"' --arg sha "$(git -C "$SRC" rev-parse HEAD)")" \
+    "succeeded git-push true"
   run dokku pipeline:info "$PRD"
   assert_success
   assert_output --partial "$STG"

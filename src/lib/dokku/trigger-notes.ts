@@ -74,11 +74,12 @@ export type NotedTriggerRunner = (note: TriggerNote) => Promise<void>;
 
 /**
  * Replays every complete note, oldest first, then deletes it. Cheap when there is none (one
- * readdir). Skipped when this process is not the owner of the notes (root in plugin:install).
+ * readdir). Skipped when this process is not the owner of the notes (root in plugin:install),
+ * unless asRoot says root replays them on purpose.
  * makeDir: a trigger's start makes the directory, so that the next shims can note (a command
  * does not: `ownstack:purge --all` of a host with nothing must find nothing).
  */
-export async function replayTriggerNotes(ownstackRoot: string, run: NotedTriggerRunner, options: { makeDir?: boolean } = {}): Promise<void> {
+export async function replayTriggerNotes(ownstackRoot: string, run: NotedTriggerRunner, options: { makeDir?: boolean; asRoot?: boolean } = {}): Promise<void> {
   const dir = notesDir(ownstackRoot);
   if (pendingNotes(dir).length === 0) {
     if (options.makeDir) ensureNotesDir(ownstackRoot, dir);
@@ -90,7 +91,9 @@ export async function replayTriggerNotes(ownstackRoot: string, run: NotedTrigger
   } catch {
     return;
   }
-  if (process.geteuid?.() !== owner) return;
+  // asRoot: plugin:uninstall (as root) replays what the next start of this binary would have,
+  // since an older ownstack installed next never reads notes; its caller hands the files back.
+  if (process.geteuid?.() !== owner && !(options.asRoot && process.geteuid?.() === 0)) return;
   const lock = await acquireFileLock(path.join(dir, '.lock'), { waitSeconds: 60, what: 'The noted triggers', heldBy: 'another ownstack process' });
   try {
     // listed again under the lock: another process may have replayed them meanwhile
