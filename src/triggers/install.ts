@@ -1,14 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { listApps } from '../lib/dokku/apps.js';
-import { runProgram } from '../lib/dokku/exec.js';
+import { handDataToSystemUser } from '../lib/dokku/data-owner.js';
 import { log } from '../lib/output/log.js';
 import { restampPipelines } from '../lib/pipelines/store.js';
 import { removeStrayPluginFiles } from '../lib/plugin/files.js';
 import { catchUpApp } from '../lib/releases/catch-up.js';
 import { message } from '../lib/releases/trigger-support.js';
 import type { TriggerHandler } from './index.js';
-import type { Context } from '../lib/context.js';
 
 // plugin:install runs this as root, after a first install and after an upgrade (plugin:uninstall
 // then plugin:install, README "Upgrading"): drop files this version does not ship, give the
@@ -46,15 +45,5 @@ const install: TriggerHandler = async (ctx) => {
   await handDataToSystemUser(ctx);
   return 0;
 };
-
-/** As root, gives data/ownstack back to the user Dokku deploys as (what root wrote in it too). */
-export async function handDataToSystemUser(ctx: Context): Promise<void> {
-  const owner = ctx.env.systemUser;
-  const dir = ctx.paths.ownstackRoot;
-  if (!owner || process.getuid?.() !== 0 || !fs.existsSync(dir)) return;
-  const group = ctx.env.systemGroup ?? owner;
-  const result = await runProgram('chown', ['-R', `${owner}:${group}`, dir]);
-  if (result.exitCode !== 0) process.stderr.write(` !     ownstack: could not chown ${dir}: ${result.stderr.trim()}\n`);
-}
 
 export default install;

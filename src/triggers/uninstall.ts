@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { handDataToSystemUser } from './install.js';
+import { handDataToSystemUser } from '../lib/dokku/data-owner.js';
 import { replayNotedTriggers } from './index.js';
 import type { TriggerHandler } from './index.js';
 
