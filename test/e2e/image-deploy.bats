@@ -64,6 +64,11 @@ b_serves() { on_stack b app_http "$APP"; }
 
   run b_serves
   assert_output "sample v2 greeting=none"
+  # host B publishes on its engine's own loopback address: on 127.0.0.1 its engine would pick the
+  # host ports the first engine's containers hold, and its deploys would fail (bind: address in use)
+  run on_stack b app_url "$APP"
+  assert_output --regexp "^http://$ENGINE_B_PUBLISH_IP:[0-9]+$"
+  [[ "$ENGINE_B_PUBLISH_IP" != 127.0.0.1 ]] || fail "engine b publishes on 127.0.0.1"
   # the same layers CI built, never rebuilt
   assert_equal "$(on_stack b docker image inspect --format '{{json .RootFS.Layers}}' "$REPO@$digest")" \
     "$(docker image inspect --format '{{json .RootFS.Layers}}' "$REPO:ci-2")"

@@ -106,7 +106,7 @@ host_push() {
 
 app_url() { "$HOST_DIR/bin/app-url" "$1"; }
 
-# GET on the app's web.1 container through its 127.0.0.1 port
+# GET on the app's web.1 container through its published loopback port
 app_http() {
   local url
   url="$(app_url "$1")" || return 1

@@ -2,8 +2,9 @@
 # A second Dokku host for the tests: the same test host (test/host) under another root, on a
 # second Docker engine of its own, so that an image can reach it only through a real registry.
 #
-#   engine_start NAME            a dockerd with its own data root, exec root, pid file, socket and
-#                                bridge; exports ENGINE_<NAME>_HOST (a DOCKER_HOST value)
+#   engine_start NAME            a dockerd with its own data root, exec root, pid file, socket,
+#                                bridge and loopback address for published ports; exports
+#                                ENGINE_<NAME>_HOST (a DOCKER_HOST value) and ENGINE_<NAME>_PUBLISH_IP
 #   engine_stop NAME
 #   registry_start / registry_stop   Debian's docker-registry (the Distribution registry) on a
 #                                loopback port, storage in the sandbox; exports REGISTRY=127.0.0.1:PORT
@@ -48,13 +49,17 @@ engine_start() {
   ip link set "$bridge" up
   echo "$bridge" >"$dir/bridge"
   # Its own iptables rules would fight the first engine's: published ports go through
-  # docker-proxy on 127.0.0.1 instead, which is all the tests use.
+  # docker-proxy on a loopback address instead, which is all the tests use. The address is the
+  # engine's own (127.31.N.1 beside its bridge's 172.31.N.0/24): every engine takes random host
+  # ports from the same range, in the same order, without knowing the others', so on a shared
+  # 127.0.0.1 a second engine's deploy finds its first ports taken by the first engine's
+  # containers and fails ("bind: address already in use").
   dockerd --data-root "$dir/data" --exec-root "$dir/exec" --pidfile "$dir/docker.pid" \
     --host "unix://$dir/docker.sock" --bridge "$bridge" --iptables=false --ip-masq=false \
-    >"$dir/dockerd.log" 2>&1 &
+    --ip "127.${net#172.}.1" >"$dir/dockerd.log" 2>&1 &
   echo $! >"$dir/dockerd.pid"
   local var="ENGINE_${name^^}_HOST"
-  export "$var=unix://$dir/docker.sock"
+  export "$var=unix://$dir/docker.sock" "ENGINE_${name^^}_PUBLISH_IP=127.${net#172.}.1"
   stack_wait_for 60 env DOCKER_HOST="unix://$dir/docker.sock" docker info || {
     tail -n 20 "$dir/dockerd.log" >&2
     return 1
@@ -124,7 +129,8 @@ stack_host_setup() {
   else
     env_file="$("$HOST_DIR/bin/dokku-host-setup" "$root")"
   fi
-  echo "export DOCKER_HOST=\"${!engine_var}\"" >>"$env_file"
+  local publish_var="ENGINE_${1^^}_PUBLISH_IP"
+  echo "export DOCKER_HOST=\"${!engine_var}\" DOKKU_TEST_PUBLISH_IP=\"${!publish_var}\"" >>"$env_file"
   export "STACK_${name^^}_ENV=$env_file"
   on_stack "$name" "$HOST_DIR/bin/base-image" >/dev/null
   on_stack "$name" ownstack_install_into "$root/ownstack-plugin"

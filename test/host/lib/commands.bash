@@ -426,11 +426,11 @@ config/post-app-clone-setup() { [[ ! -d "$DOKKU_LIB_ROOT/config/$1" ]] || cp -a 
 config/post-app-rename-setup() { config/post-app-clone-setup "$@"; }
 
 domains/domains-urls() {
-  local cid port
+  local cid addr
   cid="$(cat "$DOKKU_ROOT/$1/CONTAINER.web.1" 2>/dev/null || true)"
-  [[ -n "$cid" ]] && port="$(container_host_port "$cid" "$(web_container_port "$1")")"
+  [[ -n "$cid" ]] && addr="$(container_host_addr "$cid" "$(web_container_port "$1")")"
   # test host: no nginx, the app is reached on its loopback-published port
-  [[ -z "$port" ]] || echo "http://127.0.0.1:$port"
+  [[ -z "$addr" ]] || echo "http://$addr"
 }
 
 network/network-get-ipaddr() { docker container inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$3" 2>/dev/null || true; }

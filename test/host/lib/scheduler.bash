@@ -1,6 +1,9 @@
 # The docker-local scheduler: new containers, checks, the switch, retirement
-# (Dokku's plugins/scheduler-docker-local). Web containers are published on
-# 127.0.0.1 only: tests and health checks never use docker bridge addresses.
+# (Dokku's plugins/scheduler-docker-local). Web containers are published on a
+# loopback address only ($DOKKU_TEST_PUBLISH_IP, default 127.0.0.1): tests and
+# health checks never use docker bridge addresses. Hosts on different engines
+# get different addresses, because each engine picks its random host ports on
+# its own and two of them on one address would collide.
 
 app_container_ids() {
   declare APP="$1" PROC_TYPE="$2"
@@ -12,10 +15,9 @@ app_container_ids() {
   return 0
 }
 
-container_host_port() {
-  local mapping
-  mapping="$(docker container port "$1" "$2/tcp" 2>/dev/null | head -n1)"
-  echo "${mapping##*:}"
+# ADDRESS:PORT that container $1's port $2 is published on, or nothing.
+container_host_addr() {
+  docker container port "$1" "$2/tcp" 2>/dev/null | head -n1
 }
 
 # ps-current-scale: scale plus scale.old (types dropped from the Procfile
@@ -117,7 +119,7 @@ deploy_container() {
   docker_args+=" $(: | plugn trigger docker-args-process-deploy "$APP" dockerfile "$TAG" "$PROC_TYPE" "$INDEX")"
   if [[ "$PROC_TYPE" == "web" ]]; then
     port="$(web_container_port "$APP")"
-    docker_args+=" --publish=127.0.0.1::$port" # test host: loopback only, random host port
+    docker_args+=" --publish=${DOKKU_TEST_PUBLISH_IP:-127.0.0.1}::$port" # test host: loopback only, random host port
   fi
   docker_args+=" --env=PORT=$port"
   split_args args "$docker_args"
@@ -187,7 +189,7 @@ retire_old_containers() {
 # process type, else "the port answers HTTP" (web) or "still running".
 check_deploy() {
   declare APP="$1" CID="$2" PROC_TYPE="$3" PORT="$4" IP="$5" INDEX="$6"
-  local checks count failed=0 check host_port=""
+  local checks count failed=0 check host_addr=""
   [[ "$(app_scheduler "$APP")" == "docker-local" ]] || return 0
   local skipped
   skipped="$(prop_get checks "$APP" skipped)"
@@ -195,18 +197,18 @@ check_deploy() {
     dokku_log_info2_quiet "Zero downtime checks have been skipped ($PROC_TYPE.$INDEX)"
     return 0
   fi
-  [[ -n "$PORT" ]] && host_port="$(container_host_port "$CID" "$PORT")"
+  [[ -n "$PORT" ]] && host_addr="$(container_host_addr "$CID" "$PORT")"
   checks="$(app_json_get "$APP" ".healthchecks[\"$PROC_TYPE\"]" | jq -c '.[]?' 2>/dev/null || true)"
   count="$(grep -c . <<<"$checks" || true)"
   dokku_log_info1 "Executing $((count > 0 ? count : 1)) healthchecks"
   if [[ "$count" -eq 0 ]]; then
-    default_check "$CID" "$host_port" || failed=1
+    default_check "$CID" "$host_addr" || failed=1
   else
     # Dokku runs a warn-only listening check next to these; waiting for the
     # port first keeps the first attempt from failing on a slow start.
-    [[ -n "$host_port" ]] && wait_for_http "$host_port" 5 || true
+    [[ -n "$host_addr" ]] && wait_for_http "$host_addr" 5 || true
     while read -r check; do
-      run_healthcheck "$CID" "$host_port" "$check" || failed=$((failed + 1))
+      run_healthcheck "$CID" "$host_addr" "$check" || failed=$((failed + 1))
     done <<<"$checks"
   fi
   dokku_log_info2_quiet "Start of $APP container output (${CID:0:12} $PROC_TYPE.$INDEX)"
@@ -224,10 +226,10 @@ check_deploy() {
 container_running() { [[ "$(docker container inspect --format '{{.State.Running}}' "$1" 2>/dev/null)" == "true" ]]; }
 
 wait_for_http() {
-  declare HOST_PORT="$1" SECONDS_MAX="$2"
+  declare HOST_ADDR="$1" SECONDS_MAX="$2"
   local deadline=$((SECONDS + SECONDS_MAX))
   while ((SECONDS < deadline)); do
-    curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$HOST_PORT/" && return 0
+    curl -s -o /dev/null --max-time 1 "http://$HOST_ADDR/" && return 0
     sleep 0.1
   done
   return 1
@@ -236,13 +238,13 @@ wait_for_http() {
 # Instead of Dokku's 10 s uptime wait: pass as soon as the port answers HTTP,
 # or when the container is still up after a short while (non-HTTP processes).
 default_check() {
-  declare CID="$1" HOST_PORT="$2"
+  declare CID="$1" HOST_ADDR="$2"
   dokku_log_verbose "Running healthcheck name='default' type='uptime'"
-  if [[ -n "$HOST_PORT" ]] && wait_for_http "$HOST_PORT" 10; then
+  if [[ -n "$HOST_ADDR" ]] && wait_for_http "$HOST_ADDR" 10; then
     dokku_log_verbose "Healthcheck succeeded name='default'"
     return 0
   fi
-  [[ -n "$HOST_PORT" ]] || sleep 1
+  [[ -n "$HOST_ADDR" ]] || sleep 1
   if container_running "$CID"; then
     dokku_log_verbose "Healthcheck succeeded name='default'"
     return 0
@@ -252,7 +254,7 @@ default_check() {
 }
 
 run_healthcheck() {
-  declare CID="$1" HOST_PORT="$2" CHECK="$3"
+  declare CID="$1" HOST_ADDR="$2" CHECK="$3"
   local name path attempts wait timeout content delay uptime command attempt code body
   body="$(mktemp)"
   IFS=$'\x1f' read -r name path attempts wait timeout content delay uptime command < <(jq -r '[.name // "", .path // "/", .attempts // 3, .wait // 5, .timeout // 5, .content // "", .initialDelay // 0, .uptime // "", .command // ""] | map(tostring) | join("\u001f")' <<<"$CHECK")
@@ -266,7 +268,7 @@ run_healthcheck() {
     elif [[ -n "$uptime" ]]; then
       container_running "$CID" && code=200 || code=500
     else
-      code="$(curl -s -o "$body" -w '%{http_code}' --max-time "$timeout" "http://127.0.0.1:$HOST_PORT$path" || true)"
+      code="$(curl -s -o "$body" -w '%{http_code}' --max-time "$timeout" "http://$HOST_ADDR$path" || true)"
     fi
     if [[ "$code" == 2?? ]] && { [[ -z "$content" ]] || grep -qF -- "$content" "$body"; }; then
       dokku_log_verbose "Healthcheck succeeded name='$name'"
