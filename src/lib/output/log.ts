@@ -57,9 +57,17 @@ export const log = {
   },
 };
 
+/**
+ * JSON that no terminal reads as a command: JSON.stringify escapes the C0 controls (ESC among
+ * them) but leaves DEL and the C1 controls (U+009B is CSI on terminals that take 8-bit controls),
+ * and the line and paragraph separators, raw; here they are escaped too. Still valid JSON.
+ */
+export function inertJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[\u007f-\u009f\u2028\u2029]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Printable form of untrusted text inside a one-line message: no newlines or control bytes. */
 export function printable(value: string, max = 80): string {
-  const json = JSON.stringify(value);
-  const inner = json.slice(1, -1);
+  const inner = inertJson(value).slice(1, -1);
   return inner.length > max ? `${inner.slice(0, max)}…` : inner;
 }
