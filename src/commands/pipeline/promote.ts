@@ -11,7 +11,7 @@ import { parseNonNegativeInt } from '../../lib/dokku/validate.js';
 import { UserError } from '../../lib/output/errors.js';
 import { log } from '../../lib/output/log.js';
 import { applyGuard, bakeTimeRefusal, forcedRecord, needsApproval, unhealthyRefusal, type GuardName } from '../../lib/pipelines/guards.js';
-import { findPipeline, parseTargetList, promotionTargets } from '../../lib/pipelines/model.js';
+import { collectTargets, findPipeline, parseTargetList, promotionTargets } from '../../lib/pipelines/model.js';
 import { assertImagePresent, assertPromotableSource, promotedRelease, shortImage } from '../../lib/pipelines/promotion.js';
 import { promotionPolicy } from '../../lib/pipelines/settings.js';
 import { readPipelines } from '../../lib/pipelines/store.js';
@@ -32,7 +32,7 @@ const register: CommandModule = (program, ctx) => {
     .command('pipeline:promote')
     .description("deploy the app's current release to the next stage, without a rebuild")
     .argument('<app>')
-    .option('--to <apps>', 'comma-separated target apps in the same pipeline (default: every app of the next stage)', collect, [])
+    .option('--to <apps>', 'comma-separated target apps in the same pipeline (default: every app of the next stage)', collectTargets, [])
     .option('--lock-wait <seconds>', `seconds to wait for each target's deploy lock (default: the lock-wait setting, ${SETTINGS['lock-wait'].defaultValue})`)
     .option('--force', "override the pipeline's promotion guards (recorded in the targets' history)")
     .action(async (sourceArg: string, options: { to: string[]; lockWait?: string; force?: boolean }) => {
@@ -126,10 +126,6 @@ async function requestApproval(
   });
   await unpinRequestImages(expired);
   return request!;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 export default register;

@@ -253,6 +253,11 @@ export function promotionTargets(file: PipelinesFile, source: string, to?: strin
   return { pipeline: pipeline.name, source, sourceStage: place.stage, targets };
 }
 
+/** Commander's accumulator for a repeatable `--to`: every occurrence is kept. */
+export function collectTargets(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 /** `--to a,b` (also `--to a --to b`): split, trimmed, empty parts refused. */
 export function parseTargetList(values: string[]): string[] {
   const parts = values.flatMap((value) => value.split(','));

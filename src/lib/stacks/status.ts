@@ -60,7 +60,11 @@ async function remoteStatus(ctx: Context, app: string, stack: Stack | undefined,
 }
 
 export async function pipelineStatus(ctx: Context, pipeline: Pipeline): Promise<MemberStatus[]> {
-  const members = appsOf(pipeline);
+  return membersStatus(ctx, appsOf(pipeline));
+}
+
+/** The same for some members (`<app>` or `<app>@<stack>`), e.g. a promotion's targets. */
+export async function membersStatus(ctx: Context, members: { app: string; stage: string }[]): Promise<MemberStatus[]> {
   const stacks = members.some(({ app }) => parseAppRef(app).stack) ? readStacks(ctx.paths).stacks : [];
   return Promise.all(
     members.map(({ app: member, stage }) => {
