@@ -34,6 +34,7 @@ export const TOPICS = {
       { usage: 'pipeline:list [--format stdout|json]', description: 'List pipelines' },
       { usage: 'pipeline:destroy <pipeline>', description: 'Delete a pipeline (its apps are left alone)' },
       { usage: 'pipeline:promote <app> [--to <app>[@<stack>][,…]] [--lock-wait <seconds>] [--force]', description: "Deploy the app's current release to the next stage, without a rebuild (--force overrides the guards)" },
+      { usage: 'pipeline:diff <app> [--to <app>[@<stack>][,…]] [--format stdout|json]', description: 'List the commits a promotion of the app would bring to each target, newest first' },
       { usage: 'pipeline:rollback <pipeline> --stage <stage> [--stack <name>|local] [--lock-wait <seconds>]', description: 'Roll every app of a stage back to its previous release, on every stack or one' },
       { usage: 'pipeline:report [<pipeline>] [--format stdout|json] [--<flag>]', description: 'Display pipeline settings' },
       { usage: 'pipeline:set <pipeline> <key> [<value>]', description: 'Set or clear a setting: promote-min-age, promote-require-healthy, promote-approval, promote-approval-ttl, registry, review-apps, review-apps-parent, review-apps-limit, review-apps-stale-days' },

@@ -23,6 +23,7 @@ import pipelineInfo from './pipeline/info.js';
 import pipelineList from './pipeline/list.js';
 import pipelineDestroy from './pipeline/destroy.js';
 import pipelinePromote from './pipeline/promote.js';
+import pipelineDiff from './pipeline/diff.js';
 import pipelineSet from './pipeline/set.js';
 import pipelineRollback from './pipeline/rollback.js';
 import pipelineReport from './pipeline/report.js';
@@ -37,7 +38,7 @@ import reviewAppsExpire from './review-apps/expire.js';
 
 // Every command module, in help order. Add a module's default export here.
 export const COMMANDS: CommandModule[] = [ownstackHelp, history, info, deployLog, report, set, rollback, deployImage, configPush, purge, version,
-  pipelineHelp, pipelineCreate, pipelineAddStaging, pipelineAdd, pipelineRemove, pipelineInfo, pipelineList, pipelineDestroy, pipelinePromote,
+  pipelineHelp, pipelineCreate, pipelineAddStaging, pipelineAdd, pipelineRemove, pipelineInfo, pipelineList, pipelineDestroy, pipelinePromote, pipelineDiff,
   pipelineRollback, pipelineReport, pipelineSet, pipelineRequests, pipelineApprove, pipelineReject,
   stacksAdd, stacksRemove, stacksList, stacksCheck,
   reviewAppsHelp, reviewAppsCreate, reviewAppsDestroy, reviewAppsList, reviewAppsExpire];
