@@ -130,6 +130,22 @@ describe('what cannot be known is said, never guessed', () => {
     expect(await sourceProblem({ ...source, git_sha: 'HEAD' }, repo)).toBe('shop-staging v7 names no full git SHA (HEAD)');
   });
 
+  it('a repository git cannot read makes the answer unknown, target by target', async () => {
+    const broken: CommitRepository = {
+      hasCommit: async () => {
+        throw new Error("git rev-parse failed: not a git repository: '/home/dokku/shop-staging'\nmore");
+      },
+      countCommits: async () => 0,
+      commitsBetween: async () => [],
+    };
+    const problem = await sourceProblem(source, broken);
+    expect(problem).toBe("cannot read the git repository of shop-staging: git rev-parse failed: not a git repository: '/home/dokku/shop-staging'");
+    const failingLog: CommitRepository = { ...repository(linear), commitsBetween: async () => Promise.reject(new Error('git log failed: boom')) };
+    const result = await diffTarget(source, undefined, target(running(2)), failingLog);
+    expect(result).toMatchObject({ state: 'unknown', reason: 'cannot read the git repository of shop-staging: git log failed: boom', commits: [], target_only: null });
+    expect(result.target_release).toEqual({ id: 3, git_sha: sha(2), status: 'succeeded' });
+  });
+
   it('a target on another stack: compared by SHA only, or unreachable', async () => {
     const remote = await diff(target(running(2), { stack: 'eu' }));
     expect(remote).toMatchObject({ target: 'shop@eu', state: 'behind', reason: 'on another stack: compared by SHA only' });

@@ -56,14 +56,21 @@ export async function sourceProblem(source: SourceRelease, repo: CommitRepositor
   const sha = source.git_sha;
   if (!sha) return `${source.app} v${source.id} has no git SHA (${NO_SHA_WHY})`;
   if (!FULL_SHA.test(sha)) return `${source.app} v${source.id} names no full git SHA (${printable(sha, 64)})`;
-  if (await repo.hasCommit(sha)) return undefined;
+  try {
+    if (await repo.hasCommit(sha)) return undefined;
+  } catch (error) {
+    return unreadable(source.app, error);
+  }
   const from = source.promoted_from;
   const origin = from ? ` (v${source.id} came by promotion from ${from.host ? `${from.app}@${from.host}` : from.app} v${from.id})` : '';
   return `${shortSha(sha)}, the SHA of ${source.app} v${source.id}, is not in the git repository of ${source.app}${origin}`;
 }
 
+const unreadable = (app: string, error: unknown) => `cannot read the git repository of ${app}: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}`;
+
 /**
  * One target's answer. `problem` is sourceProblem's answer, worked out once for every target.
+ * A git failure makes this target unknown, never the others.
  */
 export async function diffTarget(
   source: SourceRelease,
@@ -72,13 +79,31 @@ export async function diffTarget(
   repo: CommitRepository,
   limit = COMMIT_LIMIT,
 ): Promise<TargetDiff> {
-  const label = targetLabel(target);
-  const base = {
-    target: label,
+  try {
+    return await compareTarget(source, problem, target, repo, limit);
+  } catch (error) {
+    return { ...releasesOf(source, target), state: 'unknown', reason: unreadable(source.app, error), commits: [], more: 0, target_only: null };
+  }
+}
+
+function releasesOf(source: SourceRelease, target: MemberStatus) {
+  return {
+    target: targetLabel(target),
     stage: target.stage,
     target_release: target.current ? { id: target.current.id, git_sha: target.current.git_sha, status: target.current.status } : null,
     source_release: { app: source.app, id: source.id, git_sha: source.git_sha },
   };
+}
+
+async function compareTarget(
+  source: SourceRelease,
+  problem: string | undefined,
+  target: MemberStatus,
+  repo: CommitRepository,
+  limit: number,
+): Promise<TargetDiff> {
+  const label = targetLabel(target);
+  const base = releasesOf(source, target);
   const unknown = (reason: string): TargetDiff => ({ ...base, state: 'unknown', reason, commits: [], more: 0, target_only: null });
   const remoteNote = target.stack ? OTHER_STACK : null;
 
