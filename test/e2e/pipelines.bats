@@ -2,7 +2,8 @@
 # Pipelines and promotion on the Dokku test host, with real containers: the image a staging app
 # runs is released to production through Dokku's own release-and-deploy, never rebuilt.
 # The tests build on each other in order, on one pipeline:
-#   development DEV -> staging STG -> production PRD (+ PRD2 from test 4), development GONE (test 5)
+#   development DEV -> staging STG -> production PRD (+ PRD2 from test 4), development GONE (test 5),
+#   and after STG is gone, a new staging app for pipeline:diff (the last test)
 
 bats_require_minimum_version 1.5.0
 load helpers/host
@@ -324,4 +325,66 @@ eventually() {
   run dokku pipeline:info "$PRD"
   assert_success
   assert_line --regexp "^       production: +$PRD $PRD2$"
+}
+
+@test "pipeline:diff lists the commits a promotion brings, newest first, in both formats; inert subjects; up to date after it" {
+  local stg3 old v5 v6 other
+  stg3="$(host_app_name pl-stg3)"
+  host_create_app "$stg3"
+  dokku pipeline:add-staging "$PRD" "$stg3" >/dev/null
+  # production runs the v4 commit of $SRC; two more commits reach the new staging app in one push
+  old="$(jq -r .git_sha <<<"$(current_record "$PRD")")"
+  assert_equal "$old" "$(host_git "$SRC" rev-parse HEAD)"
+  host_set_version "$SRC" v5
+  v5="$(host_git "$SRC" rev-parse HEAD)"
+  echo v6 >"$SRC/VERSION"
+  host_commit "$SRC" $'v6 \e[31mred'
+  v6="$(host_git "$SRC" rev-parse HEAD)"
+  run host_push "$stg3" "$SRC"
+  assert_success
+  # the second production app runs a commit of another repository ($DEV_SRC), unknown to this one
+  other="$(jq -r .git_sha <<<"$(current_record "$PRD2")")"
+  run host_git "$SRC" cat-file -e "$other^{commit}"
+  assert_failure
+
+  run --separate-stderr dokku pipeline:diff "$stg3"
+  assert_success
+  assert_equal "$stderr" ""
+  [[ "$output" != *$'\e'* ]] || fail "an escape character reached the output: $output"
+  local date='[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}'
+  assert_equal "${#lines[@]}" 7
+  assert_line --index 0 "=====> $stg3 v1 (${v6:0:7}) compared with the apps it promotes to"
+  assert_line --index 1 --regexp "^=====> $PRD \(production\): v[0-9]+ \(${old:0:7}\)$"
+  assert_line --index 2 "       2 commits ahead of $PRD:"
+  assert_line --index 3 --regexp "^         ${v6:0:7}  $date  host-test  v6 \\\\u001b\[31mred$"
+  assert_line --index 4 --regexp "^         ${v5:0:7}  $date  host-test  v5$"
+  assert_line --index 5 --regexp "^=====> $PRD2 \(production\): v[0-9]+ \(${other:0:7}\)$"
+  assert_line --index 6 --regexp "^       Cannot tell which commits it would bring: ${other:0:7}, the SHA of $PRD2 v[0-9]+, is not in the git repository of $stg3$"
+
+  run --separate-stderr dokku pipeline:diff "$stg3" --to "$PRD" --format json
+  assert_success
+  [[ "$output" != *$'\e'* ]] || fail "an escape character reached the JSON: $output"
+  assert_equal "$(jq -r 'length' <<<"$output")" 1
+  assert_equal "$(jq -r '.[0] | [.target, .state, .source_release.git_sha, .target_release.git_sha, .more, .target_only] | join(" ")' <<<"$output")" "$PRD behind $v6 $old 0 0"
+  assert_equal "$(jq -r '[.[0].commits[].sha] | join(" ")' <<<"$output")" "$v6 $v5"
+  assert_equal "$(jq -r '.[0].commits[0].subject' <<<"$output")" $'v6 \e[31mred'
+  assert_equal "$(jq -r '.[0].commits[1] | [.subject, .author] | join(" ")' <<<"$output")" "v5 host-test"
+  run --separate-stderr dokku pipeline:diff "$stg3" --format json
+  assert_equal "$(jq -r '.[1] | [.target, .state, .commits == []] | join(" ")' <<<"$output")" "$PRD2 unknown true"
+
+  run dokku pipeline:promote "$stg3"
+  assert_success
+  run --separate-stderr dokku pipeline:diff "$stg3"
+  assert_success
+  assert_line --index 2 "       Up to date: $PRD runs ${v6:0:7} already"
+  assert_line --index 4 "       Up to date: $PRD2 runs ${v6:0:7} already"
+  run --separate-stderr dokku pipeline:diff "$stg3" --format json
+  assert_equal "$(jq -r '[.[] | .state + " " + (.commits | length | tostring)] | join(",")' <<<"$output")" "up-to-date 0,up-to-date 0"
+
+  run --separate-stderr dokku pipeline:diff "$LONER"
+  assert_refused
+  assert_equal "$refusal" "App $LONER is not in any pipeline"
+  run --separate-stderr dokku pipeline:diff "$PRD"
+  assert_refused
+  [[ "$refusal" == *"is in the last stage (production)"* ]] || fail "$stderr"
 }
