@@ -175,7 +175,7 @@ plugin_git_source() {
   run dokku pipeline:help
   assert_success
   assert_line "Usage: dokku pipeline[:COMMAND]"
-  for cmd in create add-staging add remove info list destroy promote report set requests approve reject; do
+  for cmd in create add-staging add remove info list destroy promote diff report set requests approve reject; do
     assert_line --regexp "^    pipeline:$cmd( |$)"
   done
   run dokku review-apps:help
