@@ -151,6 +151,8 @@ describe('what cannot be known is said, never guessed', () => {
     expect(remote).toMatchObject({ target: 'shop@eu', state: 'behind', reason: 'on another stack: compared by SHA only' });
     const unreachable = await diff(target(null, { stack: 'eu', reachable: false, error: 'stack eu (dokku@eu) is unreachable' }));
     expect(unreachable).toMatchObject({ state: 'unknown', reason: 'shop@eu is unreachable: stack eu (dokku@eu) is unreachable' });
+    const answered = await diff(target(null, { stack: 'eu', error: 'stack eu (dokku@eu): \u001b[2J App shop does not exist' }));
+    expect(answered.reason).toBe('cannot read the release of shop@eu: stack eu (dokku@eu): \\u001b[2J App shop does not exist');
     const missing = await diff(target(running(9), { stack: 'eu' }));
     expect(missing.reason).toMatch(/is not in the git repository of shop-staging \(on another stack: compared by SHA only\)$/);
   });

@@ -107,7 +107,11 @@ async function compareTarget(
   const unknown = (reason: string): TargetDiff => ({ ...base, state: 'unknown', reason, commits: [], more: 0, target_only: null });
   const remoteNote = target.stack ? OTHER_STACK : null;
 
-  if (target.error) return unknown(target.reachable ? `cannot read the release of ${label}: ${target.error}` : `${label} is unreachable: ${target.error}`);
+  if (target.error) {
+    // The line may quote another host's output: shown inert.
+    const error = printable(target.error, 300);
+    return unknown(target.reachable ? `cannot read the release of ${label}: ${error}` : `${label} is unreachable: ${error}`);
+  }
   if (problem) return unknown(problem);
   const sourceSha = source.git_sha!;
 
