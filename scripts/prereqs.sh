@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Brings a fresh Debian machine to what the demo and the tests need: npm dependencies, the
 # Docker engine (installed and running), busybox-static for the local base image, git, curl,
-# jq, flock, and sudo (test/e2e/polish.bats runs a command through it).
+# jq, flock, sudo (test/e2e/polish.bats runs a command through it), and chromium (the dashboard's
+# browser tests).
 # Idempotent and quick when everything is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +23,7 @@ command -v ip >/dev/null 2>&1 || packages+=(iproute2)   # stacks: a bridge for t
 [[ -x /usr/sbin/sshd ]] || packages+=(openssh-server)        # real ssh to the test host
 command -v ssh >/dev/null 2>&1 || packages+=(openssh-client)
 command -v sudo >/dev/null 2>&1 || packages+=(sudo)
+command -v chromium >/dev/null 2>&1 || packages+=(chromium)   # the dashboard's tests: a real browser
 if ((${#packages[@]})); then
   [[ $(id -u) -eq 0 ]] || die "missing ${packages[*]}: install them (apt-get install ${packages[*]}) or run as root"
   say "Installing ${packages[*]}"

@@ -1,0 +1,102 @@
+#!/usr/bin/env bats
+# Issue 18, the dashboard in a real browser (Debian's chromium through playwright-core, see
+# helpers/dashboard-browser.mjs): the web process is the plugin's own binary
+# (`ownstack dashboard serve`) reading this host's store; a user signs in with a link that
+# `ownstack:dashboard:login` minted, reads every page, and is refused with a used or expired link,
+# a forged form post, or a revoked session. Every page visited passes an axe-core check and is
+# saved as a screenshot (artifacts/dashboard/). Tests run in order and share the app.
+
+bats_require_minimum_version 1.5.0
+load helpers/host
+load helpers/ownstack
+load helpers/stack
+
+# The payload a hostile build step, commit message or name would carry; it must stay text.
+XSS_PAYLOAD='<img src=x onerror=alert(1) data-xss>'
+
+setup_file() {
+  ownstack_setup_file
+  export APP="$(host_app_name dash)"
+  host_create_app "$APP"
+  dokku checks:set "$APP" wait-to-retire 1 >/dev/null
+  host_sample_app "$HOST_SANDBOX/src" v1
+  host_push "$APP" "$HOST_SANDBOX/src" >"$HOST_SANDBOX/push.log" || { cat "$HOST_SANDBOX/push.log" >&3; return 1; }
+  # v2: a build step and a commit message that carry markup
+  printf 'RUN echo %q\n' "$XSS_PAYLOAD" >>"$HOST_SANDBOX/src/Dockerfile"
+  host_commit "$HOST_SANDBOX/src" "$XSS_PAYLOAD"
+  host_push "$APP" "$HOST_SANDBOX/src" >"$HOST_SANDBOX/push.log" || { cat "$HOST_SANDBOX/push.log" >&3; return 1; }
+
+  export DASHBOARD_PORT="$(free_port)"
+  export DASHBOARD_URL="http://127.0.0.1:$DASHBOARD_PORT"
+  export DASHBOARD_STATE="$HOST_SANDBOX/browser-state.json"
+  export DASHBOARD_ARTIFACTS="$HOST_REPO_ROOT/artifacts/dashboard"
+  dokku ownstack:set --global dashboard-url "$DASHBOARD_URL" >/dev/null
+  # the web process, as Dokku would run it: the plugin's binary with the host's environment
+  "$HOST_SANDBOX/ownstack-plugin/build/ownstack" dashboard serve --listen 127.0.0.1 --port "$DASHBOARD_PORT" \
+    >"$HOST_SANDBOX/dashboard.log" 2>&1 &
+  echo $! >"$HOST_SANDBOX/dashboard.pid"
+  stack_wait_for 30 curl -s -o /dev/null "$DASHBOARD_URL/" || { cat "$HOST_SANDBOX/dashboard.log" >&3; return 1; }
+}
+
+teardown_file() {
+  stop_pid_file "$HOST_SANDBOX/dashboard.pid"
+  ownstack_teardown_file
+}
+
+browser() { node "$HOST_REPO_ROOT/test/e2e/helpers/dashboard-browser.mjs" "$@"; }
+
+# A sign-in link for the key NAME (as Dokku's sshcommand sets SSH_NAME), with extra options.
+login_link() {
+  local name="$1"
+  shift
+  SSH_NAME="$name" dokku ownstack:dashboard:login "$@" --format json | jq -r .url
+}
+
+@test "a minted link signs its key's name in once; every page is readable and accessible" {
+  local link
+  link="$(login_link alice)"
+  [[ "$link" == "$DASHBOARD_URL/login/"* ]] || fail "link: $link"
+  run browser sign-in "$link" alice
+  assert_success
+  run browser pages "$APP" 2 "Step 1/"
+  assert_success
+  # the link was used: it signs nobody in again
+  run browser refused "$link"
+  assert_success
+  # the token never reaches the dashboard's own log
+  ! grep -qF "${link##*/}" "$HOST_SANDBOX/dashboard.log" || fail "the sign-in token is in the dashboard's log"
+}
+
+@test "an expired link and an unknown one are refused" {
+  local link
+  link="$(OWNSTACK_NOW="$(date -u -d '-11 minutes' +%Y-%m-%dT%H:%M:%SZ)" login_link bob)"
+  run browser refused "$link"
+  assert_success
+  run browser refused "$DASHBOARD_URL/login/0000000000000000000000000000000000000000000"
+  assert_success
+}
+
+@test "markup in a build log and a commit message is shown as text and never runs" {
+  run browser inert "$APP" 2 "$XSS_PAYLOAD"
+  assert_success
+}
+
+@test "a form post without the session's CSRF token is refused; signing out ends the session" {
+  run browser csrf
+  assert_success
+}
+
+@test "a viewer link signs in read-only; sessions are listed and revoked from the CLI" {
+  local link id
+  link="$(login_link alice --viewer carol)"
+  run browser sign-in "$link" carol
+  assert_success
+  run dokku ownstack:dashboard:sessions --format json
+  assert_success
+  assert_equal "$(jq -r '.[] | select(.name == "carol") | .role' <<<"$output")" viewer
+  id="$(jq -r '.[] | select(.name == "carol") | .id' <<<"$output")"
+  run dokku ownstack:dashboard:revoke "$id"
+  assert_success
+  run browser signed-out
+  assert_success
+}

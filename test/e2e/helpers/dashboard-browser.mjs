@@ -1,0 +1,182 @@
+#!/usr/bin/env node
+// The dashboard in a real browser: Debian's chromium, headless, driven by playwright-core (no
+// browser download; the system browser is used). Each scenario is one step of a user's visit;
+// test/e2e/dashboard.bats calls them in order and a scenario fails (exit 1, one line on stderr)
+// as soon as what the page shows differs from what it should.
+//
+//   node dashboard-browser.mjs SCENARIO ARGS…
+//
+// Environment: DASHBOARD_URL (the served dashboard), DASHBOARD_STATE (a file holding the browser's
+// cookies between scenarios), DASHBOARD_ARTIFACTS (where screenshots go), CHROMIUM (the browser,
+// default /usr/bin/chromium). Every page visited is checked with axe-core: a serious or critical
+// violation fails the scenario. A JavaScript dialog (an XSS payload that ran) fails it too.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const base = process.env.DASHBOARD_URL ?? fail('DASHBOARD_URL is not set');
+const stateFile = process.env.DASHBOARD_STATE ?? fail('DASHBOARD_STATE is not set');
+const artifacts = process.env.DASHBOARD_ARTIFACTS ?? fail('DASHBOARD_ARTIFACTS is not set');
+
+function fail(message) {
+  process.stderr.write(`dashboard-browser: ${message}\n`);
+  process.exit(1);
+}
+
+async function withBrowser(run, { signedIn = true } = {}) {
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
+  try {
+    const context = await browser.newContext(signedIn && fs.existsSync(stateFile) ? { storageState: stateFile } : {});
+    const page = await context.newPage();
+    const dialogs = [];
+    page.on('dialog', async (dialog) => {
+      dialogs.push(dialog.message());
+      await dialog.dismiss();
+    });
+    const errors = [];
+    page.on('pageerror', (error) => errors.push(String(error)));
+    await run(page, context);
+    assert.deepEqual(dialogs, [], 'a script opened a dialog: an XSS payload ran');
+    assert.deepEqual(errors, [], 'a page script threw');
+  } finally {
+    await browser.close();
+  }
+}
+
+// axe-core in the page: no serious or critical violation, then a full-page screenshot.
+async function check(page, name) {
+  await page.addScriptTag({ content: AXE });
+  const violations = await page.evaluate(async () =>
+    (await window.axe.run(document, { resultTypes: ['violations'] })).violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+  );
+  assert.deepEqual(violations, [], `accessibility violations on ${name}`);
+  fs.mkdirSync(artifacts, { recursive: true });
+  await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
+}
+
+async function visit(page, route, expectedStatus = 200) {
+  const response = await page.goto(new URL(route, base).href);
+  assert.equal(response?.status(), expectedStatus, `GET ${route}`);
+  return response;
+}
+
+const text = (page) => page.locator('body').innerText();
+
+const scenarios = {
+  // sign-in LINK NAME: the link shows who it signs in, and signs in only after the button.
+  async 'sign-in'(link, name) {
+    await withBrowser(async (page, context) => {
+      const response = await page.goto(link);
+      assert.equal(response?.status(), 200, 'GET of the sign-in link');
+      const button = page.getByRole('button', { name: `Sign in as ${name}` });
+      await button.waitFor();
+      assert.deepEqual(await context.cookies(), [], 'opening the link alone set a cookie');
+      await check(page, 'sign-in');
+      const [landing] = await Promise.all([page.waitForNavigation(), button.click()]);
+      assert.equal(landing?.status(), 200, 'the page after signing in');
+      assert.match(await text(page), new RegExp(name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 'the signed-in name is shown');
+      const cookies = await context.cookies();
+      assert.ok(cookies.length > 0, 'no session cookie');
+      for (const cookie of cookies) {
+        assert.equal(cookie.httpOnly, true, `${cookie.name} is not HttpOnly`);
+        assert.equal(cookie.sameSite, 'Strict', `${cookie.name} is not SameSite=Strict`);
+      }
+      await context.storageState({ path: stateFile });
+    }, { signedIn: false });
+  },
+
+  // refused LINK: a used, expired or unknown link signs nobody in.
+  async refused(link) {
+    await withBrowser(async (page, context) => {
+      const response = await page.goto(link);
+      const button = page.getByRole('button', { name: /^Sign in as / });
+      if (response?.status() === 200 && (await button.count()) > 0) {
+        const [after] = await Promise.all([page.waitForNavigation(), button.first().click()]);
+        assert.equal(after?.status(), 401, 'POST of a used or expired link');
+      } else {
+        assert.equal(response?.status(), 401, 'GET of a used or expired link');
+      }
+      assert.match(await text(page), /ownstack:dashboard:login/, 'the refusal says how to get a new link');
+      assert.deepEqual(await context.cookies(), [], 'a refused link set a cookie');
+    }, { signedIn: false });
+  },
+
+  // pages APP RELEASE LOG_TEXT: every page of the slice, as the signed-in user sees them.
+  async pages(app, release, logText) {
+    await withBrowser(async (page) => {
+      await visit(page, '/pipelines');
+      assert.match(await text(page), new RegExp(app), 'the pipelines page shows the app');
+      await check(page, 'pipelines');
+
+      await visit(page, '/deployments');
+      const row = page.locator('tr', { hasText: app }).filter({ hasText: `v${release}` });
+      assert.equal(await row.count(), 1, `the deployments page has one row for ${app} v${release}`);
+      await check(page, 'deployments');
+
+      await visit(page, `/deployments?app=${encodeURIComponent(app)}&status=succeeded`);
+      assert.ok((await page.locator('tbody tr').count()) >= 1, 'filtered by app and status');
+      await visit(page, '/deployments?status=failed');
+      assert.equal(await page.locator('tbody tr', { hasText: app }).count(), 0, 'no failed release of the app is listed');
+
+      await visit(page, `/apps/${app}`);
+      assert.match(await text(page), new RegExp(`v${release}`), 'the history shows the release');
+      await check(page, 'app');
+
+      await page.locator(`a[href="/apps/${app}/releases/${release}/log"]`).first().click();
+      await page.waitForURL(`**/apps/${app}/releases/${release}/log`);
+      assert.match(await text(page), new RegExp(logText.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 'the log is shown');
+      await check(page, 'deploy-log');
+    });
+  },
+
+  // inert APP RELEASE PAYLOAD: the payload (in a description, a commit message or a log) is shown
+  // as text on the app's page and in the log, and never runs.
+  async inert(app, release, payload) {
+    await withBrowser(async (page) => {
+      for (const route of [`/apps/${app}`, `/apps/${app}/releases/${release}/log`, `/deployments?app=${app}`]) {
+        await visit(page, route);
+        assert.ok((await text(page)).includes(payload), `${route} shows the payload as text`);
+        assert.equal(await page.locator('[data-xss]').count(), 0, `${route} made an element of the payload`);
+      }
+    });
+  },
+
+  // csrf: a form post without the session's token is refused and changes nothing; with it, it works.
+  async csrf() {
+    await withBrowser(async (page) => {
+      await visit(page, '/deployments');
+      const bare = await page.evaluate(async () => (await fetch('/logout', { method: 'POST' })).status);
+      assert.equal(bare, 403, 'POST /logout without a CSRF token');
+      const forged = await page.evaluate(async () => {
+        const body = new URLSearchParams({ csrf: 'forged', _csrf: 'forged' });
+        return (await fetch('/logout', { method: 'POST', body })).status;
+      });
+      assert.equal(forged, 403, 'POST /logout with a wrong CSRF token');
+      await visit(page, '/deployments');
+      await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Sign out' }).click()]);
+      await visit(page, '/deployments', 401);
+    });
+  },
+
+  // signed-out: the saved session no longer opens a page (revoked or signed out).
+  async 'signed-out'() {
+    await withBrowser(async (page) => {
+      await visit(page, '/deployments', 401);
+      assert.match(await text(page), /ownstack:dashboard:login/);
+    });
+  },
+};
+
+const [name, ...args] = process.argv.slice(2);
+const scenario = scenarios[name] ?? fail(`unknown scenario ${name}: ${Object.keys(scenarios).join(', ')}`);
+try {
+  await scenario(...args);
+} catch (error) {
+  fail(`${name}: ${error?.message ?? error}`);
+}
