@@ -4,7 +4,8 @@ import path from 'node:path';
 import { createContext, type Context } from '../../src/lib/context.js';
 import { createSession, csrfToken } from '../../src/lib/dashboard/sessions.js';
 import type { Role } from '../../src/lib/dashboard/identity.js';
-import type { ReleaseRecord } from '../../src/lib/releases/record.js';
+import { ReleaseRecordSchema, type ReleaseRecord } from '../../src/lib/releases/record.js';
+import { SCHEMA_VERSION } from '../../src/lib/schema-version.js';
 import { FileReleaseStore } from '../../src/lib/releases/store.js';
 import { updatePipelines } from '../../src/lib/pipelines/store.js';
 import { addApp, createPipeline, type Stage } from '../../src/lib/pipelines/model.js';
@@ -107,4 +108,20 @@ export function snapshotTree(dir: string): Record<string, string> {
   };
   walk(dir);
   return snapshot;
+}
+
+/**
+ * A long history written straight in the store's layout (releases/<id>.json and state.json, as
+ * FileReleaseStore writes them), for sizes where going through the store's lock per record would
+ * take minutes: every record is checked against the store's own schema first.
+ */
+export function writeHistory(ctx: Context, app: string, records: Omit<ReleaseRecord, 'app' | 'id'>[], currentId: number | null): void {
+  const dir = ctx.paths.ownstackApp(app);
+  fs.mkdirSync(path.join(dir, 'releases'), { recursive: true, mode: 0o700 });
+  records.forEach((fields, index) => {
+    const record = ReleaseRecordSchema.parse({ ...fields, id: index + 1, app });
+    fs.writeFileSync(path.join(dir, 'releases', `${index + 1}.json`), `${JSON.stringify(record)}\n`, { mode: 0o600 });
+  });
+  const state = { schema_version: SCHEMA_VERSION, next_id: records.length + 1, current_id: currentId, running: [] };
+  fs.writeFileSync(path.join(dir, 'state.json'), `${JSON.stringify(state)}\n`, { mode: 0o600 });
 }

@@ -4,7 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mintLogin } from '../../src/lib/dashboard/logins.js';
 import { revokeSessions, touchSession } from '../../src/lib/dashboard/sessions.js';
 import { createDashboardApp } from '../../src/web/app.js';
-import { addPipeline, addRelease, makeHost, signIn, type SignedIn, type TestHost } from './dashboard-support.js';
+import { addPipeline, addRelease, makeHost, signIn, writeHistory, type SignedIn, type TestHost } from './dashboard-support.js';
+import { releaseRecord } from './support.js';
 
 // The dashboard over HTTP (Hono's app.request, no browser, no socket): sign-in, sessions, CSRF,
 // and the pages' content from a real temporary store written with the project's own store code.
@@ -126,7 +127,7 @@ describe('sessions and CSRF', () => {
   it('a POST without the CSRF token, or with a wrong one, gets 403 and does nothing', async () => {
     const alice = await signIn(host.ctx, 'alice', 'deployer', NOW);
     const bob = await signIn(host.ctx, 'bob', 'deployer', NOW);
-    for (const form of [{}, { csrf: '' }, { csrf: 'wrong' }, { csrf: bob.csrf }, { csrf: `${alice.csrf}x` }]) {
+    for (const form of [{} as Record<string, string>, { csrf: '' }, { csrf: 'wrong' }, { csrf: bob.csrf }, { csrf: `${alice.csrf}x` }]) {
       const response = await post('/logout', form, alice);
       expect(response.status).toBe(403);
       expect(await response.text()).toBe('Refused: the form has no valid CSRF token (reload the page and try again)\n');
@@ -204,9 +205,9 @@ describe('pages', () => {
   });
 
   it('/deployments pages by 50, newest first across apps', async () => {
-    for (let i = 0; i < 60; i++) {
-      const minute = String(i).padStart(2, '0');
-      await addRelease(host.ctx, i % 2 === 0 ? 'even' : 'odd', { status: 'succeeded', startedAt: `2026-03-01T10:${minute}:00.000Z` });
+    for (const [app, offset] of [['even', 0], ['odd', 1]] as const) {
+      const records = Array.from({ length: 30 }, (_, i) => releaseRecord({ started_at: `2026-03-01T10:${String(2 * i + offset).padStart(2, '0')}:00.000Z` }));
+      writeHistory(host.ctx, app, records, 30);
     }
     const alice = await signIn(host.ctx, 'alice', 'deployer', NOW);
     const first = await (await get('/deployments', alice)).text();
