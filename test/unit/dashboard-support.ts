@@ -115,13 +115,15 @@ export function snapshotTree(dir: string): Record<string, string> {
  * FileReleaseStore writes them), for sizes where going through the store's lock per record would
  * take minutes: every record is checked against the store's own schema first.
  */
-export function writeHistory(ctx: Context, app: string, records: Omit<ReleaseRecord, 'app' | 'id'>[], currentId: number | null): void {
+export async function writeHistory(ctx: Context, app: string, records: Omit<ReleaseRecord, 'app' | 'id'>[], currentId: number | null): Promise<void> {
   const dir = ctx.paths.ownstackApp(app);
   fs.mkdirSync(path.join(dir, 'releases'), { recursive: true, mode: 0o700 });
-  records.forEach((fields, index) => {
-    const record = ReleaseRecordSchema.parse({ ...fields, id: index + 1, app });
-    fs.writeFileSync(path.join(dir, 'releases', `${index + 1}.json`), `${JSON.stringify(record)}\n`, { mode: 0o600 });
-  });
+  const texts = records.map((fields, index) => `${JSON.stringify(ReleaseRecordSchema.parse({ ...fields, id: index + 1, app }))}\n`);
+  for (let start = 0; start < texts.length; start += 64) {
+    await Promise.all(
+      texts.slice(start, start + 64).map((text, offset) => fs.promises.writeFile(path.join(dir, 'releases', `${start + offset + 1}.json`), text, { mode: 0o600 })),
+    );
+  }
   const state = { schema_version: SCHEMA_VERSION, next_id: records.length + 1, current_id: currentId, running: [] };
   fs.writeFileSync(path.join(dir, 'state.json'), `${JSON.stringify(state)}\n`, { mode: 0o600 });
 }

@@ -207,7 +207,7 @@ describe('pages', () => {
   it('/deployments pages by 50, newest first across apps', async () => {
     for (const [app, offset] of [['even', 0], ['odd', 1]] as const) {
       const records = Array.from({ length: 30 }, (_, i) => releaseRecord({ started_at: `2026-03-01T10:${String(2 * i + offset).padStart(2, '0')}:00.000Z` }));
-      writeHistory(host.ctx, app, records, 30);
+      await writeHistory(host.ctx, app, records, 30);
     }
     const alice = await signIn(host.ctx, 'alice', 'deployer', NOW);
     const first = await (await get('/deployments', alice)).text();

@@ -73,7 +73,8 @@ export function deploymentsPage(paths: DokkuPaths, filters: DeploymentFilters): 
     selected = selected.filter((app) => members.has(app));
   }
   const status = filters.status;
-  const cursors = selected.map((app) => new ReleaseCursor(readReleases(paths, app), status ? (record) => record.status === status : undefined));
+  const budget = { remaining: MAX_SCANNED };
+  const cursors = selected.map((app) => new ReleaseCursor(readReleases(paths, app), status ? (record) => record.status === status : undefined, budget));
 
   const skip = (filters.page - 1) * PER_PAGE;
   const rows: ReleaseRow[] = [];
@@ -81,14 +82,15 @@ export function deploymentsPage(paths: DokkuPaths, filters: DeploymentFilters): 
   let truncated = false;
   let hasNext = false;
   for (;;) {
-    if (cursors.reduce((sum, cursor) => sum + cursor.read, 0) > MAX_SCANNED) {
-      truncated = true;
-      break;
-    }
     let best: ReleaseCursor | undefined;
     for (const cursor of cursors) {
       const head = cursor.peek();
       if (head && (!best || newer(head, best.peek()!))) best = cursor;
+    }
+    // A cursor cut short by the budget has no head: picking among the rest could skip newer records.
+    if (budget.remaining <= 0) {
+      truncated = true;
+      break;
     }
     if (!best) break;
     if (seen >= skip + PER_PAGE) {

@@ -84,20 +84,24 @@ function firstLine(text: string | null): string | null {
   return line.length > 300 ? `${line.slice(0, 300)}…` : line;
 }
 
-/** Reads one app's history downward in growing chunks, as the merge needs it. */
+/** Record reads that several cursors share: when it runs out, they all stop (and say so). */
+export interface ReadBudget {
+  remaining: number;
+}
+
+/** Reads one app's history downward in growing chunks, as the merge needs it, within a shared budget. */
 export class ReleaseCursor {
   private buffer: ReleaseRecord[] = [];
   private from: number;
   private chunk = 4;
   private done = false;
   readonly currentId: number | undefined;
-  /** Records read so far (a bound on the work one page may do). */
-  read = 0;
   unreadable: number[] = [];
 
   constructor(
     private readonly reader: ReleaseReader,
     private readonly keep: (record: ReleaseRecord) => boolean = () => true,
+    private readonly budget: ReadBudget = { remaining: Infinity },
   ) {
     const state = reader.readState();
     this.from = state.next_id - 1;
@@ -116,12 +120,12 @@ export class ReleaseCursor {
   }
 
   private fill(): void {
-    if (this.from < 1) {
+    if (this.from < 1 || this.budget.remaining <= 0) {
       this.done = true;
       return;
     }
     const { records, corrupt } = this.reader.newestFrom(this.from, this.chunk);
-    this.read += records.length + corrupt.length;
+    this.budget.remaining -= records.length + corrupt.length;
     this.unreadable.push(...corrupt.map((bad) => bad.id));
     if (records.length < this.chunk) this.done = true;
     else this.from = records[records.length - 1].id - 1;
