@@ -13,7 +13,7 @@ import { Refusal } from './refusal.js';
 export const PER_PAGE = 50;
 export const MAX_PAGE = 200;
 /** A filter that matches rarely must not read 100,000 records: past this many, the page stops and says so. */
-export const MAX_SCANNED = 20_000;
+export const MAX_SCANNED = 10_000;
 
 export interface DeploymentFilters {
   app?: string;
