@@ -10,7 +10,7 @@ ownstack_install() { ownstack_install_into "$HOST_SANDBOX/ownstack-plugin"; }
 # The same into another plugin directory (a second test host has its own).
 ownstack_install_into() {
   local repo="$HOST_REPO_ROOT" plugin="$1" trigger
-  if [[ ! -x "$repo/build/ownstack" ]] || [[ -n "$(find "$repo/src" -newer "$repo/build/ownstack" -name '*.ts' -print -quit)" ]]; then
+  if [[ ! -x "$repo/build/ownstack" ]] || [[ -n "$(find "$repo/src" -newer "$repo/build/ownstack" \( -name '*.ts' -o -name '*.tsx' \) -print -quit)" ]]; then
     (cd "$repo" && node scripts/build.mjs --skip-typecheck >/dev/null)
   fi
   mkdir -p "$plugin/build"
