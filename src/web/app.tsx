@@ -90,7 +90,6 @@ export function createDashboardApp(options: DashboardOptions) {
     const secret = getCookie(c, SESSION_COOKIE);
     const session = await touchSession(root, secret, now());
     if (!session || !secret) {
-      c.status(401);
       return page(c, <MessageView title="Sign in" message="You are not signed in. Run this on the Dokku host (over ssh) and open the link it prints:" hint={SIGN_IN_HINT} />, 401);
     }
     c.set('session', session);
