@@ -3,6 +3,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context as HonoContext } from 'hono';
 import type { Context } from '../lib/context.js';
 import { now } from '../lib/clock.js';
+import { requestIsHttps } from '../lib/dashboard/https.js';
 import { createDashboardApp } from './app.js';
 
 export interface ServeOptions {
@@ -16,14 +17,13 @@ export interface ServeOptions {
 export async function serveDashboard(ctx: Context, options: ServeOptions): Promise<void> {
   const trusted = new Set(options.trustedProxies);
   const isHttps = (c: HonoContext) => {
-    if (new URL(c.req.url).protocol === 'https:') return true;
     let peer: string | undefined;
     try {
       peer = getConnInfo(c).remote.address;
     } catch {
       peer = undefined;
     }
-    return peer !== undefined && trusted.has(peer) && c.req.header('X-Forwarded-Proto') === 'https';
+    return requestIsHttps({ url: c.req.url, peer, forwardedProto: c.req.header('X-Forwarded-Proto') }, trusted);
   };
   const app = createDashboardApp({ ctx, now: () => now(), isHttps, log: (line) => process.stdout.write(`${line}\n`) });
   await new Promise<void>((resolve, reject) => {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseAddressList, parsePort } from '../../src/commands/dashboard/serve.js';
+import { requestIsHttps } from '../../src/lib/dashboard/https.js';
 import { consumeLogin } from '../../src/lib/dashboard/logins.js';
 import { createSession } from '../../src/lib/dashboard/sessions.js';
 import { buildProgram } from '../../src/program.js';
@@ -92,5 +93,16 @@ describe('ownstack dashboard serve options', () => {
     for (const bad of ['0', '65536', '-1', '1e3', 'http', '']) refusal(() => parsePort(bad, {}));
     expect(parseAddressList('127.0.0.1,::1', 'x')).toEqual(['127.0.0.1', '::1']);
     for (const bad of ['localhost', '0.0.0.0;id', '', '1.2.3.4,']) refusal(() => parseAddressList(bad, 'x'));
+  });
+});
+
+describe('https behind a proxy', () => {
+  const trusted = new Set(['127.0.0.1', '::1']);
+  it('counts X-Forwarded-Proto only from a trusted peer', () => {
+    expect(requestIsHttps({ url: 'https://d.example/x', peer: '203.0.113.9', forwardedProto: undefined }, trusted)).toBe(true);
+    expect(requestIsHttps({ url: 'http://d.example/x', peer: '127.0.0.1', forwardedProto: 'https' }, trusted)).toBe(true);
+    expect(requestIsHttps({ url: 'http://d.example/x', peer: '203.0.113.9', forwardedProto: 'https' }, trusted)).toBe(false);
+    expect(requestIsHttps({ url: 'http://d.example/x', peer: undefined, forwardedProto: 'https' }, trusted)).toBe(false);
+    expect(requestIsHttps({ url: 'http://d.example/x', peer: '127.0.0.1', forwardedProto: 'http' }, trusted)).toBe(false);
   });
 });
