@@ -74,9 +74,12 @@ export function deploymentsPage(paths: DokkuPaths, filters: DeploymentFilters): 
   }
   const status = filters.status;
   const budget = { remaining: MAX_SCANNED };
-  const cursors = selected.map((app) => new ReleaseCursor(readReleases(paths, app), status ? (record) => record.status === status : undefined, budget));
-
   const skip = (filters.page - 1) * PER_PAGE;
+  // Each app's share of the rows up to this page (plus one to know of a next page), at most 64.
+  const firstChunk = Math.min(64, Math.ceil((skip + PER_PAGE + 1) / Math.max(1, selected.length)));
+  const keep = status ? (record: { status: string }) => record.status === status : undefined;
+  const cursors = selected.map((app) => new ReleaseCursor(readReleases(paths, app), keep, budget, firstChunk));
+
   const rows: ReleaseRow[] = [];
   let seen = 0;
   let truncated = false;

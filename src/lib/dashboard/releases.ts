@@ -93,7 +93,7 @@ export interface ReadBudget {
 export class ReleaseCursor {
   private buffer: ReleaseRecord[] = [];
   private from: number;
-  private chunk = 4;
+  private chunk: number;
   private done = false;
   readonly currentId: number | undefined;
   unreadable: number[] = [];
@@ -102,7 +102,10 @@ export class ReleaseCursor {
     private readonly reader: ReleaseReader,
     private readonly keep: (record: ReleaseRecord) => boolean = () => true,
     private readonly budget: ReadBudget = { remaining: Infinity },
+    /** Records read at first: about this app's share of what the page needs; later chunks double. */
+    firstChunk = 4,
   ) {
+    this.chunk = firstChunk;
     const state = reader.readState();
     this.from = state.next_id - 1;
     this.currentId = state.current_id ?? undefined;
