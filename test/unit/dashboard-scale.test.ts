@@ -77,6 +77,12 @@ describe(`the Deployments page with ${APPS} apps x ${PER_APP} releases`, () => {
       expect(Buffer.byteLength(html), url).toBeLessThan(150 * 1024);
       console.log(`[dashboard scale] GET ${url}: ${(Buffer.byteLength(html) / 1024).toFixed(1)} KB`);
     }
+    for (let i = 0; i < 5; i++) {
+      const started = performance.now();
+      deploymentsPage(host.ctx.paths, { page: 1 });
+      console.log(`[dashboard scale] deploymentsPage(page 1) alone, run ${i + 1}: ${(performance.now() - started).toFixed(1)} ms`);
+    }
+    for (let i = 0; i < 5; i++) await timed(`GET /deployments, run ${i + 1}`, () => fetchPage('/deployments'));
     const failed = await fetchPage('/deployments?status=failed');
     expect([...failed.html.matchAll(/class="status-failed"/g)]).toHaveLength(50);
   });
