@@ -41,6 +41,8 @@ const esbuildArgs = [
   `--outfile=${work}/ownstack.cjs`, '--inject:./scripts/import-meta-url-shim.js',
   '--define:import.meta.url=import_meta_url', `--define:OWNSTACK_VERSION=${JSON.stringify(pkg.version)}`,
   `--define:OWNSTACK_COMMIT=${JSON.stringify(commit)}`,
+  // The dashboard's views are Hono JSX (tsconfig.json: jsx react-jsx, jsxImportSource hono/jsx).
+  '--jsx=automatic', '--jsx-import-source=hono/jsx',
   '--log-level=warning',
 ];
 await $`node_modules/.bin/esbuild ${esbuildArgs}`;

@@ -63,7 +63,9 @@ export function buildProgram(): Command {
 
   // Before any command reads a history, what trigger shims only noted is recorded (trigger-notes.ts);
   // `trigger` does it itself, and the notification sender (nice 19) must never hold up a deploy.
+  // The dashboard's web process never writes to the store it reads (it will be mounted read-only).
   program.hook('preAction', async (_program, action) => {
+    if (action.parent?.name() === 'dashboard') return;
     if (!['help', 'trigger', DELIVER_COMMAND].includes(action.name())) await replayNotedTriggers(ctx());
   });
 

@@ -35,9 +35,14 @@ import reviewAppsCreate from './review-apps/create.js';
 import reviewAppsDestroy from './review-apps/destroy.js';
 import reviewAppsList from './review-apps/list.js';
 import reviewAppsExpire from './review-apps/expire.js';
+import dashboardLogin from './dashboard/login.js';
+import dashboardSessions from './dashboard/sessions.js';
+import dashboardRevoke from './dashboard/revoke.js';
+import dashboardServe from './dashboard/serve.js';
 
 // Every command module, in help order. Add a module's default export here.
 export const COMMANDS: CommandModule[] = [ownstackHelp, history, info, deployLog, report, set, rollback, deployImage, configPush, purge, version,
+  dashboardLogin, dashboardSessions, dashboardRevoke, dashboardServe,
   pipelineHelp, pipelineCreate, pipelineAddStaging, pipelineAdd, pipelineRemove, pipelineInfo, pipelineList, pipelineDestroy, pipelinePromote, pipelineDiff,
   pipelineRollback, pipelineReport, pipelineSet, pipelineRequests, pipelineApprove, pipelineReject,
   stacksAdd, stacksRemove, stacksList, stacksCheck,

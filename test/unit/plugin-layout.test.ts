@@ -68,7 +68,7 @@ describe('source hygiene', () => {
   const sources = (dir: string): string[] =>
     fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
       const full = path.join(dir, entry.name);
-      return entry.isDirectory() ? sources(full) : entry.name.endsWith('.ts') ? [full] : [];
+      return entry.isDirectory() ? sources(full) : /\.tsx?$/.test(entry.name) ? [full] : [];
     });
   const files = sources(path.join(root, 'src')).map((file) => ({ file, text: fs.readFileSync(file, 'utf8') }));
 

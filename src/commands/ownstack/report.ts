@@ -12,9 +12,11 @@ function reportValues(ctx: Context, app: string | undefined): Record<string, str
   const values: Record<string, string> = {};
   for (const key of Object.keys(SETTINGS) as SettingKey[]) {
     const setting = readSetting(ctx.paths, app, key);
-    if (app) values[key] = shownValue(key, setting.app);
+    // A global-only key (dashboard-url) has no app value to show, only the host's.
+    const perApp = app !== undefined && !SETTINGS[key].globalOnly;
+    if (perApp) values[key] = shownValue(key, setting.app);
     values[`global-${key}`] = shownValue(key, setting.global);
-    if (app) values[`computed-${key}`] = shownValue(key, setting.computed);
+    if (perApp) values[`computed-${key}`] = shownValue(key, setting.computed);
   }
   return values;
 }

@@ -3,7 +3,7 @@ import type { CommandModule } from '../../program.js';
 import { assertAppExists } from '../../lib/context.js';
 import { UserError } from '../../lib/output/errors.js';
 import { log, printable } from '../../lib/output/log.js';
-import { assertSettingKey, assertSettingValue, GLOBAL, shownValue, writeSetting } from '../../lib/settings/settings.js';
+import { assertSettingKey, assertSettingScope, assertSettingValue, GLOBAL, shownValue, writeSetting } from '../../lib/settings/settings.js';
 
 const register: CommandModule = (program, ctx) => {
   program
@@ -19,6 +19,7 @@ const register: CommandModule = (program, ctx) => {
       const scope = options.global ? GLOBAL : assertAppExists(ctx(), args.shift());
       if (options.global && args.length > 2) throw new UserError(`Too many arguments: ${printable(args.slice(2).join(' '))}`);
       const key = assertSettingKey(args[0]);
+      assertSettingScope(key, scope);
       const value = args[1];
       if (value === undefined || value === '') {
         await writeSetting(ctx().paths, scope, key, undefined);

@@ -59,6 +59,8 @@ export function dokkuPaths(env: DokkuEnv) {
     pipelinesFile: path.join(env.libRoot, 'data', 'ownstack', '.pipelines.json'),
     /** Promotion requests waiting for (or decided by) an approval, every pipeline's. */
     requestsFile: path.join(env.libRoot, 'data', 'ownstack', '.promotion-requests.json'),
+    /** The dashboard's own state (sign-in links, sessions): never inside the store it reads. */
+    dashboardRoot: path.join(env.libRoot, 'data', 'ownstack-dashboard'),
     /** Our settings, in Dokku's property layout: config/<plugin>/<app|--global>/<key>. */
     ownstackConfigRoot: path.join(env.libRoot, 'config', 'ownstack'),
     property: (scope: string, key: string) => path.join(env.libRoot, 'config', 'ownstack', scope, key),

@@ -15,6 +15,10 @@ interface SettingSpec {
   validate(value: string): string | undefined;
   /** How `:report` and `:set` show the value, for settings that hold a secret. */
   mask?(value: string): string;
+  /** Set with --global only: it describes the host, not an app. */
+  globalOnly?: boolean;
+  /** A refused value is not repeated (a URL may carry credentials by mistake). */
+  quietRefusal?: boolean;
 }
 
 const wholeNumber = (min: number, max: number) => (value: string) =>
@@ -55,7 +59,23 @@ export const SETTINGS: Record<string, SettingSpec> = {
     defaultValue: '5',
     validate: wholeNumber(1, 60),
   },
+  'dashboard-url': {
+    description: 'the base URL of the dashboard, for the links ownstack:dashboard:login prints',
+    defaultValue: '',
+    validate: validDashboardUrl,
+    globalOnly: true,
+    quietRefusal: true,
+  },
 };
+
+function validDashboardUrl(value: string): string | undefined {
+  const problem = validUrl(value);
+  if (problem) return problem;
+  const url = new URL(value);
+  if (url.username !== '' || url.password !== '') return 'expected a URL without credentials';
+  if (url.search !== '' || url.hash !== '' || value.includes('?') || value.includes('#')) return 'expected a URL without a query or fragment';
+  return undefined;
+}
 
 function validUrl(value: string): string | undefined {
   const problem = 'expected an http:// or https:// URL';
@@ -96,9 +116,14 @@ export function assertSettingKey(key: string | undefined): SettingKey {
   return key;
 }
 
+/** A global-only key refuses an app scope with one line. */
+export function assertSettingScope(key: SettingKey, scope: string): void {
+  if (SETTINGS[key].globalOnly && scope !== GLOBAL) throw new UserError(`${key} is a global setting: use ownstack:set --global ${key} <value>`);
+}
+
 export function assertSettingValue(key: SettingKey, value: string): string {
   const problem = SETTINGS[key].validate(value);
-  if (problem) throw new UserError(`Invalid ${key}${SETTINGS[key].mask ? '' : ` "${printable(value)}"`}: ${problem}`);
+  if (problem) throw new UserError(`Invalid ${key}${SETTINGS[key].mask || SETTINGS[key].quietRefusal ? '' : ` "${printable(value)}"`}: ${problem}`);
   return value;
 }
 

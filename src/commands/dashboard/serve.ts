@@ -1,0 +1,45 @@
+import net from 'node:net';
+import type { CommandModule } from '../../program.js';
+import { UserError } from '../../lib/output/errors.js';
+import { printable } from '../../lib/output/log.js';
+
+// `ownstack dashboard serve`: the dashboard's web process (hidden; not a Dokku command). The web
+// code is imported only here, so no other command pays for loading it.
+
+export const DEFAULT_TRUSTED_PROXIES = ['127.0.0.1', '::1', '::ffff:127.0.0.1'];
+
+export function parsePort(raw: string | undefined, env: NodeJS.ProcessEnv = process.env): number {
+  const value = raw ?? (env.PORT || '5000');
+  if (!/^[0-9]{1,5}$/.test(value) || Number(value) < 1 || Number(value) > 65535) {
+    throw new UserError(`Invalid port "${printable(value)}": expected a number from 1 to 65535`);
+  }
+  return Number(value);
+}
+
+export function parseAddressList(raw: string, what: string): string[] {
+  const parts = raw.split(',').map((part) => part.trim());
+  for (const part of parts) if (net.isIP(part) === 0) throw new UserError(`Invalid ${what} "${printable(part)}": expected IP addresses separated by commas`);
+  return parts;
+}
+
+const register: CommandModule = (program, ctx) => {
+  const dashboard = program.command('dashboard', { hidden: true }).description('the dashboard web process').helpOption(false);
+  dashboard
+    .command('serve')
+    .description('serve the dashboard over http')
+    .option('--port <n>', 'port (default $PORT, else 5000)')
+    .option('--listen <address>', 'address to listen on', '0.0.0.0')
+    .option('--trust-proxy <addresses>', 'peers whose X-Forwarded-Proto counts (comma-separated IPs)', DEFAULT_TRUSTED_PROXIES.join(','))
+    .helpOption(false)
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined, outputError: () => undefined })
+    .action(async (options: { port?: string; listen: string; trustProxy: string }) => {
+      const port = parsePort(options.port);
+      const [listen] = parseAddressList(options.listen, 'listen address');
+      const trustedProxies = parseAddressList(options.trustProxy, '--trust-proxy');
+      const { serveDashboard } = await import('../../web/serve.js');
+      await serveDashboard(ctx(), { port, listen, trustedProxies });
+    });
+};
+
+export default register;

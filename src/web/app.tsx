@@ -1,0 +1,184 @@
+import { Hono, type Context as HonoContext } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import type { JSX } from 'hono/jsx/jsx-runtime';
+import { streamSSE } from 'hono/streaming';
+import type { Context } from '../lib/context.js';
+import { appFromUrl, appHistoryPage, pipelinesView, releaseFromUrl, releaseLog } from '../lib/dashboard/app-pages.js';
+import { deploymentsPage, parseDeploymentFilters, parsePage } from '../lib/dashboard/deployments.js';
+import { consumeLogin, peekLogin } from '../lib/dashboard/logins.js';
+import { Refusal } from '../lib/dashboard/refusal.js';
+import { releaseRow } from '../lib/dashboard/releases.js';
+import { createSession, csrfToken, csrfTokenMatches, endSession, SESSION_IDLE_MS, touchSession, type Session } from '../lib/dashboard/sessions.js';
+import { UserError } from '../lib/output/errors.js';
+import { CONTENT_SECURITY_POLICY } from './assets.js';
+import { AppView, DeploymentsView, LoginView, LogView, MessageView, PipelinesView } from './views/pages.js';
+import type { Viewer } from './views/layout.js';
+import { logHref } from './views/format.js';
+import { streamReleaseLog, type StreamOptions } from './log-stream.js';
+
+// The dashboard's web app: sign-in, sessions, CSRF and the read-only pages. It reads the ownstack
+// store through src/lib/ (pure reads only) and writes nothing but its own sessions and sign-in
+// links (ctx.paths.dashboardRoot). Actions will be Dokku commands run over ssh, never writes here.
+
+export const SESSION_COOKIE = 'ownstack_session';
+const SIGN_IN_HINT = 'dokku ownstack:dashboard:login';
+
+export interface DashboardOptions {
+  ctx: Context;
+  now?: () => Date;
+  /** Whether the request came over https: the connection's own scheme, or a trusted proxy's X-Forwarded-Proto. */
+  isHttps?: (c: HonoContext) => boolean;
+  stream?: Partial<StreamOptions>;
+  /** One line per request (method, path without query or token, status, time). */
+  log?: (line: string) => void;
+}
+
+type Env = { Variables: { session: Session; secret: string } };
+
+export function createDashboardApp(options: DashboardOptions) {
+  const { ctx } = options;
+  const root = ctx.paths.dashboardRoot;
+  const now = options.now ?? (() => new Date());
+  const isHttps = options.isHttps ?? ((c: HonoContext) => new URL(c.req.url).protocol === 'https:');
+  const streamOptions: StreamOptions = { pollMs: 1000, maxMs: 2 * 60 * 60 * 1000, ...options.stream };
+  const app = new Hono<Env>();
+
+  if (options.log) {
+    const write = options.log;
+    app.use(async (c, next) => {
+      const started = performance.now();
+      await next();
+      write(`${c.req.method} ${loggedPath(c.req.path)} ${c.res.status} ${Math.round(performance.now() - started)}ms`);
+    });
+  }
+  app.use(async (c, next) => {
+    await next();
+    c.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+    c.header('X-Content-Type-Options', 'nosniff');
+    // Sign-in links carry their token in the path: no page may hand its URL to another site.
+    c.header('Referrer-Policy', 'no-referrer');
+    c.header('Cache-Control', 'no-store');
+  });
+  app.use(bodyLimit({ maxSize: 16 * 1024, onError: () => { throw new Refusal(400, 'Request body too large'); } }));
+
+  // ---- sign-in: the only pages without a session ------------------------------------------
+  app.get('/login/:token', (c) => {
+    const login = peekLogin(root, c.req.param('token'), now());
+    if (!login) return linkRefused(c);
+    return page(c, <LoginView name={login.name} role={login.role} action={c.req.path} />);
+  });
+
+  app.post('/login/:token', async (c) => {
+    // A sign-in must come from this dashboard's own page, not from a form on another site.
+    if (c.req.header('Sec-Fetch-Site') === 'cross-site') throw new Refusal(403, 'Sign-in refused: the form was posted from another site');
+    const login = consumeLogin(root, c.req.param('token'), now());
+    if (!login) return linkRefused(c);
+    const { secret } = await createSession(root, login, now());
+    setCookie(c, SESSION_COOKIE, secret, {
+      httpOnly: true,
+      sameSite: 'Strict',
+      secure: isHttps(c),
+      path: '/',
+      maxAge: SESSION_IDLE_MS / 1000,
+    });
+    return c.redirect('/pipelines', 303);
+  });
+
+  // ---- everything else needs a session, and every POST its CSRF token -----------------------
+  app.use(async (c, next) => {
+    const secret = getCookie(c, SESSION_COOKIE);
+    const session = await touchSession(root, secret, now());
+    if (!session || !secret) {
+      return page(c, <MessageView title="Sign in" message="You are not signed in. Run this on the Dokku host (over ssh) and open the link it prints:" hint={SIGN_IN_HINT} />, 401);
+    }
+    c.set('session', session);
+    c.set('secret', secret);
+    if (c.req.method === 'POST') {
+      const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+      const given = body.csrf;
+      if (!csrfTokenMatches(secret, typeof given === 'string' ? given : undefined)) throw new Refusal(403, 'Refused: the form has no valid CSRF token (reload the page and try again)');
+    }
+    await next();
+    return undefined;
+  });
+
+  const viewer = (c: HonoContext<Env>): Viewer => ({ name: c.var.session.name, role: c.var.session.role, csrf: csrfToken(c.var.secret) });
+
+  app.post('/logout', (c) => {
+    endSession(root, c.var.secret);
+    deleteCookie(c, SESSION_COOKIE, { path: '/' });
+    return page(c, <MessageView title="Signed out" message="You are signed out. A new sign-in link comes from:" hint={SIGN_IN_HINT} />);
+  });
+
+  app.get('/', (c) => c.redirect('/pipelines', 302));
+
+  app.get('/pipelines', (c) => page(c, <PipelinesView pipelines={pipelinesView(ctx)} viewer={viewer(c)} now={now()} />));
+
+  app.get('/deployments', (c) => {
+    const filters = parseDeploymentFilters(singleValues(c.req.queries()));
+    return page(c, <DeploymentsView page={deploymentsPage(ctx.paths, filters)} viewer={viewer(c)} now={now()} />);
+  });
+
+  app.get('/apps/:app', (c) => {
+    const reader = appFromUrl(ctx, c.req.param('app'));
+    const pageNumber = parsePage(singleValues(c.req.queries()).page);
+    return page(c, <AppView page={appHistoryPage(ctx, reader, pageNumber)} viewer={viewer(c)} now={now()} />);
+  });
+
+  app.get('/apps/:app/releases/:id/log', (c) => {
+    const reader = appFromUrl(ctx, c.req.param('app'));
+    const record = releaseFromUrl(reader, c.req.param('id'));
+    const log = releaseLog(ctx, reader, record);
+    const row = releaseRow(record, reader.currentId());
+    const streamHref = `${logHref(row.app, row.id)}/stream?from=${log?.length ?? 0}`;
+    return page(c, <LogView row={row} log={log} viewer={viewer(c)} now={now()} streamHref={streamHref} />);
+  });
+
+  app.get('/apps/:app/releases/:id/log/stream', (c) => {
+    const reader = appFromUrl(ctx, c.req.param('app'));
+    const record = releaseFromUrl(reader, c.req.param('id'));
+    const rawFrom = singleValues(c.req.queries()).from ?? '0';
+    if (!/^[0-9]{1,12}$/.test(rawFrom)) throw new Refusal(400, 'Invalid from: expected a character offset');
+    return streamSSE(c, (stream) => streamReleaseLog(stream, ctx, reader, record.id, Number(rawFrom), streamOptions));
+  });
+
+  // ---- one answer for every refusal and failure: one line, never a stack -------------------
+  app.notFound((c) => c.text('Not found\n', 404));
+  app.onError((error, c) => {
+    if (error instanceof Refusal) return c.text(`${error.message}\n`, error.status);
+    // A store problem the lib names (a corrupt file, an unreadable record): its one line.
+    if (error instanceof UserError) return c.text(`${error.message}\n`, 500);
+    console.error(`dashboard: ${c.req.method} ${loggedPath(c.req.path)}: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}`);
+    return c.text('Internal error\n', 500);
+  });
+
+  return app;
+}
+
+function linkRefused(c: HonoContext) {
+  return page(
+    c,
+    <MessageView title="Sign-in link not valid" message="This sign-in link was already used, has expired (links last 10 minutes) or is unknown. Get a new one with:" hint={SIGN_IN_HINT} />,
+    401,
+  );
+}
+
+async function page(c: HonoContext, element: JSX.Element, status: 200 | 401 = 200) {
+  return c.html(`<!DOCTYPE html>${String(await element)}`, status);
+}
+
+/** Query parameters given once; a repeated one is refused rather than silently picking one. */
+function singleValues(queries: Record<string, string[]>): Record<string, string | undefined> {
+  const values: Record<string, string | undefined> = {};
+  for (const [key, list] of Object.entries(queries)) {
+    if (list.length > 1) throw new Refusal(400, `Invalid query: ${key.slice(0, 40).replace(/[^\x20-\x7e]/g, '?')} is given more than once`);
+    values[key] = list[0];
+  }
+  return values;
+}
+
+/** The path as logged: a sign-in link's token never reaches a log. */
+export function loggedPath(path: string): string {
+  return path.startsWith('/login/') ? '/login/…' : path.slice(0, 200);
+}

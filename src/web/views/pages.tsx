@@ -1,0 +1,255 @@
+import type { AppHistoryPage, PipelineCard, PipelineView } from '../../lib/dashboard/app-pages.js';
+import type { DeploymentsPage } from '../../lib/dashboard/deployments.js';
+import type { ReleaseRow } from '../../lib/dashboard/releases.js';
+import { RELEASE_STATUSES } from '../../lib/releases/record.js';
+import { LOG_SCRIPT } from '../assets.js';
+import { Layout, type Viewer } from './layout.js';
+import { appHref, deploymentsHref, logHref, stageTitle } from './format.js';
+import { Status, When } from './release.js';
+
+// The pages. Every value arrives ready to show; JSX escapes all text and attributes.
+
+export function DeploymentsView(props: { page: DeploymentsPage; viewer: Viewer; now: Date }) {
+  const { page, now } = props;
+  const { filters } = page;
+  return (
+    <Layout title="Deployments" nav="deployments" viewer={props.viewer}>
+      <form method="get" action="/deployments" class="filters">
+        <label>
+          App
+          <select name="app">
+            <option value="">All apps</option>
+            {page.apps.map((app) => (
+              <option value={app} selected={app === filters.app}>{app}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Pipeline
+          <select name="pipeline">
+            <option value="">All pipelines</option>
+            {page.pipelines.map((name) => (
+              <option value={name} selected={name === filters.pipeline}>{name}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Status
+          <select name="status">
+            <option value="">Any status</option>
+            {RELEASE_STATUSES.map((status) => (
+              <option value={status} selected={status === filters.status}>{status}</option>
+            ))}
+          </select>
+        </label>
+        <button type="submit">Filter</button>
+      </form>
+      {page.rows.length === 0 ? (
+        <p>No releases match{filters.page > 1 ? ' on this page' : ''}.</p>
+      ) : (
+        <ReleaseTable rows={page.rows} now={now} showApp />
+      )}
+      {page.truncated && <p class="note">This filter matched few releases; the search stopped after reading many records, so older matches may exist.</p>}
+      {page.unreadable.length > 0 && (
+        <p class="note">Unreadable records, not listed: {page.unreadable.map((bad) => `${bad.app} v${bad.id}`).join(', ')}.</p>
+      )}
+      <Pager page={filters.page} hasNext={page.hasNext} href={(n) => deploymentsHref(filters, n)} />
+    </Layout>
+  );
+}
+
+function Pager(props: { page: number; hasNext: boolean; href: (page: number) => string }) {
+  if (props.page === 1 && !props.hasNext) return null;
+  return (
+    <nav aria-label="Pages">
+      {props.page > 1 && <a href={props.href(props.page - 1)} rel="prev">Newer</a>} <span>Page {props.page}</span>{' '}
+      {props.hasNext && <a href={props.href(props.page + 1)} rel="next">Older</a>}
+    </nav>
+  );
+}
+
+function ReleaseTable(props: { rows: ReleaseRow[]; now: Date; showApp?: boolean }) {
+  return (
+    <table>
+      <thead>
+        <tr>
+          {props.showApp && <th scope="col">App</th>}
+          <th scope="col">ID</th>
+          <th scope="col">Status</th>
+          <th scope="col">SHA</th>
+          <th scope="col">Kind</th>
+          <th scope="col">Description</th>
+          <th scope="col">Who</th>
+          <th scope="col">When</th>
+          <th scope="col">Duration</th>
+          <th scope="col">Log</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.map((row) => (
+          <tr>
+            {props.showApp && (
+              <td>
+                <a href={appHref(row.app)}>{row.app}</a>
+              </td>
+            )}
+            <td>
+              v{row.id}
+              {row.current ? ' (current)' : ''}
+            </td>
+            <td>
+              <Status row={row} />
+            </td>
+            <td>{row.sha ? <code>{row.sha}</code> : ''}</td>
+            <td>{row.kind}</td>
+            <td>{row.description}</td>
+            <td>{row.who}</td>
+            <td>
+              <When iso={row.startedAt} now={props.now} />
+            </td>
+            <td>{row.duration ?? ''}</td>
+            <td>
+              <a href={logHref(row.app, row.id)} aria-label={`Log of ${row.app} v${row.id}`}>log</a>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function AppView(props: { page: AppHistoryPage; viewer: Viewer; now: Date }) {
+  const { page } = props;
+  return (
+    <Layout title={`${page.app} releases`} viewer={props.viewer}>
+      <p>
+        Current: {page.currentId === undefined ? 'none' : `v${page.currentId}`}
+        {page.place && ` · pipeline ${page.place.pipeline}, stage ${page.place.stage}`} ·{' '}
+        <a href={deploymentsHref({ app: page.app }, 1)}>in Deployments</a>
+      </p>
+      {page.rows.length === 0 ? <p>{page.app} has no releases {page.page > 1 ? 'on this page' : 'yet'}.</p> : <ReleaseTable rows={page.rows} now={props.now} />}
+      {page.unreadable.length > 0 && <p class="note">Unreadable records, not listed: {page.unreadable.map((id) => `v${id}`).join(', ')}.</p>}
+      <Pager page={page.page} hasNext={page.hasNext} href={(n) => (n > 1 ? `${appHref(page.app)}?page=${n}` : appHref(page.app))} />
+    </Layout>
+  );
+}
+
+export function LogView(props: { row: ReleaseRow; log: string | undefined; viewer: Viewer; now: Date; streamHref: string }) {
+  const { row } = props;
+  const running = row.status === 'running';
+  return (
+    <Layout title={`${row.app} v${row.id} log`} viewer={props.viewer}>
+      <p>
+        <a href={appHref(row.app)}>{row.app}</a> v{row.id} · {row.kind} · <Status row={row} /> · {row.who} · <When iso={row.startedAt} now={props.now} />
+      </p>
+      {running && (
+        <p id="log-status" role="status">
+          This release is still running. <a href={logHref(row.app, row.id)}>Refresh</a> to see more of its log.
+        </p>
+      )}
+      {props.log === undefined && !running ? (
+        <p>No deploy log is kept for v{row.id} (logs are kept for the releases within the retention setting).</p>
+      ) : (
+        <pre class="log" id="log" data-stream={running ? props.streamHref : undefined} tabindex={0} aria-label="Deploy log">
+          {props.log ?? ''}
+        </pre>
+      )}
+      {running && <script dangerouslySetInnerHTML={{ __html: LOG_SCRIPT }} />}
+    </Layout>
+  );
+}
+
+export function PipelinesView(props: { pipelines: PipelineView[]; viewer: Viewer; now: Date }) {
+  return (
+    <Layout title="Pipelines" nav="pipelines" viewer={props.viewer}>
+      {props.pipelines.length === 0 && (
+        <p>
+          No pipelines on this host yet (<code>dokku pipeline:create &lt;production-app&gt;</code>).
+        </p>
+      )}
+      {props.pipelines.map((pipeline) => (
+        <section aria-labelledby={`pipeline-${pipeline.name}`}>
+          <h2 id={`pipeline-${pipeline.name}`}>{pipeline.name}</h2>
+          <div class="stages">
+            {pipeline.stages.map(({ stage, cards }) => (
+              <section aria-label={`${pipeline.name} ${stage}`}>
+                <h3>{stageTitle(stage)}</h3>
+                {cards.length === 0 ? (
+                  <p class="note">No apps</p>
+                ) : (
+                  <ul>
+                    {cards.map((card) => (
+                      <li class="card">
+                        <Card card={card} now={props.now} />
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </section>
+            ))}
+          </div>
+        </section>
+      ))}
+    </Layout>
+  );
+}
+
+function Card(props: { card: PipelineCard; now: Date }) {
+  const { card } = props;
+  if (card.kind === 'remote') {
+    return (
+      <div>
+        <strong>
+          {card.app}@{card.stack}
+        </strong>
+        <p class="note">On stack {card.stack}: not read in this version.</p>
+      </div>
+    );
+  }
+  return (
+    <div>
+      <strong>
+        <a href={appHref(card.app)}>{card.app}</a>
+      </strong>
+      {card.problem && <p class="status-failed">{card.problem}</p>}
+      {!card.problem && !card.current && <p>No release serves yet.</p>}
+      {card.current && <CardRelease label="Current" row={card.current} now={props.now} />}
+      {card.latest && <CardRelease label="Latest attempt" row={card.latest} now={props.now} />}
+    </div>
+  );
+}
+
+function CardRelease(props: { label: string; row: ReleaseRow; now: Date }) {
+  const { row } = props;
+  return (
+    <p>
+      {props.label}: <a href={logHref(row.app, row.id)}>v{row.id}</a> · {row.kind}
+      {row.sha ? ' · ' : ''}
+      {row.sha && <code>{row.sha}</code>} · {row.who} · <When iso={row.startedAt} now={props.now} /> · <Status row={row} />
+    </p>
+  );
+}
+
+export function LoginView(props: { name: string; role: string; action: string }) {
+  return (
+    <Layout title="Sign in">
+      <form method="post" action={props.action}>
+        <p>This link signs you in once{props.role === 'viewer' ? ', read-only' : ''}.</p>
+        <button type="submit">Sign in as {props.name}</button>
+      </form>
+    </Layout>
+  );
+}
+
+export function MessageView(props: { title: string; message: string; hint?: string }) {
+  return (
+    <Layout title={props.title}>
+      <p>{props.message}</p>
+      {props.hint && (
+        <p>
+          <code>{props.hint}</code>
+        </p>
+      )}
+    </Layout>
+  );
+}
