@@ -21,10 +21,11 @@ setup_file() {
   dokku checks:set "$APP" wait-to-retire 1 >/dev/null
   host_sample_app "$HOST_SANDBOX/src" v1
   host_push "$APP" "$HOST_SANDBOX/src" >"$HOST_SANDBOX/push.log" || { cat "$HOST_SANDBOX/push.log" >&3; return 1; }
-  # v2: a build step and a commit message that carry markup
+  # v2: a build step (so the deploy log) and the pusher's key name (so WHO) carry markup
   printf 'RUN echo %q\n' "$XSS_PAYLOAD" >>"$HOST_SANDBOX/src/Dockerfile"
   host_commit "$HOST_SANDBOX/src" "$XSS_PAYLOAD"
-  host_push "$APP" "$HOST_SANDBOX/src" >"$HOST_SANDBOX/push.log" || { cat "$HOST_SANDBOX/push.log" >&3; return 1; }
+  NAME="$XSS_PAYLOAD" host_push "$APP" "$HOST_SANDBOX/src" >"$HOST_SANDBOX/push.log" || { cat "$HOST_SANDBOX/push.log" >&3; return 1; }
+  dokku pipeline:create "$APP" >/dev/null
 
   export DASHBOARD_PORT="$(free_port)"
   export DASHBOARD_URL="http://127.0.0.1:$DASHBOARD_PORT"
@@ -45,11 +46,11 @@ teardown_file() {
 
 browser() { node "$HOST_REPO_ROOT/test/e2e/helpers/dashboard-browser.mjs" "$@"; }
 
-# A sign-in link for the key NAME (as Dokku's sshcommand sets SSH_NAME), with extra options.
+# A sign-in link for the key NAME (sshcommand sets NAME, which Dokku exports as SSH_NAME), with extra options.
 login_link() {
   local name="$1"
   shift
-  SSH_NAME="$name" dokku ownstack:dashboard:login "$@" --format json | jq -r .url
+  NAME="$name" dokku ownstack:dashboard:login "$@" --format json | jq -r .url
 }
 
 @test "a minted link signs its key's name in once; every page is readable and accessible" {
@@ -76,7 +77,7 @@ login_link() {
   assert_success
 }
 
-@test "markup in a build log and a commit message is shown as text and never runs" {
+@test "markup in a build log and in WHO is shown as text and never runs" {
   run browser inert "$APP" 2 "$XSS_PAYLOAD"
   assert_success
 }
