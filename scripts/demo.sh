@@ -22,8 +22,10 @@ HOST_DIR="$repo/test/host" HOST_REPO_ROOT="$repo"
 source test/e2e/helpers/ownstack.bash
 source test/e2e/helpers/sshd.bash
 source test/e2e/helpers/stack.bash
+dashboard_pid=""
 cleanup() {
-  [[ "${KEEP:-}" == 1 ]] && { echo "Sandbox kept: source $root/host/env"; return; }
+  [[ "${KEEP:-}" == 1 ]] && { echo "Sandbox kept: source $root/host/env${dashboard_pid:+ (the dashboard runs as pid $dashboard_pid)}"; return; }
+  [[ -z "$dashboard_pid" ]] || kill "$dashboard_pid" 2>/dev/null || true
   dokku --force apps:destroy demo >/dev/null 2>&1 || true
   dokku --force apps:destroy demo-staging >/dev/null 2>&1 || true
   [[ ! -d "$root/stack-eu" ]] || on_stack eu dokku --force apps:destroy demo-eu >/dev/null 2>&1 || true
@@ -99,3 +101,14 @@ printf '\033[2m$ curl (on eu) \033[0m\n'; on_stack eu curl -fsS --max-time 5 "$(
 run dokku pipeline:info demo
 printf '\033[2m$ ssh %s ownstack:history demo-eu\033[0m\n' "$(stack_address eu)"
 on_stack eu dokku ownstack:history demo-eu
+
+headline "The dashboard: the same binary as a web process, signed in with a single-use link"
+port="$(free_port)"
+run dokku ownstack:set --global dashboard-url "http://127.0.0.1:$port"
+"$PLUGIN_AVAILABLE_PATH/ownstack/build/ownstack" dashboard serve --listen 127.0.0.1 --port "$port" >"$root/dashboard.log" 2>&1 &
+dashboard_pid=$!
+stack_wait_for 30 curl -s -o /dev/null "http://127.0.0.1:$port/"
+NAME=alice run dokku ownstack:dashboard:login
+if [[ -t 0 && "${KEEP:-}" != 1 ]]; then
+  read -rp "Open the link in a browser on this machine, then press Enter to stop the dashboard and remove the sandbox. "
+fi
