@@ -10,6 +10,7 @@ bats_require_minimum_version 1.5.0
 load helpers/host
 load helpers/ownstack
 load helpers/stack
+load helpers/faults-lib
 
 # The payload a hostile build step, commit message or name would carry; it must stay text.
 XSS_PAYLOAD='<img src=x onerror=alert(1) data-xss>'
@@ -101,3 +102,22 @@ login_link() {
   run browser signed-out
   assert_success
 }
+
+@test "a running deploy's log streams into the open page until the deploy ends, then shows its outcome" {
+  local link
+  link="$(login_link alice)"
+  run browser sign-in "$link" alice
+  assert_success
+  # v3 stops in its release task (helpers/faults-gate.bash) until the browser lets it go
+  faults_install_gate
+  arm_gate before "[[ \$GATE_TOOL == docker && \"\$1 \$2\" == 'container wait' ]] && \"\$real\" container inspect --format '{{json .Config.Cmd}}' \"\$3\" 2>/dev/null | grep -q /app/bin/release"
+  host_set_version "$HOST_SANDBOX/src" v3 >/dev/null
+  PATH="$GATE_BIN:$PATH" host_push "$APP" "$HOST_SANDBOX/src" >"$HOST_SANDBOX/push-v3.log" 2>&1 &
+  local push=$!
+  poll_until 120 test -e "$FAULT_GATE_DIR/reached" || { kill "$push"; fail "the push never reached its release task: $(cat "$HOST_SANDBOX/push-v3.log")"; }
+  assert_equal "$(dokku ownstack:history "$APP" --format json | jq -r '.[0] | "\(.id) \(.status)"')" "3 running"
+  run browser live "$APP" 3 "$FAULT_GATE_DIR/go" "release-task-ran version=v3" "v3 succeeded."
+  wait "$push" || fail "the push failed: $(cat "$HOST_SANDBOX/push-v3.log")"
+  assert_success
+}
+

@@ -148,6 +148,25 @@ const scenarios = {
     });
   },
 
+  // live APP RELEASE GO_FILE LINE OUTCOME: the log page of a running release says so; once GO_FILE
+  // lets the deploy go on, LINE arrives in the open page (no reload) and then the outcome.
+  async live(app, release, goFile, line, outcome) {
+    await withBrowser(async (page) => {
+      await visit(page, `/apps/${app}/releases/${release}/log`);
+      const status = page.locator('#log-status');
+      await status.waitFor();
+      assert.match(await status.innerText(), /running/, 'the page says the release runs');
+      assert.ok(!(await text(page)).includes(line), `the page shows "${line}" before the deploy got there`);
+      let navigated = false;
+      page.on('framenavigated', (frame) => { if (frame === page.mainFrame()) navigated = true; });
+      fs.writeFileSync(goFile, '');
+      await page.locator('#log', { hasText: line }).waitFor({ timeout: 120_000 });
+      await page.locator('#log-status', { hasText: outcome }).waitFor({ timeout: 120_000 });
+      assert.equal(navigated, false, 'the page reloaded instead of streaming');
+      await check(page, 'deploy-log-live');
+    });
+  },
+
   // csrf: a form post without the session's token is refused and changes nothing; with it, it works.
   async csrf() {
     await withBrowser(async (page) => {
