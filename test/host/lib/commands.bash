@@ -361,6 +361,17 @@ checks:skip() {
   prop_set checks "$1" skipped "$types"
 }
 checks:set() { prop_set checks "$1" "$2" "$3"; }
+# Dokku 0.38's builds:set (plugins/builds/set.go): only `retention`, a whole number >= 1; an empty
+# value unsets it. Read by prune_build_records (app, then --global, then 20).
+builds:set() {
+  declare APP="$1" KEY="$2" VALUE="$3"
+  [[ "$APP" == --global ]] || verify_app_name "$APP"
+  [[ "$KEY" == retention ]] || dokku_log_fail "Invalid property \"$KEY\" (allowed: retention)"
+  if [[ -z "$VALUE" ]]; then prop_del builds "$APP" retention && return 0; fi
+  [[ "$VALUE" =~ ^[0-9]+$ ]] || dokku_log_fail "Invalid retention \"$VALUE\": must be a positive integer"
+  ((VALUE >= 1)) || dokku_log_fail "Invalid retention $VALUE: must be >= 1"
+  prop_set builds "$APP" retention "$VALUE"
+}
 # Dokku 0.38's checks:run (plugins/checks/subcommands/run): each running container of the
 # current scale, or of the given process types (`web`, `web.1`), goes through check-deploy again;
 # as in Dokku, check-deploy stops a container that fails, and the first failure ends the command.

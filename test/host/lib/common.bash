@@ -321,10 +321,12 @@ write_build_record() {
 }
 
 # Reaps running records whose pid is dead (failed, -1), then keeps the newest
-# 20 finished records, like Dokku's PruneAppBuilds.
+# finished records, as many as `builds:set … retention` says (default 20), like Dokku's
+# PruneAppBuilds.
 prune_build_records() {
   declare APP="$1"
-  local file pid status now kept=0
+  local file pid status now kept=0 retention
+  retention="$(prop_computed builds "$APP" retention 20)"
   now="$(now_rfc3339)"
   for file in "$DOKKU_LIB_ROOT/data/builds/$APP"/*.json; do
     read -r status pid < <(jq -r '"\(.status) \(.pid)"' "$file")
@@ -336,7 +338,7 @@ prune_build_records() {
   while read -r file; do
     kept=$((kept + 1))
     # an `if`, not `&& rm`: a false test would be this function's exit status and fail finalize
-    if ((kept > 20)); then rm -f "$file" "${file%.json}.log"; fi
+    if ((kept > retention)); then rm -f "$file" "${file%.json}.log"; fi
   done < <(for file in "$DOKKU_LIB_ROOT/data/builds/$APP"/*.json; do
     jq -r --arg f "$file" 'select(.status != "running") | "\(.started_at) \($f)"' "$file"
   done | sort -r | cut -d' ' -f2-)
