@@ -16,6 +16,7 @@ if (!base || !link || !/^[0-9]+$/.test(pidArg ?? '') || !(requests >= 20) || !ou
   process.exit(2);
 }
 const WARM_UP = 5;
+const kib = (field) => Number(new RegExp(`^${field}:\\s+([0-9]+) kB`, 'm').exec(fs.readFileSync(`/proc/${pidArg}/status`, 'utf8'))?.[1]);
 // The RSS read at the end must be the serve process's, not a shell's around it.
 if (!fs.readFileSync(`/proc/${pidArg}/cmdline`, 'utf8').split('\0').join(' ').includes('dashboard serve')) {
   console.error(` !     process ${pidArg} is not \`ownstack dashboard serve\``);
@@ -45,11 +46,15 @@ async function get(path) {
 for (const path of paths) for (let i = 0; i < WARM_UP; i++) await get(path);
 const loadBefore = os.loadavg()[0];
 const samples = Object.fromEntries(paths.map((path) => [path, []]));
-for (let i = 0; i < requests; i++) for (const path of paths) samples[path].push(await get(path));
+// RSS after each quarter of the rounds: it grows as V8 lets garbage pile up between collections,
+// so the peak depends on how long the process has served, and the trend is reported with it.
+const rssAfterQuarterKiB = [];
+for (let i = 0; i < requests; i++) {
+  for (const path of paths) samples[path].push(await get(path));
+  if ((i + 1) % Math.ceil(requests / 4) === 0 || i + 1 === requests) rssAfterQuarterKiB.push(kib('VmRSS'));
+}
 
 const loadAfter = os.loadavg()[0];
-const status = fs.readFileSync(`/proc/${pidArg}/status`, 'utf8');
-const kib = (field) => Number(new RegExp(`^${field}:\\s+([0-9]+) kB`, 'm').exec(status)?.[1]);
 const percentile = (values, p) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)];
@@ -69,4 +74,4 @@ const pages = paths.map((path) => {
     bytes: Math.max(...list.map((s) => s.bytes)),
   };
 });
-fs.writeFileSync(out, `${JSON.stringify({ requests, warmUp: WARM_UP, loadBefore, loadAfter, pages, vmHwmKiB: kib('VmHWM'), vmRssKiB: kib('VmRSS') }, null, 2)}\n`);
+fs.writeFileSync(out, `${JSON.stringify({ requests, warmUp: WARM_UP, loadBefore, loadAfter, pages, rssAfterQuarterKiB, vmHwmKiB: kib('VmHWM'), vmRssKiB: kib('VmRSS') }, null, 2)}\n`);

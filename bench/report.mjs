@@ -60,7 +60,8 @@ lines.push(
     `written with the project's store code), signed in through \`ownstack:dashboard:login\` and a POST of its link; ${dashboard.requests} GETs of each page, ` +
     `the pages in turn, one keep-alive connection, after ${dashboard.warmUp} warm-up GETs each. "client" is the client's wall time on loopback ` +
     '(request sent to last body byte): an upper bound on server time, and what the p95 target is judged on. "app" is the time the app states in ' +
-    'its Server-Timing header (routing, store reads and rendering; not HTTP parsing or the socket). Page weight: the HTML body, in KB of 1,000 bytes.',
+    'its Server-Timing header (routing, store reads and rendering; not HTTP parsing or the socket). Page weight: the HTML body, in KB of 1,000 bytes. ' +
+    "Issue 18's fourth target (a promotion from the dashboard ≤ 1.05× the same from the CLI) is not measured: the dashboard has no actions yet.",
   '',
   ...dashboardLines(dashboard),
 );
