@@ -7,13 +7,17 @@
 # pair's spread, so it needs more pairs than the others to be resolved at all.
 # BENCH_ONLY=notify runs figure 4b only (BENCH_ONLY=stacks: figure 8 only; BENCH_ONLY=startup:
 # figure 7 only; BENCH_ONLY=triggers: the per-trigger cost in TRIGGER_PUSHES (default 3) real
-# pushes, without notify-url), prints its statistics and leaves BENCHMARKS.md alone.
+# pushes, without notify-url; BENCH_ONLY=dashboard: figure 9 only), prints its statistics and
+# leaves BENCHMARKS.md alone.
+# Figure 9, the dashboard, is not a ratio: page times, weights and RSS against issue 18's targets;
+# DASHBOARD_REQUESTS (default 200) requests per page.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$PWD"
 PAIRS="${PAIRS:-5}"
 HEAVY_PAIRS="${HEAVY_PAIRS:-5}"
 NOTIFY_PAIRS="${NOTIFY_PAIRS:-20}"
+DASHBOARD_REQUESTS="${DASHBOARD_REQUESTS:-200}"
 ((PAIRS >= 5 && HEAVY_PAIRS >= 5 && NOTIFY_PAIRS >= 5)) || { echo " !     at least 5 pairs per figure" >&2; exit 1; }
 
 say() { printf -- '-----> %s\n' "$*"; }
@@ -44,9 +48,11 @@ version="$(node -p 'require("./package.json").version')"
 work="$(mktemp -d /tmp/ownstack-bench.XXXXXX)"
 apps=()
 listener_pid=""
+dashboard_pid=""
 stacks_up=""
 cleanup() {
   [[ -z "$listener_pid" ]] || kill "$listener_pid" 2>/dev/null || true
+  [[ -z "$dashboard_pid" ]] || kill "$dashboard_pid" 2>/dev/null || true
   [[ -z "$stacks_up" ]] || stack_teardown >/dev/null 2>&1 || true
   for env_file in "$work"/with/env "$work"/without/env; do
     [[ -f "$env_file" ]] || continue
@@ -67,6 +73,39 @@ if [[ "${BENCH_ONLY:-}" == startup ]]; then
   node bench/stats.mjs "$work/startup-runtime.pairs"
   exit 0
 fi
+# 9. The dashboard at 100,000 releases (issue 18): the real binary's `dashboard serve` on a
+# loopback port, reading a store of 50 apps x 2,000 releases in 10 pipelines written with the
+# project's store code (bench/seed-dashboard.ts), signed in through `ownstack:dashboard:login`
+# and a POST of its link; then DASHBOARD_REQUESTS GETs of each page, the pages in turn
+# (bench/dashboard-load.mjs). No Docker and no test host: only the binary and the store.
+dashboard_figure() {
+  local dash="$work/dashboard" port link
+  say "9. the dashboard: 50 apps x 2,000 releases, $DASHBOARD_REQUESTS requests per page"
+  mkdir -p "$dash/lib" "$dash/home"
+  node_modules/.bin/esbuild bench/seed-dashboard.ts --bundle --platform=node --format=esm --log-level=warning \
+    --banner:js="import { createRequire } from 'node:module'; import { fileURLToPath as __toPath } from 'node:url'; const require = createRequire(import.meta.url); const __filename = __toPath(import.meta.url);" \
+    --outfile="$work/seed-dashboard.mjs"
+  node "$work/seed-dashboard.mjs" "$dash/lib" "$dash/home" 50 2000 | sed 's/^/       /' >&2
+  port="$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")"
+  DOKKU_LIB_ROOT="$dash/lib" DOKKU_ROOT="$dash/home" build/ownstack ownstack:set --global dashboard-url "http://127.0.0.1:$port" >/dev/null
+  # started directly (no subshell), so $! is the serve process whose RSS is read
+  DOKKU_LIB_ROOT="$dash/lib" DOKKU_ROOT="$dash/home" build/ownstack dashboard serve --listen 127.0.0.1 --port "$port" >"$work/dashboard.log" 2>&1 &
+  dashboard_pid=$!
+  for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+  curl -s -o /dev/null "http://127.0.0.1:$port/" || { echo " !     the dashboard did not answer:" >&2; cat "$work/dashboard.log" >&2; exit 1; }
+  link="$(DOKKU_LIB_ROOT="$dash/lib" DOKKU_ROOT="$dash/home" SSH_NAME=bench build/ownstack ownstack:dashboard:login --format json | jq -r .url)"
+  node bench/dashboard-load.mjs "http://127.0.0.1:$port" "$link" "$dashboard_pid" "$DASHBOARD_REQUESTS" "$work/dashboard.json" \
+    /pipelines /deployments '/deployments?page=2' '/deployments?app=app-07' /apps/app-07
+  kill "$dashboard_pid"
+  wait "$dashboard_pid" || true
+  dashboard_pid=""
+}
+if [[ "${BENCH_ONLY:-}" == dashboard ]]; then
+  dashboard_figure
+  node bench/dashboard-report.mjs "$work/dashboard.json"
+  exit 0
+fi
+
 test/host/bin/base-image >/dev/null
 
 # Two sandboxes on the same Docker engine: "with" has ownstack installed, "without" does not.
@@ -394,6 +433,8 @@ startup_binary() { time_ms build/ownstack --version; }
 startup_node() { time_ms node -e 0; }
 pairs startup $((PAIRS * 4)) startup_binary startup_node
 record_row "Start-up" "(report)" "build/ownstack --version vs node -e 0, both started from bash" "ownstack" "node -e 0" "$work/startup.pairs"
+
+dashboard_figure
 
 say "2. promotion against a rebuild (heavy build: ~1 min of compression, built with --no-cache)"
 create in_with bw-heavy-stg bw-heavy-prod

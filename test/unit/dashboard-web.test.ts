@@ -99,6 +99,13 @@ describe('signing in with a link', () => {
     expect(lines[2]).toMatch(/^GET \/deployments 401 \d+ms$/);
     expect(lines.join('\n')).not.toContain(token);
   });
+
+  it('every answer says the time the app spent on it in Server-Timing, refusals too', async () => {
+    for (const url of ['/login/unknown', '/deployments', '/deployments?page=x']) {
+      const response = await app().request(url);
+      expect(response.headers.get('server-timing'), url).toMatch(/^app;dur=\d+\.\d$/);
+    }
+  });
 });
 
 describe('sessions and CSRF', () => {

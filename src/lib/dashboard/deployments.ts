@@ -52,7 +52,7 @@ export interface DeploymentsPage {
   filters: DeploymentFilters;
   rows: ReleaseRow[];
   hasNext: boolean;
-  /** The scan stopped at MAX_SCANNED records: older matches exist perhaps, unseen. */
+  /** The scan stopped at its read budget (MAX_SCANNED records): older matches exist perhaps, unseen. */
   truncated: boolean;
   /** Releases whose record could not be read (named, not shown). */
   unreadable: { app: string; id: number }[];
@@ -61,7 +61,8 @@ export interface DeploymentsPage {
   pipelines: string[];
 }
 
-export function deploymentsPage(paths: DokkuPaths, filters: DeploymentFilters): DeploymentsPage {
+/** maxScanned: the read budget, MAX_SCANNED unless a test needs it small. */
+export function deploymentsPage(paths: DokkuPaths, filters: DeploymentFilters, maxScanned = MAX_SCANNED): DeploymentsPage {
   const apps = storedApps(paths);
   const pipelinesFile = readPipelines(paths);
   let selected = apps;
@@ -73,7 +74,7 @@ export function deploymentsPage(paths: DokkuPaths, filters: DeploymentFilters): 
     selected = selected.filter((app) => members.has(app));
   }
   const status = filters.status;
-  const budget = { remaining: MAX_SCANNED };
+  const budget = { remaining: maxScanned };
   const skip = (filters.page - 1) * PER_PAGE;
   // Each app's share of the rows up to this page (plus one to know of a next page), at most 64.
   const firstChunk = Math.min(64, Math.ceil((skip + PER_PAGE + 1) / Math.max(1, selected.length)));
