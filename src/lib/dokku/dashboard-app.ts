@@ -32,7 +32,7 @@ export async function buildDashboardImage(binary: string, tag: string, spec: Ima
       fs.copyFileSync(file[0], target);
       fs.chmodSync(target, 0o755);
     }
-    fs.writeFileSync(path.join(context, 'Dockerfile'), dashboardDockerfile(spec));
+    fs.writeFileSync(path.join(context, 'Dockerfile'), dashboardDockerfile(spec), { mode: 0o600 });
     const result = await runProgram('docker', ['image', 'build', '--network', 'none', '--tag', tag, context]);
     if (result.exitCode !== 0) throw new Error(`docker image build failed: ${(result.stderr || result.stdout).trim().split('\n').pop() ?? ''}`);
   } finally {

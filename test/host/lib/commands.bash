@@ -433,7 +433,7 @@ domains/domains-urls() {
   [[ -z "$addr" ]] || echo "http://$addr"
 }
 
-# --- storage: Dokku 0.38's colon form only (`storage:mount APP /host:/container[:ro]`), kept as
+# --- storage: Dokku 0.38's colon form with a host path only (`storage:mount APP /host:/container[:ro]`), kept as
 # one line per mount; its docker-args-deploy adds ` -v HOST:CONTAINER[:ro]` to deploy containers ---
 storage_mounts() { echo "$DOKKU_LIB_ROOT/config/storage/$1/mounts"; }
 storage:mount() {
