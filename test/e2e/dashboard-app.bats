@@ -99,7 +99,8 @@ browser() { node "$HOST_REPO_ROOT/test/e2e/helpers/dashboard-browser.mjs" "$@"; 
 }
 
 @test "enable again is idempotent: same app, one mount each, still serving" {
-  run dokku ownstack:dashboard:enable --app "$DASH"
+  # Dokku's own global form: a leading --app is taken off the command line and exported
+  run dokku --app "$DASH" ownstack:dashboard:enable
   assert_success
   assert_equal "$(dokku storage:list --format json "$DASH" | jq length)" 2
   run curl -s -o /dev/null -w '%{http_code}' "$(app_url "$DASH")/deployments"

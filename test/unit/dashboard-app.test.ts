@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   assertDashboardAppIsOurs,
+  assertUnprivilegedOwner,
   dashboardDockerfile,
   dashboardImageTag,
   dashboardMounts,
@@ -62,6 +63,13 @@ describe('the image', () => {
     expect(dockerfile).toContain('ENTRYPOINT ["/ownstack", "dashboard", "serve"]');
     expect(dockerfile).toContain('com.ownstack.dashboard="true" com.ownstack.version="0.2.0" com.ownstack.commit="caf7869"');
     expect(dockerfile).not.toMatch(/^RUN /m);
+  });
+
+  it('never runs as root: a root-owned store is refused', () => {
+    expect(refusal(() => assertUnprivilegedOwner(0, '/var/lib/dokku/data/ownstack'))).toBe(
+      "/var/lib/dokku/data/ownstack belongs to root: the dashboard would run as root; run this as Dokku's system user (dokku)",
+    );
+    expect(() => assertUnprivilegedOwner(998, '/var/lib/dokku/data/ownstack')).not.toThrow();
   });
 });
 

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { CommandModule } from '../../program.js';
 import {
   assertDashboardAppIsOurs,
+  assertUnprivilegedOwner,
   dashboardImageTag,
   dashboardMounts,
   DEFAULT_DASHBOARD_APP,
@@ -24,9 +25,10 @@ const register: CommandModule = (program, ctx) => {
   program
     .command('ownstack:dashboard:enable')
     .description('run the dashboard as a Dokku app')
-    .option('--app <name>', 'the app name', DEFAULT_DASHBOARD_APP)
-    .action(async (options: { app: string }) => {
-      const app = assertValidAppName(options.app);
+    .option('--app <name>', `the app name (default ${DEFAULT_DASHBOARD_APP})`)
+    .action(async (options: { app?: string }) => {
+      // Dokku takes a leading `dokku --app X …` off the command line and exports it (parse_args).
+      const app = assertValidAppName(options.app ?? (process.env.DOKKU_APP_NAME || DEFAULT_DASHBOARD_APP));
       const { paths } = ctx();
       const appExists = fs.existsSync(paths.appRepo(app));
       assertDashboardAppIsOurs(app, appExists, readDashboardMarker(paths));
@@ -34,6 +36,7 @@ const register: CommandModule = (program, ctx) => {
       for (const dir of [paths.ownstackRoot, paths.dashboardRoot]) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
       // The container runs as the store's owner (Dokku's system user), the one who can read it.
       const owner = fs.statSync(paths.ownstackRoot);
+      assertUnprivilegedOwner(owner.uid, paths.ownstackRoot);
       const image = dashboardImageTag(VERSION, COMMIT);
       log.step(`Building ${image} from ${process.execPath}`);
       await buildDashboardImage(process.execPath, image, { uid: owner.uid, gid: owner.gid, version: VERSION, commit: COMMIT });

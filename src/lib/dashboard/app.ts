@@ -101,3 +101,8 @@ export function assertDashboardAppIsOurs(app: string, appExists: boolean, marker
   }
   if (appExists && !marker) throw new UserError(`App ${app} exists and is not the ownstack dashboard; choose another name with --app`);
 }
+
+/** The container runs as the store's owner; a root-owned store would make it run as root. */
+export function assertUnprivilegedOwner(uid: number, store: string): void {
+  if (uid === 0) throw new UserError(`${store} belongs to root: the dashboard would run as root; run this as Dokku's system user (dokku)`);
+}
