@@ -39,10 +39,13 @@ import dashboardLogin from './dashboard/login.js';
 import dashboardSessions from './dashboard/sessions.js';
 import dashboardRevoke from './dashboard/revoke.js';
 import dashboardServe from './dashboard/serve.js';
+import dashboardEnable from './dashboard/enable.js';
+import dashboardDisable from './dashboard/disable.js';
+import dashboardReport from './dashboard/report.js';
 
 // Every command module, in help order. Add a module's default export here.
 export const COMMANDS: CommandModule[] = [ownstackHelp, history, info, deployLog, report, set, rollback, deployImage, configPush, purge, version,
-  dashboardLogin, dashboardSessions, dashboardRevoke, dashboardServe,
+  dashboardLogin, dashboardSessions, dashboardRevoke, dashboardServe, dashboardEnable, dashboardDisable, dashboardReport,
   pipelineHelp, pipelineCreate, pipelineAddStaging, pipelineAdd, pipelineRemove, pipelineInfo, pipelineList, pipelineDestroy, pipelinePromote, pipelineDiff,
   pipelineRollback, pipelineReport, pipelineSet, pipelineRequests, pipelineApprove, pipelineReject,
   stacksAdd, stacksRemove, stacksList, stacksCheck,

@@ -280,3 +280,31 @@ two' Q='say \"hi\" now' S='it'\\''s' SP='a b' |"
   assert_equal "$(dokku plugin:trigger config-export "$empty" false true json)" '{}'
   assert_equal "$(dokku plugin:trigger config-export "$empty" false true json-list)" 'null'
 }
+
+# Not traced: read from Dokku 0.38.27's plugins/storage (subcommands.go mountLegacyColon,
+# storage.go VerifyPaths/ParseMountPath, triggers.go buildDockerVFlag): the colon form with an
+# absolute host path (the host has no named volumes or storage entries), `:ro` kept.
+@test "storage:mount: the colon form with :ro, storage:list's JSON, and -v in docker-args-deploy" {
+  local app dir
+  app="$(host_app_name stor)"
+  dir="$HOST_SANDBOX/stor"
+  host_create_app "$app"
+  run dokku storage:mount "$app" "$dir/ro:/srv/ro:ro"
+  assert_success
+  run dokku storage:mount "$app" "$dir/rw:/srv/rw"
+  assert_success
+  # the same host and container paths again, even with other options: refused
+  run dokku storage:mount "$app" "$dir/ro:/srv/ro"
+  assert_failure
+  assert_output " !     Mount path already exists."
+  run dokku storage:mount "$app" "/only-one-path"
+  assert_failure
+  assert_output " !     Storage path must be two valid paths divided by colon."
+  # options before the app, as Go's flag package parses them
+  assert_equal "$(dokku storage:list --format json "$app")" "[{\"host_path\":\"$dir/ro\",\"container_path\":\"/srv/ro\",\"readonly\":true},{\"host_path\":\"$dir/rw\",\"container_path\":\"/srv/rw\"}]"
+  assert_equal "$(dokku plugin:trigger docker-args-deploy "$app" latest)" " -v $dir/ro:/srv/ro:ro -v $dir/rw:/srv/rw"
+  # destroying the app forgets its mounts (storage's post-delete)
+  dokku apps:destroy --force "$app" >/dev/null
+  host_create_app "$app"
+  assert_equal "$(dokku storage:list --format json "$app")" "[]"
+}

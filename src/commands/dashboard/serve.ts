@@ -22,6 +22,16 @@ export function parseAddressList(raw: string, what: string): string[] {
   return parts;
 }
 
+/**
+ * --trust-proxy, else OWNSTACK_DASHBOARD_TRUST_PROXY: as a Dokku app the dashboard's command is the
+ * image's, and its config is how it is told which peer is Dokku's nginx (the docker bridge's gateway).
+ */
+export function trustedProxyList(raw: string | undefined, env: NodeJS.ProcessEnv = process.env): string[] {
+  if (raw !== undefined) return parseAddressList(raw, '--trust-proxy');
+  if (env.OWNSTACK_DASHBOARD_TRUST_PROXY) return parseAddressList(env.OWNSTACK_DASHBOARD_TRUST_PROXY, 'OWNSTACK_DASHBOARD_TRUST_PROXY');
+  return DEFAULT_TRUSTED_PROXIES;
+}
+
 const register: CommandModule = (program, ctx) => {
   const dashboard = program.command('dashboard', { hidden: true }).description('the dashboard web process').helpOption(false);
   dashboard
@@ -29,14 +39,14 @@ const register: CommandModule = (program, ctx) => {
     .description('serve the dashboard over http')
     .option('--port <n>', 'port (default $PORT, else 5000)')
     .option('--listen <address>', 'address to listen on', '0.0.0.0')
-    .option('--trust-proxy <addresses>', 'peers whose X-Forwarded-Proto counts (comma-separated IPs)', DEFAULT_TRUSTED_PROXIES.join(','))
+    .option('--trust-proxy <addresses>', 'peers whose X-Forwarded-Proto counts (comma-separated IPs; default $OWNSTACK_DASHBOARD_TRUST_PROXY, else loopback)')
     .helpOption(false)
     .exitOverride()
     .configureOutput({ writeErr: () => undefined, outputError: () => undefined })
-    .action(async (options: { port?: string; listen: string; trustProxy: string }) => {
+    .action(async (options: { port?: string; listen: string; trustProxy?: string }) => {
       const port = parsePort(options.port);
       const [listen] = parseAddressList(options.listen, 'listen address');
-      const trustedProxies = parseAddressList(options.trustProxy, '--trust-proxy');
+      const trustedProxies = trustedProxyList(options.trustProxy);
       const { serveDashboard } = await import('../../web/serve.js');
       await serveDashboard(ctx(), { port, listen, trustedProxies });
     });

@@ -444,6 +444,39 @@ domains/domains-urls() {
   [[ -z "$addr" ]] || echo "http://$addr"
 }
 
+# --- storage: Dokku 0.38's colon form with a host path only (`storage:mount APP /host:/container[:ro]`), kept as
+# one line per mount; its docker-args-deploy adds ` -v HOST:CONTAINER[:ro]` to deploy containers ---
+storage_mounts() { echo "$DOKKU_LIB_ROOT/config/storage/$1/mounts"; }
+storage:mount() {
+  declare APP="$1" MOUNT="$2"
+  local file
+  verify_app_name "$APP"
+  [[ "$MOUNT" =~ ^/.*:/ ]] || dokku_log_fail "Storage path must be two valid paths divided by colon."
+  file="$(storage_mounts "$APP")"
+  ! cut -d: -f1,2 "$file" 2>/dev/null | grep -qxF -- "$(cut -d: -f1,2 <<<"$MOUNT")" || dokku_log_fail "Mount path already exists."
+  mkdir -p "${file%/*}"
+  echo "$MOUNT" >>"$file"
+}
+storage:list() {
+  local APP format=text line host container options json="" sep=""
+  [[ "$1" != "--format" ]] || { format="$2" && shift 2; } # Go's flag package: options before the app
+  APP="$1"
+  verify_app_name "$APP"
+  if [[ "$format" == "json" ]]; then
+    while IFS=: read -r host container options; do
+      json+="$sep{\"host_path\":\"$host\",\"container_path\":\"$container\"${options:+,\"readonly\":true}}" sep=","
+    done < <(cat "$(storage_mounts "$APP")" 2>/dev/null)
+    echo "[$json]"
+    return
+  fi
+  dokku_log_info1_quiet "$APP volume bind-mounts:"
+  while IFS= read -r line; do dokku_log_verbose "$line"; done < <(cat "$(storage_mounts "$APP")" 2>/dev/null)
+}
+storage/docker-args-deploy() {
+  local line
+  while IFS= read -r line; do printf ' -v %s' "$line"; done < <(cat "$(storage_mounts "$1")" 2>/dev/null)
+}
+
 network/network-get-ipaddr() { docker container inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$3" 2>/dev/null || true; }
 network/network-write-ipaddr() { echo "$4" >"$DOKKU_ROOT/$1/IP.$2.$3"; }
 network/network-write-port() { echo "$4" >"$DOKKU_ROOT/$1/PORT.$2.$3"; }
