@@ -10,13 +10,11 @@ load helpers/host
 load helpers/ownstack
 load helpers/stack
 
-SYSTEM_USER=ownstack-dokku
+# not system-user.bats's user: each file's sandbox is its user's home
+SYSTEM_USER=ownstack-dash
 
 setup_file() {
-  id "$SYSTEM_USER" >/dev/null 2>&1 ||
-    useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin --groups docker "$SYSTEM_USER"
-  ownstack_setup_file "$SYSTEM_USER"
-  usermod --home "$DOKKU_ROOT" "$SYSTEM_USER"
+  ownstack_setup_file_as "$SYSTEM_USER"
   export APP="$(host_app_name dapp)" DASH="$(host_app_name dashboard)"
   host_create_app "$APP"
   host_sample_app "$HOST_SANDBOX/src" v1

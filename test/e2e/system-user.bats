@@ -11,11 +11,7 @@ SYSTEM_USER=ownstack-dokku
 
 setup_file() {
   # The Debian docker.io package makes the docker group; Dokku's package puts `dokku` in it.
-  id "$SYSTEM_USER" >/dev/null 2>&1 ||
-    useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin --groups docker "$SYSTEM_USER"
-  ownstack_setup_file "$SYSTEM_USER"
-  # Dokku's system user has DOKKU_ROOT as its home.
-  usermod --home "$DOKKU_ROOT" "$SYSTEM_USER"
+  ownstack_setup_file_as "$SYSTEM_USER"
   export STG="$(host_app_name su-stg)" PRD="$(host_app_name su-prd)" SRC="$HOST_SANDBOX/src"
   host_sample_app "$SRC" v1
   chown -R "$SYSTEM_USER:" "$SRC"

@@ -25,6 +25,19 @@ ownstack_setup_file() {
   ownstack_install
 }
 
+# ownstack_setup_file_as USER: the sandbox as a packaged Dokku runs it, with USER as its system
+# user (in the docker group, DOKKU_ROOT as its home). Each file needs a USER of its own: the home
+# is this file's DOKKU_ROOT. /etc/passwd changes are serialized with helpers/sshd.bash's, since
+# files run side by side.
+ownstack_setup_file_as() {
+  declare USER_NAME="$1"
+  local lock=/run/lock/ownstack-test-users.lock
+  flock "$lock" bash -c 'id "$1" >/dev/null 2>&1 ||
+    useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin --groups docker "$1"' _ "$USER_NAME"
+  ownstack_setup_file "$USER_NAME"
+  flock "$lock" usermod --home "$DOKKU_ROOT" "$USER_NAME"
+}
+
 # Holders of retained images deliberately carry no Dokku app label, so the host's teardown cannot
 # find them: remove those of every app this file created, by our own label.
 ownstack_teardown_file() {
