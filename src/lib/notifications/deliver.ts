@@ -6,12 +6,13 @@ import { readSetting, settingNumber } from '../settings/settings.js';
 import { EVENT_ID_HEADER, requestBody, SIGNATURE_HEADER, signBody, type NotifyFormat } from './event.js';
 import { outboxDir, outboxFile, queuedEventIds, senderLockFile, type QueuedEvent } from './outbox.js';
 import { recordOutcome, type NotificationOutcome } from './status.js';
+import { runningTimeSignal } from './running-timeout.js';
 
 // The background half of a release notification (`ownstack notify-deliver APP`, started detached
 // by outbox.ts when no sender holds the app's outbox). Each event is bounded: at most ATTEMPTS
-// tries of `notify-timeout` seconds each (5 by
-// default), RETRY_DELAYS_MS apart, so one event ends within 3 × timeout + 3 s (18 s by default)
-// whatever the receiver does. A 2xx is delivered; a network error, a timeout, 408, 429 or 5xx is
+// tries of `notify-timeout` seconds each (5 by default, counted while the sender runs, see
+// running-timeout.ts), RETRY_DELAYS_MS apart, so one event ends within 3 × timeout + 3 s (18 s
+// by default) whatever the receiver does, unless the host starves the sender itself. A 2xx is delivered; a network error, a timeout, 408, 429 or 5xx is
 // tried again; any other answer is final. The outcome goes to the app's notifications.json
 // (status.ts), shown by `ownstack:info`; the URL and the secret never go anywhere.
 
@@ -26,8 +27,9 @@ interface AttemptResult {
 }
 
 async function attempt(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<AttemptResult> {
+  const timeout = runningTimeSignal(timeoutMs);
   try {
-    const response = await fetch(url, { method: 'POST', body, headers, signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+    const response = await fetch(url, { method: 'POST', body, headers, signal: timeout.signal, redirect: 'manual' });
     await response.arrayBuffer().catch(() => undefined);
     return { status: response.status };
   } catch (error) {
@@ -35,6 +37,8 @@ async function attempt(url: string, body: string, headers: Record<string, string
     if (name === 'TimeoutError' || name === 'AbortError') return { error: `no answer within ${timeoutMs / 1000} s` };
     const cause = (error as { cause?: { code?: string } }).cause?.code;
     return { error: cause ? `connection failed (${cause})` : 'connection failed' };
+  } finally {
+    timeout.clear();
   }
 }
 
