@@ -80,6 +80,13 @@ describe('the ssh seam', () => {
     );
     expect(classifySshFailure(changed)).toMatchObject({ failure: 'refused', cause: 'host-key-changed' });
   });
+  it("shows another host's error line as it reads, but with no control character a terminal would act on", () => {
+    const stack = { name: 'b', user: 'dokku', host: 'b.example.com', port: 2222, added_at: 'now' };
+    const output = ' !     App "web" \u001b[2J\u001b]0;owned\u0007gone\u009b1m\u007f\tend\n';
+    expect(remoteFailureLine(ctx, stack, { exitCode: 1, output, stdout: '' })).toBe(
+      'stack b (dokku@b.example.com:2222): App "web" \\u001b[2J\\u001b]0;owned\\u0007gone\\u009b1m\\u007f\tend',
+    );
+  });
   it('is the only place that runs ssh', () => {
     const root = path.resolve(__dirname, '../../src');
     const files = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>

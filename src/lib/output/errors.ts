@@ -1,4 +1,4 @@
-import { log } from './log.js';
+import { controlsEscaped, log } from './log.js';
 import { currentEnv } from '../dokku/trigger-scope.js';
 
 // User-facing failures. Everything the user should read is raised as a UserError by a small
@@ -18,7 +18,8 @@ export function lastErrorLine(output: string): string | undefined {
   const lines = output.split('\n');
   for (let i = lines.length - 1; i >= 0; i--) {
     const match = /^\s*!\s+(.*\S)/.exec(lines[i]);
-    if (match) return match[1].slice(0, 300);
+    // Another host's words: a hostile or broken one must not drive our user's terminal.
+    if (match) return controlsEscaped(match[1].slice(0, 300));
   }
   return undefined;
 }

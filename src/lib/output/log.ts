@@ -66,6 +66,14 @@ export function inertJson(value: unknown): string {
   return JSON.stringify(value).replace(/[\u007f-\u009f\u2028\u2029]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+/**
+ * Untrusted text kept as it reads (quotes and all), with every control character a terminal could
+ * act on (C0 but tab, DEL, C1, the line and paragraph separators) shown as a \uXXXX escape.
+ */
+export function controlsEscaped(value: string): string {
+  return value.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Printable form of untrusted text inside a one-line message: no newlines or control bytes. */
 export function printable(value: string, max = 80): string {
   const inner = inertJson(value).slice(1, -1);

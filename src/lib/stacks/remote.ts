@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Context } from '../context.js';
 import { runRemote, SSH_CONNECT_TIMEOUT_SECONDS, sshDirectory, type RemoteRun } from '../dokku/ssh.js';
 import { lastErrorLine, UserError } from '../output/errors.js';
-import { log } from '../output/log.js';
+import { controlsEscaped, log } from '../output/log.js';
 import { assertAppExists } from '../context.js';
 import { assertValidAppName } from '../dokku/validate.js';
 import { assertStackExists, assertStackName, formatAddress, formatAppRef, type Stack } from './model.js';
@@ -17,7 +17,7 @@ export function remoteFailureLine(ctx: Context, stack: Stack, run: RemoteRun): s
   const where = `stack ${stack.name} (${formatAddress(stack)})`;
   switch (run.failure) {
     case 'unreachable':
-      return `${where} ${unreachableWhy(run)}: ${run.failureText}`;
+      return `${where} ${unreachableWhy(run)}: ${controlsEscaped(run.failureText ?? '')}`;
     case 'refused':
       if (run.failureCause === 'host-key-changed') {
         const known = formatKnownHost(stack);
@@ -25,7 +25,7 @@ export function remoteFailureLine(ctx: Context, stack: Stack, run: RemoteRun): s
       }
       return `${where} refused this host's ssh key: on ${stack.host}, run \`dokku ssh-keys:add ${hostLabel()} <key>\` with ${path.join(sshDirectory(ctx), 'id_ed25519.pub')} of this host`;
     case 'lost':
-      return `lost the connection to ${where}: ${run.failureText}`;
+      return `lost the connection to ${where}: ${controlsEscaped(run.failureText ?? '')}`;
     default: {
       const last = lastErrorLine(run.output);
       if (/is not a dokku command/.test(run.output)) return `${where} answers, but ownstack is not installed there`;
