@@ -51,30 +51,38 @@ teardown_file() { ownstack_teardown_file; }
 
 run_corpus() { HOSTILE_NAME_SUFFIX="-$HOST_TOKEN" node "$HOST_REPO_ROOT/test/e2e/helpers/run-hostile-inputs.mjs" "$1" "$2" "$HX_APP,$HX_FREE,$HX_NONE"; }
 
-# Another user of the engine: builds and removes images of its own until told to stop (or 300
-# iterations), and counts what it finished.
+# Another user of the engine: at each of the runner's Docker comparisons (a line on standard input,
+# the FIFO HOSTILE_TICKS) builds an image of its own and removes the one before, so that between any
+# two comparisons an unrelated image appears and another goes, while the next cases run. It counts
+# what it finished, and ends when the runner closes the FIFO.
 churn_images() {
-  local dir="$BATS_TEST_TMPDIR/churn" i tag
-  mkdir -p "$dir/context"
-  printf 'FROM dokku-test/busybox:latest\nARG N\nRUN echo "$N" >/churn\n' >"$dir/context/Dockerfile"
-  for ((i = 1; i <= 300; i++)); do
-    [[ -e "$dir/stop" ]] && break
+  local dir="$BATS_TEST_TMPDIR/churn" i=0 tag previous=""
+  while read -r _; do
+    i=$((i + 1))
     tag="hx-churn-$HOST_TOKEN:$i"
     # its own failures (the engine is shared) are written down, not fatal: it is only load
-    docker build -q --build-arg "N=$i" -t "$tag" "$dir/context" >/dev/null 2>>"$dir/errors" &&
-      docker image rm "$tag" >/dev/null 2>>"$dir/errors" &&
-      echo "$i" >>"$dir/done"
+    docker build -q --build-arg "N=$i" -t "$tag" "$dir/context" >/dev/null 2>>"$dir/errors" || continue
+    [[ -z "$previous" ]] || docker image rm "$previous" >/dev/null 2>>"$dir/errors"
+    previous="$tag"
+    echo "$i" >>"$dir/done"
   done
+  [[ -z "$previous" ]] || docker image rm "$previous" >/dev/null 2>>"$dir/errors"
 }
 
 @test "every hostile input is refused with one stderr line and changes nothing, while other images come and go" {
-  local count churn
+  local count churn ticks="$BATS_TEST_TMPDIR/ticks" fd
   count="$(grep -c . "$HOST_REPO_ROOT/test/fixtures/hostile-inputs.jsonl")"
   assert [ "$count" -ge 200 ]
-  churn_images &
+  mkdir -p "$BATS_TEST_TMPDIR/churn/context"
+  printf 'FROM dokku-test/busybox:latest\nARG N\nRUN echo "$N" >/churn\n' >"$BATS_TEST_TMPDIR/churn/context/Dockerfile"
+  mkfifo "$ticks"
+  churn_images <"$ticks" &
   churn=$!
-  run run_corpus "$HOST_DIR/bin/dokku" "$HOST_REPO_ROOT/test/fixtures/hostile-inputs.jsonl"
-  touch "$BATS_TEST_TMPDIR/churn/stop"
+  HOSTILE_TICKS="$ticks" run run_corpus "$HOST_DIR/bin/dokku" "$HOST_REPO_ROOT/test/fixtures/hostile-inputs.jsonl"
+  # a runner that died before opening the FIFO leaves the churn waiting to open it: a writer that
+  # comes and goes (read-write never blocks) lets it see the end
+  exec {fd}<>"$ticks"
+  exec {fd}>&-
   wait "$churn"
   echo "$output" # bats shows it when the test fails: the failing cases, one a line
   assert_line --index 0 "$count hostile inputs, 0 failing"

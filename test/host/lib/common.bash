@@ -280,6 +280,10 @@ config_restart() {
 }
 
 # --- build records (Dokku's `builds` plugin) and build capture ---
+# The EXIT trap of bin/dokku and lib/hook: the temporary directories this process made (rm only
+# when there are some, since every trigger ends here).
+remove_host_tmp_dirs() { ((${#HOST_TMP_DIRS[@]} == 0)) || rm -rf "${HOST_TMP_DIRS[@]}"; }
+
 now_rfc3339() { date -u +%Y-%m-%dT%H:%M:%S.%NZ; }
 
 generate_build_id() {
@@ -325,23 +329,37 @@ write_build_record() {
 # PruneAppBuilds.
 prune_build_records() {
   declare APP="$1"
-  local file pid status now kept=0 retention
+  local file pid status started now kept=0 retention rows finished=""
+  local files=("$DOKKU_LIB_ROOT/data/builds/$APP"/*.json)
+  [[ -e "${files[0]}" ]] || return 0
   retention="$(prop_computed builds "$APP" retention 20)"
   now="$(now_rfc3339)"
-  for file in "$DOKKU_LIB_ROOT/data/builds/$APP"/*.json; do
-    read -r status pid < <(jq -r '"\(.status) \(.pid)"' "$file")
-    [[ "$status" == "running" ]] || continue
-    kill -0 "$pid" 2>/dev/null && continue
-    write_build_record "$APP" "$(basename "$file" .json)" "$(jq --arg now "$now" \
-      '{id, app, kind, pid, started_at, finished_at: $now, status: "failed", source, exit_code: -1}' "$file")"
-  done
+  rows="$(build_record_rows "${files[@]}")"
+  while IFS=$'\t' read -r status pid started file; do
+    if [[ "$status" == "running" ]]; then
+      kill -0 "$pid" 2>/dev/null && continue
+      write_build_record "$APP" "$(basename "$file" .json)" "$(jq --arg now "$now" \
+        '{id, app, kind, pid, started_at, finished_at: $now, status: "failed", source, exit_code: -1}' "$file")"
+    fi
+    finished+="$started $file"$'\n'
+  done <<<"$rows"
   while read -r file; do
+    [[ -n "$file" ]] || continue
     kept=$((kept + 1))
     # an `if`, not `&& rm`: a false test would be this function's exit status and fail finalize
     if ((kept > retention)); then rm -f "$file" "${file%.json}.log"; fi
-  done < <(for file in "$DOKKU_LIB_ROOT/data/builds/$APP"/*.json; do
-    jq -r --arg f "$file" 'select(.status != "running") | "\(.started_at) \($f)"' "$file"
-  done | sort -r | cut -d' ' -f2-)
+  done < <(printf '%s' "$finished" | sort -r | cut -d' ' -f2-)
+}
+
+# "status<TAB>pid<TAB>started_at<TAB>file" for each build record FILE, read by one jq; when one of
+# them is no JSON, each file alone, so that only that one is left out (and named on stderr).
+build_record_rows() {
+  local program='"\(.status)\t\(.pid)\t\(.started_at)\t\($f)"' file rows
+  if rows="$(jq -r "input_filename as \$f | $program" "$@" 2>/dev/null)"; then
+    printf '%s\n' "$rows"
+    return 0
+  fi
+  for file in "$@"; do jq -r --arg f "$file" "$program" "$file" || true; done
 }
 
 # --- the git deploy lock (only git_receive_app takes it) ---

@@ -1,8 +1,10 @@
 # Test host library: sourced by bin/dokku, by lib/hook (every emulated core
 # trigger and subcommand) and, through plugins/common/functions, by plugins.
 # Nothing in here may know about a particular third-party plugin.
-HOST_LIB="$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")"
-HOST_BIN="$(dirname "$HOST_LIB")/bin"
+# (parameter expansion instead of dirname: this runs for every trigger, and each process counts)
+HOST_LIB="$(readlink -f "${BASH_SOURCE[0]}")"
+HOST_LIB="${HOST_LIB%/*}"
+HOST_BIN="${HOST_LIB%/*}/bin"
 source "$HOST_LIB/common.bash"
 source "$HOST_LIB/git.bash"
 source "$HOST_LIB/release.bash"
