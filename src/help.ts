@@ -12,6 +12,7 @@ export const TOPICS = {
       { usage: 'ownstack:info <app> [--format stdout|json]', description: 'Show the current release of an app' },
       { usage: 'ownstack:deploy-log <app> [<id>]', description: "Print a release's deploy log (the newest by default)" },
       { usage: 'ownstack:rollback <app> [<id>] [--skip-release] [--lock-wait <seconds>]', description: 'Deploy an earlier release again, without a rebuild' },
+      { usage: 'ownstack:rebuild <app>', description: "Rebuild and deploy the app from its source (Dokku's ps:rebuild; the dashboard's Deploy now)" },
       { usage: 'ownstack:deploy-image <app> <image> [--lock-wait <seconds>]', description: 'Deploy a pre-built image from a registry, without a rebuild' },
       { usage: 'ownstack:version [--format stdout|json]', description: 'Print the ownstack version' },
       { usage: 'ownstack:report [<app>|--global] [--format stdout|json] [--<flag>]', description: 'Display ownstack settings' },
