@@ -17,7 +17,7 @@ import type { Viewer } from './views/layout.js';
 import { appHref, logHref } from './views/format.js';
 import { ActionOutcomeView, DeployConfirmView, PromoteView, RollbackConfirmView, type CommitList } from './views/actions.js';
 import { sshActionRunner, type ActionRunner } from './ssh-actions.js';
-import { promotionPlanView, promotionWatch, rollbackView } from '../lib/dashboard/actions.js';
+import { promotionPlanView, promotionWatch, requestFromUrl, rollbackView } from '../lib/dashboard/actions.js';
 import { isWebUserName, WEB_USER_OPTION } from '../lib/identity/web-user.js';
 import type { DokkuPaths } from '../lib/dokku/env.js';
 import type { TargetDiff } from '../lib/pipelines/diff.js';
@@ -126,7 +126,7 @@ export function createDashboardApp(options: DashboardOptions) {
 
   app.get('/', (c) => c.redirect('/pipelines', 302));
 
-  app.get('/pipelines', (c) => page(c, <PipelinesView pipelines={pipelinesView(ctx)} viewer={viewer(c)} now={now()} />));
+  app.get('/pipelines', (c) => page(c, <PipelinesView pipelines={pipelinesView(ctx, now())} viewer={viewer(c)} now={now()} />));
 
   app.get('/deployments', (c) => {
     const filters = parseDeploymentFilters(singleValues(c.req.queries()));
@@ -209,6 +209,17 @@ export function createDashboardApp(options: DashboardOptions) {
     const reader = appFromUrl(ctx, c.req.param('app'));
     return act(c, reader.app, ['ownstack:rebuild', reader.app], [reader.app], `Deploy ${reader.app}`);
   });
+
+  for (const decision of ['approve', 'reject'] as const) {
+    app.post(`/pipelines/:pipeline/requests/:id/${decision}`, async (c) => {
+      actor(c);
+      const request = requestFromUrl(ctx, c.req.param('pipeline'), c.req.param('id'), now());
+      // An approval deploys to the request's targets here; a rejection adds no release.
+      const watch = decision === 'approve' ? request.targets.filter((target) => !target.includes('@')) : [];
+      const title = `${decision === 'approve' ? 'Approve' : 'Reject'} request ${request.label}`;
+      return act(c, request.targets[0]?.split('@')[0] ?? request.source, [`pipeline:${decision}`, request.pipeline, request.label], watch, title);
+    });
+  }
 
   app.get('/apps/:app/releases/:id/log/stream', (c) => {
     const reader = appFromUrl(ctx, c.req.param('app'));

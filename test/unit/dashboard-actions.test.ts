@@ -2,6 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDashboardApp } from '../../src/web/app.js';
 import type { ActionRunner } from '../../src/web/ssh-actions.js';
 import { assertCommandWords, knownHostsLines, parseSshHost, sshArguments } from '../../src/lib/dashboard/ssh.js';
+import { addRequest } from '../../src/lib/approvals/model.js';
+import { updateRequests } from '../../src/lib/approvals/store.js';
 import { addPipeline, addRelease, makeHost, signIn, snapshotTree, type SignedIn, type TestHost } from './dashboard-support.js';
 
 // The actions: each is one Dokku command (an argument array ending in --web-user NAME) handed to
@@ -118,6 +120,52 @@ describe('rollback and deploy now', () => {
     onRun = async () => ({ code: 0, output: '' });
     await post('/apps/web/deploy');
     expect(sent).toEqual([['ownstack:rebuild', 'web', '--web-user', 'alice']]);
+  });
+});
+
+describe('approvals', () => {
+  const addPending = async (requestedBy: string) => {
+    await updateRequests(host.ctx.paths, (file) => {
+      const { file: next } = addRequest(file, {
+        pipeline: 'shop',
+        source: { app: 'web-staging', release_id: 1, image_id: `sha256:${'1'.padStart(64, '0')}`, git_sha: null },
+        targets: [{ app: 'web', stage: 'production', stack: null }],
+        requestedBy,
+        ttlMs: 3_600_000,
+      }, NOW);
+      return { file: next, result: undefined };
+    });
+  };
+
+  it('a pending request has Approve and Reject for deployers, not for viewers; each runs pipeline:approve/reject as the web user', async () => {
+    await addPending('bob (dashboard)');
+    const html = await (await get('/pipelines')).text();
+    expect(html).toContain('Request r1: web-staging v1 to web, by bob (dashboard)');
+    expect(html).toContain('action="/pipelines/shop/requests/1/approve"');
+    expect(html).toContain('action="/pipelines/shop/requests/1/reject"');
+    expect(await (await get('/pipelines', carol)).text()).not.toContain('/requests/1/approve');
+    onRun = async () => {
+      await addRelease(host.ctx, 'web', { kind: 'promote', status: 'running', startedAt: '2026-03-01T12:00:00.000Z' });
+      return { code: 0, output: '' };
+    };
+    const approved = await post('/pipelines/shop/requests/1/approve');
+    expect(sent).toEqual([['pipeline:approve', 'shop', 'r1', '--web-user', 'alice']]);
+    expect(approved.headers.get('location')).toBe('/apps/web/releases/3/log');
+    onRun = async () => ({ code: 0, output: '-----> Request r1 rejected\n' });
+    const rejected = await post('/pipelines/shop/requests/1/reject');
+    expect(sent[1]).toEqual(['pipeline:reject', 'shop', 'r1', '--web-user', 'alice']);
+    expect(await rejected.text()).toContain('Request r1 rejected');
+    expect((await post('/pipelines/shop/requests/1/approve', carol)).status).toBe(403);
+  });
+
+  it('hostile or unknown requests: 400 or 404, one line, nothing run', async () => {
+    for (const url of ['/pipelines/..%2Fx/requests/1/approve', '/pipelines/shop/requests/r0/approve', '/pipelines/shop/requests/%24(id)/reject', '/pipelines/SHOP/requests/1/approve']) {
+      const response = await post(url);
+      expect(response.status, url).toBe(400);
+      expect((await response.text()).split('\n').length, url).toBe(2);
+    }
+    expect((await post('/pipelines/shop/requests/9/approve')).status).toBe(404);
+    expect(sent).toEqual([]);
   });
 });
 

@@ -2,7 +2,9 @@ import type { Context } from '../context.js';
 import { releaseTasksAfter, migrationWarning } from '../deploy/rollback.js';
 import { UserError } from '../output/errors.js';
 import { shortImage } from '../pipelines/promotion.js';
-import { findPipeline, promotionTargets, type Stage } from '../pipelines/model.js';
+import { assertValidPipelineName, findPipeline, promotionTargets, type Stage } from '../pipelines/model.js';
+import { displayStatus, parseRequestId, requestLabel, requestsOf } from '../approvals/model.js';
+import { readRequests } from '../approvals/store.js';
 import { formatDuration, promotionPolicy } from '../pipelines/settings.js';
 import { readPipelines } from '../pipelines/store.js';
 import type { ReleaseRecord } from '../releases/record.js';
@@ -99,4 +101,51 @@ export const canRollBackTo = (row: ReleaseRow) => row.status === 'succeeded' && 
 /** The apps whose history an action adds a release to (the dashboard follows the first new one). */
 export function promotionWatch(plan: PromotionPlanView): string[] {
   return plan.targets.filter((target) => target.stack === undefined).map((target) => target.app);
+}
+
+// ---- approvals ---------------------------------------------------------------------------------
+
+export interface PendingRequestView {
+  id: number;
+  label: string;
+  pipeline: string;
+  source: string;
+  releaseId: number;
+  targets: string[];
+  requestedBy: string;
+  expiresAt: string;
+}
+
+/** The pipeline's requests still waiting for a decision (an expired one is not offered). */
+export function pendingRequests(ctx: Context, pipeline: string, now: Date): PendingRequestView[] {
+  return requestsOf(readRequests(ctx.paths), pipeline)
+    .filter((request) => displayStatus(request, now) === 'pending')
+    .map((request) => ({
+      id: request.id,
+      label: requestLabel(request.id),
+      pipeline: request.pipeline,
+      source: request.source.app,
+      releaseId: request.source.release_id,
+      targets: request.targets.map((target) => (target.stack ? `${target.app}@${target.stack}` : target.app)),
+      requestedBy: request.requested_by,
+      expiresAt: request.expires_at,
+    }));
+}
+
+/** A request named in a URL: a valid pipeline and ID (else 400) that is pending (else 404/409). */
+export function requestFromUrl(ctx: Context, rawPipeline: string, rawId: string, now: Date): PendingRequestView {
+  let pipeline: string;
+  let id: number;
+  try {
+    pipeline = assertValidPipelineName(rawPipeline);
+    id = parseRequestId(rawId);
+  } catch (error) {
+    if (error instanceof UserError) throw new Refusal(400, error.message);
+    throw error;
+  }
+  const request = requestsOf(readRequests(ctx.paths), pipeline).find((candidate) => candidate.id === id);
+  if (!request) throw new Refusal(404, `Pipeline ${pipeline} has no request ${requestLabel(id)}`);
+  const status = displayStatus(request, now);
+  if (status !== 'pending') throw new Refusal(409, `Request ${requestLabel(id)} is already ${status}`);
+  return pendingRequests(ctx, pipeline, now).find((candidate) => candidate.id === id)!;
 }

@@ -92,7 +92,9 @@ export async function ensureDashboardKey(files: SshFiles): Promise<string> {
     const made = await runProgram('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', DASHBOARD_KEY_NAME, '-f', files.privateKey]);
     if (made.exitCode !== 0) throw new UserError(`ssh-keygen failed: ${(made.stderr || made.stdout).trim().split('\n')[0]}`);
   }
+  // owner-only, as everything in the dashboard's directory
   fs.chmodSync(files.privateKey, 0o600);
+  fs.chmodSync(`${files.privateKey}.pub`, 0o600);
   return `${files.privateKey}.pub`;
 }
 

@@ -128,7 +128,7 @@ export function ActionOutcomeView(props: { title: string; app: string; command: 
         <code>dokku {props.command}</code> {props.code === 0 ? 'finished' : `failed (exit ${props.code})`} without a new release.{' '}
         <a href={appHref(props.app)}>Back to {props.app}</a>
       </p>
-      <pre class="log" tabindex={0} aria-label="Command output">
+      <pre class="log" role="region" tabindex={0} aria-label="Command output">
         {props.output}
       </pre>
     </Layout>

@@ -173,7 +173,7 @@ export function LogView(props: { row: ReleaseRow; log: string | undefined; viewe
       {props.log === undefined && !running ? (
         <p>No deploy log is kept for v{row.id} (logs are kept for the releases within the retention setting).</p>
       ) : (
-        <pre class="log" id="log" data-stream={running ? props.streamHref : undefined} tabindex={0} aria-label="Deploy log">
+        <pre class="log" id="log" role="region" data-stream={running ? props.streamHref : undefined} tabindex={0} aria-label="Deploy log">
           {props.log ?? ''}
         </pre>
       )}
@@ -211,9 +211,34 @@ export function PipelinesView(props: { pipelines: PipelineView[]; viewer: Viewer
               </section>
             ))}
           </div>
+          {pipeline.requests.length > 0 && <PendingRequests pipeline={pipeline} viewer={props.viewer} now={props.now} />}
         </section>
       ))}
     </Layout>
+  );
+}
+
+function PendingRequests(props: { pipeline: PipelineView; viewer: Viewer; now: Date }) {
+  const { pipeline } = props;
+  return (
+    <section aria-label={`${pipeline.name} requests waiting for approval`}>
+      <h3>Waiting for approval</h3>
+      <ul>
+        {pipeline.requests.map((request) => (
+          <li class="card">
+            Request {request.label}: {request.source} v{request.releaseId} to {request.targets.join(', ')}, by {request.requestedBy} · expires{' '}
+            <When iso={request.expiresAt} now={props.now} />
+            {canAct(props.viewer) &&
+              (['approve', 'reject'] as const).map((decision) => (
+                <form method="post" action={`/pipelines/${encodeURIComponent(pipeline.name)}/requests/${request.id}/${decision}`} class="inline">
+                  <input type="hidden" name="csrf" value={props.viewer.csrf} />
+                  <button type="submit">{`${decision === 'approve' ? 'Approve' : 'Reject'} ${request.label}`}</button>
+                </form>
+              ))}
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }
 
