@@ -181,6 +181,14 @@ browser() { node "$HOST_REPO_ROOT/test/e2e/helpers/dashboard-browser.mjs" "$@"; 
   assert_equal "$(jq -r '.[0] | "\(.id) \(.kind) \(.status) \(.who)"' <<<"$output")" "3 rollback succeeded alice (dashboard)"
 }
 
+@test "Deploy now rebuilds the app through ownstack:rebuild (ps:rebuild); the rebuild is the web user's" {
+  DASHBOARD_URL="$(app_url "$DASH")" run browser deploy "$STG" 2
+  assert_success
+  run dokku ownstack:history "$STG" --format json
+  assert_equal "$(jq -r '.[0] | "\(.id) \(.status) \(.who)"' <<<"$output")" "2 succeeded alice (dashboard)"
+  assert_equal "$(app_http "$STG")" "sample v2 greeting=none"
+}
+
 @test "with an approval guard: the requester's own approval is refused, a second user's deploys" {
   local pipeline link
   pipeline="$(dokku pipeline:list --format json | jq -r --arg app "$APP" '.[] | select(.stages.production | index($app)) | .name')"

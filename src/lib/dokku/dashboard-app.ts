@@ -38,8 +38,12 @@ export async function buildDashboardImage(binary: string, tag: string, spec: Ima
     const rootfs = path.join(context, 'rootfs');
     // ssh asks who it runs as (getpwuid) and refuses a uid without a passwd entry.
     fs.mkdirSync(path.join(rootfs, 'etc'), { recursive: true });
-    fs.writeFileSync(path.join(rootfs, 'etc', 'passwd'), imagePasswd(spec));
-    fs.writeFileSync(path.join(rootfs, 'etc', 'group'), imageGroup(spec));
+    // Not state: files of the image, which COPY gives to root, so they must be world-readable there.
+    for (const [name, text] of [['passwd', imagePasswd(spec)], ['group', imageGroup(spec)]]) {
+      const file = path.join(rootfs, 'etc', name);
+      fs.writeFileSync(file, text, { mode: 0o600 });
+      fs.chmodSync(file, 0o644);
+    }
     for (const file of [...[...libraries].sort().map((library) => [library, library]), ...programs]) {
       const target = path.join(rootfs, file[1]);
       fs.mkdirSync(path.dirname(target), { recursive: true });

@@ -227,6 +227,20 @@ const scenarios = {
     });
   },
 
+  // deploy APP ID: Deploy now on the app page confirms, then lands on the log of the rebuild vID.
+  async deploy(app, id) {
+    await withBrowser(async (page) => {
+      await visit(page, `/apps/${app}`);
+      await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: 'Deploy now' }).click()]);
+      assert.match(await text(page), new RegExp(`dokku ownstack:rebuild ${app}`), 'the command is named');
+      await check(page, 'deploy-confirm');
+      await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: `Deploy ${app} now` }).click()]);
+      assert.equal(new URL(page.url()).pathname, `/apps/${app}/releases/${id}/log`, 'the rebuild\'s log');
+      if (await page.locator('#log-status').count()) await page.locator('#log-status', { hasText: `v${id} succeeded.` }).waitFor({ timeout: 180_000 });
+      else assert.match(await text(page), /succeeded/, 'the outcome');
+    });
+  },
+
   // request SOURCE TARGET: with the pipeline's approval guard, confirming a promotion makes a
   // request and deploys nothing; the page says so and the pipeline page lists the request.
   async request(source, target) {
