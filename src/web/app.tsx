@@ -18,7 +18,7 @@ import { appHref, logHref } from './views/format.js';
 import { ActionOutcomeView, DeployConfirmView, PromoteView, RollbackConfirmView, type CommitList } from './views/actions.js';
 import { sshActionRunner, type ActionRunner } from './ssh-actions.js';
 import { promotionPlanView, promotionWatch, requestFromUrl, rollbackView } from '../lib/dashboard/actions.js';
-import { isWebUserName, WEB_USER_OPTION } from '../lib/identity/web-user.js';
+import { isWebUserName, WEB_USER_OPTION, WEB_USER_SUFFIX } from '../lib/identity/web-user.js';
 import type { DokkuPaths } from '../lib/dokku/env.js';
 import type { TargetDiff } from '../lib/pipelines/diff.js';
 import { streamReleaseLog, type StreamOptions } from './log-stream.js';
@@ -52,7 +52,7 @@ export function createDashboardApp(options: DashboardOptions) {
   const root = ctx.paths.dashboardRoot;
   const now = options.now ?? (() => new Date());
   const isHttps = options.isHttps ?? ((c: HonoContext) => new URL(c.req.url).protocol === 'https:');
-  const streamOptions: StreamOptions = { pollMs: 1000, maxMs: 2 * 60 * 60 * 1000, ...options.stream };
+  const streamOptions: StreamOptions = { pollMs: 1000, maxMs: 2 * 60 * 60 * 1000, settleMs: 15_000, ...options.stream };
   const app = new Hono<Env>();
 
   // The time the app spent on the request, in the log and as Server-Timing (what the benchmark
@@ -162,7 +162,7 @@ export function createDashboardApp(options: DashboardOptions) {
     const name = actor(c);
     const before = new Map(watch.map((member) => [member, readReleases(ctx.paths, member).readState().next_id]));
     const run = runAction([...words, WEB_USER_OPTION, name]);
-    const release = await followNewRelease(ctx.paths, before, run.exited, followMs);
+    const release = await followNewRelease(ctx.paths, before, `${name}${WEB_USER_SUFFIX}`, run.exited, followMs);
     if (release) return c.redirect(logHref(release.app, release.id), 303);
     const result = await Promise.race([run.exited, Promise.resolve(undefined)]);
     if (!result) return c.redirect(appHref(app), 303);
@@ -255,19 +255,27 @@ async function page(c: HonoContext, element: JSX.Element, status: 200 | 401 | 50
 }
 
 /**
- * The first release an action added to one of the watched apps (their next IDs before it ran),
- * or undefined once the command has ended without one or FOLLOW_MS have passed. The store is
- * read, never written; a promotion that waits for approval adds none.
+ * The first release the action added to one of the watched apps (their next IDs before it ran):
+ * a new record whose WHO is this web user's, so a deploy someone else started meanwhile is not
+ * taken for it. Undefined once the command has ended without one or FOLLOW_MS have passed. The
+ * store is read, never written; a promotion that waits for approval adds none.
  */
-async function followNewRelease(paths: DokkuPaths, before: Map<string, number>, exited: Promise<unknown>, followMs: number): Promise<{ app: string; id: number } | undefined> {
+async function followNewRelease(
+  paths: DokkuPaths,
+  before: Map<string, number>,
+  who: string,
+  exited: Promise<unknown>,
+  followMs: number,
+): Promise<{ app: string; id: number } | undefined> {
   const deadline = Date.now() + followMs;
   let done = false;
   void exited.then(() => { done = true; });
   for (;;) {
     const finished = done;
-    for (const [member, nextId] of before) {
+    for (const [member, firstNew] of before) {
       const reader = readReleases(paths, member);
-      if (reader.readState().next_id > nextId && reader.get(nextId)) return { app: member, id: nextId };
+      const nextId = reader.readState().next_id;
+      for (let id = firstNew; id < nextId; id += 1) if (reader.get(id)?.who === who) return { app: member, id };
     }
     if (finished || Date.now() > deadline) return undefined;
     await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 200))]);

@@ -39,7 +39,7 @@ setup_file() {
   dokku pipeline:add-staging "$APP" "$STG" >/dev/null
   dokku ownstack:set --global dashboard-ssh-host "$SSHD_ALSO_LISTEN:$SSHD_PORT" >/dev/null
   export DASHBOARD_STATE="$HOST_SANDBOX/browser-state.json"
-  export DASHBOARD_ARTIFACTS="$HOST_SANDBOX/artifacts"
+  export DASHBOARD_ARTIFACTS="$HOST_REPO_ROOT/artifacts/dashboard-app"
 }
 
 teardown_file() {

@@ -60,13 +60,15 @@ describe('promote', () => {
 
   it('the POST runs pipeline:promote as the web user and follows the new release to its live log', async () => {
     onRun = async () => {
+      // someone else's deploy meanwhile is not taken for the promotion
+      await addRelease(host.ctx, 'web', { kind: 'push', status: 'running', startedAt: '2026-03-01T12:00:00.000Z', who: 'bob' });
       await addRelease(host.ctx, 'web', { kind: 'promote', status: 'running', startedAt: '2026-03-01T12:00:00.000Z', who: 'alice (dashboard)' });
       return { code: 0, output: '' };
     };
     const response = await post('/apps/web-staging/promote');
     expect(sent).toEqual([['pipeline:promote', 'web-staging', '--web-user', 'alice']]);
     expect(response.status).toBe(303);
-    expect(response.headers.get('location')).toBe('/apps/web/releases/3/log');
+    expect(response.headers.get('location')).toBe('/apps/web/releases/4/log');
   });
 
   it('a promotion that makes no release (a request waiting for approval) shows the output; a failure is a 502', async () => {
@@ -98,7 +100,7 @@ describe('rollback and deploy now', () => {
     expect(page).toContain('Rolling back past v2, whose release task ran: database migrations are not undone');
     expect(page).toContain('<code>dokku ownstack:rollback web 3</code>');
     onRun = async () => {
-      await addRelease(host.ctx, 'web', { kind: 'rollback', status: 'running', startedAt: '2026-03-01T12:00:00.000Z' });
+      await addRelease(host.ctx, 'web', { kind: 'rollback', status: 'running', startedAt: '2026-03-01T12:00:00.000Z', who: 'alice (dashboard)' });
       return { code: 0, output: '' };
     };
     const response = await post('/apps/web/releases/1/rollback');
@@ -145,7 +147,7 @@ describe('approvals', () => {
     expect(html).toContain('action="/pipelines/shop/requests/1/reject"');
     expect(await (await get('/pipelines', carol)).text()).not.toContain('/requests/1/approve');
     onRun = async () => {
-      await addRelease(host.ctx, 'web', { kind: 'promote', status: 'running', startedAt: '2026-03-01T12:00:00.000Z' });
+      await addRelease(host.ctx, 'web', { kind: 'promote', status: 'running', startedAt: '2026-03-01T12:00:00.000Z', who: 'alice (dashboard)' });
       return { code: 0, output: '' };
     };
     const approved = await post('/pipelines/shop/requests/1/approve');

@@ -205,6 +205,8 @@ const scenarios = {
       // running: the outcome arrives in the open page (Server-Sent Events); ended already: it is shown
       if (await page.locator('#log-status').count()) await page.locator('#log-status', { hasText: `v${id} succeeded.` }).waitFor({ timeout: 180_000 });
       else assert.match(await text(page), /succeeded/, 'the outcome');
+      // the promotion's output, kept as it ends, reached the page before its outcome
+      assert.notEqual((await page.locator('#log').innerText()).trim(), '', 'the promotion\'s log is shown');
       await check(page, 'promote-log');
       await visit(page, '/pipelines');
       const card = page.locator('li.card', { hasText: target }).filter({ hasNotText: source });
