@@ -4,6 +4,7 @@ import { CommanderError } from 'commander';
 import { buildProgram } from './program.js';
 import { NotOurCommand, reportError, UserError } from './lib/output/errors.js';
 import { log, outputReaderGone } from './lib/output/log.js';
+import { takeWebUserOption, WEB_USER_ENV } from './lib/identity/web-user.js';
 
 // The single error handler: a user error is one line on stderr and a non-zero exit; anything
 // unexpected is one line too, with the stack only under DOKKU_TRACE.
@@ -36,8 +37,9 @@ async function main(): Promise<void> {
   keepProcessName();
   const program = buildProgram();
   try {
-    assertNoEndOfOptions(process.argv.slice(2));
-    await program.parseAsync(process.argv);
+    const args = process.argv.slice(2);
+    assertNoEndOfOptions(args);
+    await program.parseAsync([...process.argv.slice(0, 2), ...withWebUserTaken(args)], { from: 'node' });
   } catch (error) {
     process.exitCode = handleError(error);
   }
@@ -50,6 +52,19 @@ async function main(): Promise<void> {
  */
 function assertNoEndOfOptions(args: string[]): void {
   if (args[0] !== 'trigger' && args.includes('--')) throw new UserError("Unexpected argument '--'");
+}
+
+/**
+ * `--web-user NAME`, the dashboard's one global option (src/lib/identity/web-user.ts): taken off
+ * the command line before commander sees it, refused unless the dashboard's key sent it, and
+ * handed to WHO, and to every trigger this command causes, through the environment. Trigger
+ * arguments come from Dokku and pass untouched.
+ */
+function withWebUserTaken(args: string[]): string[] {
+  if (args[0] === 'trigger') return args;
+  const { args: rest, webUser } = takeWebUserOption(args, process.env.SSH_NAME);
+  if (webUser !== undefined) process.env[WEB_USER_ENV] = webUser;
+  return rest;
 }
 
 function handleError(error: unknown): number {

@@ -5,6 +5,7 @@ import history from './ownstack/history.js';
 import info from './ownstack/info.js';
 import deployLog from './ownstack/deploy-log.js';
 import rollback from './ownstack/rollback.js';
+import rebuild from './ownstack/rebuild.js';
 import deployImage from './ownstack/deploy-image.js';
 import version from './ownstack/version.js';
 import stacksAdd from './stacks/add.js';
@@ -44,7 +45,7 @@ import dashboardDisable from './dashboard/disable.js';
 import dashboardReport from './dashboard/report.js';
 
 // Every command module, in help order. Add a module's default export here.
-export const COMMANDS: CommandModule[] = [ownstackHelp, history, info, deployLog, report, set, rollback, deployImage, configPush, purge, version,
+export const COMMANDS: CommandModule[] = [ownstackHelp, history, info, deployLog, report, set, rollback, rebuild, deployImage, configPush, purge, version,
   dashboardLogin, dashboardSessions, dashboardRevoke, dashboardServe, dashboardEnable, dashboardDisable, dashboardReport,
   pipelineHelp, pipelineCreate, pipelineAddStaging, pipelineAdd, pipelineRemove, pipelineInfo, pipelineList, pipelineDestroy, pipelinePromote, pipelineDiff,
   pipelineRollback, pipelineReport, pipelineSet, pipelineRequests, pipelineApprove, pipelineReject,

@@ -8,18 +8,25 @@ import { appFromUrl, appHistoryPage, pipelinesView, releaseFromUrl, releaseLog }
 import { deploymentsPage, parseDeploymentFilters, parsePage } from '../lib/dashboard/deployments.js';
 import { consumeLogin, peekLogin } from '../lib/dashboard/logins.js';
 import { Refusal } from '../lib/dashboard/refusal.js';
-import { releaseRow } from '../lib/dashboard/releases.js';
+import { readReleases, releaseRow } from '../lib/dashboard/releases.js';
 import { createSession, csrfToken, csrfTokenMatches, endSession, SESSION_IDLE_MS, touchSession, type Session } from '../lib/dashboard/sessions.js';
 import { UserError } from '../lib/output/errors.js';
 import { CONTENT_SECURITY_POLICY } from './assets.js';
 import { AppView, DeploymentsView, LoginView, LogView, MessageView, PipelinesView } from './views/pages.js';
 import type { Viewer } from './views/layout.js';
-import { logHref } from './views/format.js';
+import { appHref, logHref } from './views/format.js';
+import { ActionOutcomeView, DeployConfirmView, PromoteView, RollbackConfirmView, type CommitList } from './views/actions.js';
+import { sshActionRunner, type ActionRunner } from './ssh-actions.js';
+import { promotionPlanView, promotionWatch, requestFromUrl, rollbackView } from '../lib/dashboard/actions.js';
+import { isWebUserName, WEB_USER_OPTION, WEB_USER_SUFFIX } from '../lib/identity/web-user.js';
+import type { DokkuPaths } from '../lib/dokku/env.js';
+import type { TargetDiff } from '../lib/pipelines/diff.js';
 import { streamReleaseLog, type StreamOptions } from './log-stream.js';
 
 // The dashboard's web app: sign-in, sessions, CSRF and the read-only pages. It reads the ownstack
 // store through src/lib/ (pure reads only) and writes nothing but its own sessions and sign-in
-// links (ctx.paths.dashboardRoot). Actions will be Dokku commands run over ssh, never writes here.
+// links (ctx.paths.dashboardRoot). Actions are Dokku commands run over ssh with the dashboard's own
+// key (ssh-actions.ts), each naming the signed-in deployer with --web-user; never writes here.
 
 export const SESSION_COOKIE = 'ownstack_session';
 const SIGN_IN_HINT = 'dokku ownstack:dashboard:login';
@@ -32,6 +39,10 @@ export interface DashboardOptions {
   stream?: Partial<StreamOptions>;
   /** One line per request (method, path without query or token, status, time). */
   log?: (line: string) => void;
+  /** Runs a Dokku command for an action (default: over ssh with the dashboard's key). */
+  runAction?: ActionRunner;
+  /** How long a POSTed action is followed for its new release before the app page is shown. */
+  followMs?: number;
 }
 
 type Env = { Variables: { session: Session; secret: string } };
@@ -41,7 +52,7 @@ export function createDashboardApp(options: DashboardOptions) {
   const root = ctx.paths.dashboardRoot;
   const now = options.now ?? (() => new Date());
   const isHttps = options.isHttps ?? ((c: HonoContext) => new URL(c.req.url).protocol === 'https:');
-  const streamOptions: StreamOptions = { pollMs: 1000, maxMs: 2 * 60 * 60 * 1000, ...options.stream };
+  const streamOptions: StreamOptions = { pollMs: 1000, maxMs: 2 * 60 * 60 * 1000, settleMs: 15_000, ...options.stream };
   const app = new Hono<Env>();
 
   // The time the app spent on the request, in the log and as Server-Timing (what the benchmark
@@ -115,7 +126,7 @@ export function createDashboardApp(options: DashboardOptions) {
 
   app.get('/', (c) => c.redirect('/pipelines', 302));
 
-  app.get('/pipelines', (c) => page(c, <PipelinesView pipelines={pipelinesView(ctx)} viewer={viewer(c)} now={now()} />));
+  app.get('/pipelines', (c) => page(c, <PipelinesView pipelines={pipelinesView(ctx, now())} viewer={viewer(c)} now={now()} />));
 
   app.get('/deployments', (c) => {
     const filters = parseDeploymentFilters(singleValues(c.req.queries()));
@@ -136,6 +147,79 @@ export function createDashboardApp(options: DashboardOptions) {
     const streamHref = `${logHref(row.app, row.id)}/stream?from=${log?.length ?? 0}`;
     return page(c, <LogView row={row} log={log} viewer={viewer(c)} now={now()} streamHref={streamHref} />);
   });
+
+  // ---- actions: Dokku commands over ssh as the signed-in deployer (--web-user) ---------------
+  const runAction = options.runAction ?? sshActionRunner(ctx.paths);
+  const followMs = options.followMs ?? 60_000;
+  const actor = (c: HonoContext<Env>): string => {
+    const session = c.var.session;
+    if (session.role !== 'deployer') throw new Refusal(403, 'Refused: this session is read-only (a viewer cannot act)');
+    if (!isWebUserName(session.name)) throw new Refusal(403, `Refused: the name of this session cannot be given to Dokku as a web user; sign in with an ssh key's link`);
+    return session.name;
+  };
+  /** Runs the command, then shows the first new release of WATCH (its live log), or the outcome. */
+  const act = async (c: HonoContext<Env>, app: string, words: string[], watch: string[], title: string) => {
+    const name = actor(c);
+    const before = new Map(watch.map((member) => [member, readReleases(ctx.paths, member).readState().next_id]));
+    const run = runAction([...words, WEB_USER_OPTION, name]);
+    const release = await followNewRelease(ctx.paths, before, `${name}${WEB_USER_SUFFIX}`, run.exited, followMs);
+    if (release) return c.redirect(logHref(release.app, release.id), 303);
+    const result = await Promise.race([run.exited, Promise.resolve(undefined)]);
+    if (!result) return c.redirect(appHref(app), 303);
+    return page(c, <ActionOutcomeView title={title} app={app} command={words.join(' ')} code={result.code} output={result.output} viewer={viewer(c)} />, result.code === 0 ? 200 : 502);
+  };
+
+  app.get('/apps/:app/promote', async (c) => {
+    actor(c);
+    const reader = appFromUrl(ctx, c.req.param('app'));
+    const plan = promotionPlanView(ctx, reader);
+    const commits = await commitList(runAction, reader.app);
+    return page(c, <PromoteView plan={plan} commits={commits} viewer={viewer(c)} now={now()} action={c.req.path} />);
+  });
+
+  app.post('/apps/:app/promote', async (c) => {
+    actor(c);
+    const reader = appFromUrl(ctx, c.req.param('app'));
+    const plan = promotionPlanView(ctx, reader);
+    return act(c, reader.app, ['pipeline:promote', reader.app], promotionWatch(plan), `Promote ${reader.app}`);
+  });
+
+  app.get('/apps/:app/releases/:id/rollback', (c) => {
+    actor(c);
+    const reader = appFromUrl(ctx, c.req.param('app'));
+    const view = rollbackView(reader, releaseFromUrl(reader, c.req.param('id')));
+    return page(c, <RollbackConfirmView app={reader.app} view={view} viewer={viewer(c)} now={now()} action={c.req.path} />);
+  });
+
+  app.post('/apps/:app/releases/:id/rollback', async (c) => {
+    actor(c);
+    const reader = appFromUrl(ctx, c.req.param('app'));
+    const view = rollbackView(reader, releaseFromUrl(reader, c.req.param('id')));
+    return act(c, reader.app, ['ownstack:rollback', reader.app, String(view.target.id)], [reader.app], `Roll back ${reader.app}`);
+  });
+
+  app.get('/apps/:app/deploy', (c) => {
+    actor(c);
+    const reader = appFromUrl(ctx, c.req.param('app'));
+    return page(c, <DeployConfirmView app={reader.app} viewer={viewer(c)} action={c.req.path} />);
+  });
+
+  app.post('/apps/:app/deploy', async (c) => {
+    actor(c);
+    const reader = appFromUrl(ctx, c.req.param('app'));
+    return act(c, reader.app, ['ownstack:rebuild', reader.app], [reader.app], `Deploy ${reader.app}`);
+  });
+
+  for (const decision of ['approve', 'reject'] as const) {
+    app.post(`/pipelines/:pipeline/requests/:id/${decision}`, async (c) => {
+      actor(c);
+      const request = requestFromUrl(ctx, c.req.param('pipeline'), c.req.param('id'), now());
+      // An approval deploys to the request's targets here; a rejection adds no release.
+      const watch = decision === 'approve' ? request.targets.filter((target) => !target.includes('@')) : [];
+      const title = `${decision === 'approve' ? 'Approve' : 'Reject'} request ${request.label}`;
+      return act(c, request.targets[0]?.split('@')[0] ?? request.source, [`pipeline:${decision}`, request.pipeline, request.label], watch, title);
+    });
+  }
 
   app.get('/apps/:app/releases/:id/log/stream', (c) => {
     const reader = appFromUrl(ctx, c.req.param('app'));
@@ -166,8 +250,54 @@ function linkRefused(c: HonoContext) {
   );
 }
 
-async function page(c: HonoContext, element: JSX.Element, status: 200 | 401 = 200) {
+async function page(c: HonoContext, element: JSX.Element, status: 200 | 401 | 502 = 200) {
   return c.html(`<!DOCTYPE html>${String(await element)}`, status);
+}
+
+/**
+ * The first release the action added to one of the watched apps (their next IDs before it ran):
+ * a new record whose WHO is this web user's, so a deploy someone else started meanwhile is not
+ * taken for it. Undefined once the command has ended without one or FOLLOW_MS have passed. The
+ * store is read, never written; a promotion that waits for approval adds none.
+ */
+async function followNewRelease(
+  paths: DokkuPaths,
+  before: Map<string, number>,
+  who: string,
+  exited: Promise<unknown>,
+  followMs: number,
+): Promise<{ app: string; id: number } | undefined> {
+  const deadline = Date.now() + followMs;
+  let done = false;
+  void exited.then(() => { done = true; });
+  for (;;) {
+    const finished = done;
+    for (const [member, firstNew] of before) {
+      const reader = readReleases(paths, member);
+      const nextId = reader.readState().next_id;
+      for (let id = firstNew; id < nextId; id += 1) if (reader.get(id)?.who === who) return { app: member, id };
+    }
+    if (finished || Date.now() > deadline) return undefined;
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 200))]);
+  }
+}
+
+/** `pipeline:diff <app> --format json`, asked the way every action is (a read, through Dokku). */
+async function commitList(runAction: ActionRunner, app: string): Promise<CommitList> {
+  let result;
+  try {
+    result = await runAction(['pipeline:diff', app, '--format', 'json'], { timeoutMs: 15_000 }).exited;
+  } catch (error) {
+    if (error instanceof Refusal) return { ok: false, why: error.message };
+    throw error;
+  }
+  const lines = result.output.trim().split('\n');
+  if (result.code !== 0) return { ok: false, why: lines.pop()?.replace(/^\s*!\s*/, '') ?? `exit ${result.code}` };
+  try {
+    return { ok: true, diffs: JSON.parse(lines.pop() ?? '[]') as TargetDiff[] };
+  } catch {
+    return { ok: false, why: 'pipeline:diff gave no JSON' };
+  }
 }
 
 /** Query parameters given once; a repeated one is refused rather than silently picking one. */

@@ -28,6 +28,8 @@ pre.log{background:#f4f4f4;color:#1a1a1a;padding:.75rem;overflow-x:auto;white-sp
 .filters label{display:flex;flex-direction:column}
 .note{color:#444}
 a{color:#0645ad}
+form.inline{display:inline;margin-left:.5rem}
+a.button{display:inline-block;padding:.2rem .6rem;border:1px solid #0645ad;border-radius:4px;text-decoration:none}
 `;
 
 /** Streams a running release's log (Server-Sent Events) into the page; inert text only. */

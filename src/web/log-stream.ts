@@ -11,6 +11,12 @@ export interface StreamOptions {
   pollMs: number;
   /** The longest a stream stays open; the page's refresh link still works after. */
   maxMs: number;
+  /**
+   * How long after a release ends its kept log is waited for. A release made without a Dokku build
+   * (a promotion, a rollback) has no build log to follow while it runs, and its output is kept only
+   * after its record is finished: without this wait, its page would end with an empty log.
+   */
+  settleMs: number;
 }
 
 export async function streamReleaseLog(
@@ -24,6 +30,7 @@ export async function streamReleaseLog(
   let offset = from;
   let partial = '';
   const started = Date.now();
+  let endedAt: number | undefined;
   while (!stream.aborted && !stream.closed) {
     const record = reader.get(id);
     if (!record) {
@@ -37,6 +44,10 @@ export async function streamReleaseLog(
       const lines = fresh.split('\n');
       partial = record.status === 'running' ? (lines.pop() ?? '') : '';
       for (const line of lines) if (line !== '' || record.status === 'running') await stream.writeSSE({ event: 'line', data: line });
+    }
+    if (record.status !== 'running' && record.log === null && Date.now() - (endedAt ??= Date.now()) < options.settleMs) {
+      await stream.sleep(options.pollMs);
+      continue;
     }
     if (record.status !== 'running') {
       const outcome = record.status === 'failed' ? `failed at ${record.phase}: ${record.reason ?? 'no reason recorded'}` : record.status;

@@ -308,3 +308,45 @@ two' Q='say \"hi\" now' S='it'\\''s' SP='a b' |"
   host_create_app "$app"
   assert_equal "$(dokku storage:list --format json "$app")" "[]"
 }
+
+# Not traced: read from Dokku 0.38.27's plugins/ssh-keys (add, remove, list) and sshcommand's
+# acl-add, acl-remove, acl-remove-by-fingerprint and list: each key is one forced-command line in
+# the system user's authorized_keys, named by NAME, which sshd hands to `dokku` (as SSH_NAME).
+@test "ssh-keys:add/list/remove: sshcommand's authorized_keys lines, duplicate names refused, JSON list" {
+  local dir="$HOST_SANDBOX/ssh-keys" fp_a fp_b
+  mkdir -p "$dir"
+  ssh-keygen -q -t ed25519 -N '' -C a -f "$dir/a"
+  ssh-keygen -q -t ed25519 -N '' -C b -f "$dir/b"
+  fp_a="$(ssh-keygen -lf "$dir/a.pub" | awk '{print $2}')"
+  fp_b="$(ssh-keygen -lf "$dir/b.pub" | awk '{print $2}')"
+  run dokku ssh-keys:add key-a "$dir/a.pub"
+  assert_success
+  assert_output "$fp_a"
+  # from a pipe, as `cat key.pub | dokku ssh-keys:add NAME`
+  run bash -c 'cat "$1" | dokku ssh-keys:add key-b' _ "$dir/b.pub"
+  assert_success
+  assert_equal "$(sed -n 1p "$DOKKU_ROOT/.ssh/authorized_keys")" \
+    "command=\"FINGERPRINT=$fp_a NAME=\\\"key-a\\\" \`cat $DOKKU_ROOT/.sshcommand\` \$SSH_ORIGINAL_COMMAND\",no-agent-forwarding,no-user-rc,no-X11-forwarding,no-port-forwarding $(cat "$dir/a.pub")"
+  run dokku ssh-keys:add key-a "$dir/b.pub"
+  assert_failure
+  assert_output --partial "Duplicate ssh key name"
+  echo "not a key" >"$dir/bad.pub"
+  run dokku ssh-keys:add key-c "$dir/bad.pub"
+  assert_failure
+  assert_output --partial "not a valid ssh public key"
+  run dokku ssh-keys:list
+  assert_success
+  assert_line "$fp_b NAME=\"key-b\" SSHCOMMAND_ALLOWED_KEYS=\"no-agent-forwarding,no-user-rc,no-X11-forwarding,no-port-forwarding\""
+  assert_equal "$(dokku ssh-keys:list --format json | jq -c 'map([.name, .fingerprint])')" "[[\"key-a\",\"$fp_a\"],[\"key-b\",\"$fp_b\"]]"
+  assert_equal "$(dokku ssh-keys:list --format json key-b | jq -r '.[0]["public-key"]')" "$(cat "$dir/b.pub")"
+  run dokku ssh-keys:remove key-a
+  assert_success
+  assert_equal "$(dokku ssh-keys:list --format json | jq -r 'map(.name) | join(" ")')" key-b
+  run dokku ssh-keys:remove --fingerprint "$fp_b"
+  assert_success
+  run dokku ssh-keys:list
+  assert_failure
+  run dokku ssh-keys:remove key-b
+  assert_failure
+  assert_output --partial "No public keys found."
+}

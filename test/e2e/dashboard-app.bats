@@ -3,31 +3,49 @@
 # from the installed binary (no network, FROM scratch), deploys it as a Dokku app with
 # `git:from-image`, mounts the store read-only and the dashboard's own directory read-write
 # (storage:mount), and the app runs as Dokku's system user with no Docker socket. A browser signs
-# in through the app's URL and reads the Deployments page; disable removes it. Tests run in order.
+# in through the app's URL and reads the Deployments page. The app acts over real ssh to this
+# host's sshd (reached on the docker bridge's gateway) with its own key, registered as
+# `ownstack-dashboard`: a browser promotes staging to production, rolls back, and is refused as a
+# viewer or without a CSRF token. Disable removes the app and its key. Tests run in order.
 
 bats_require_minimum_version 1.5.0
 load helpers/host
 load helpers/ownstack
 load helpers/stack
+load helpers/sshd
 
 # not system-user.bats's user: each file's sandbox is its user's home
 SYSTEM_USER=ownstack-dash
 
 setup_file() {
-  ownstack_setup_file_as "$SYSTEM_USER"
-  export APP="$(host_app_name dapp)" DASH="$(host_app_name dashboard)"
+  # a login user, as Dokku's package makes `dokku`: sshd runs the keys' forced commands through its shell
+  sshd_system_user "$SYSTEM_USER"
+  ownstack_setup_file "$SYSTEM_USER"
+  # the host's sshd, as the app's containers reach it: on the bridge's gateway, with the host's own key
+  export SSHD_ALSO_LISTEN SSHD_HOST_KEY=/etc/ssh/ssh_host_ed25519_key
+  SSHD_ALSO_LISTEN="$(docker network inspect bridge --format '{{(index .IPAM.Config 0).Gateway}}')"
+  sshd_start
+  export APP="$(host_app_name dapp)" STG="$(host_app_name dstage)" DASH="$(host_app_name dashboard)"
   host_create_app "$APP"
+  host_create_app "$STG"
+  dokku checks:set "$APP" wait-to-retire 1 >/dev/null
+  dokku checks:set "$STG" wait-to-retire 1 >/dev/null
   host_sample_app "$HOST_SANDBOX/src" v1
   chown -R "$SYSTEM_USER:" "$HOST_SANDBOX/src"
   host_push "$APP" "$HOST_SANDBOX/src" >"$HOST_SANDBOX/push.log" || { cat "$HOST_SANDBOX/push.log" >&3; return 1; }
+  host_set_version "$HOST_SANDBOX/src" v2 >/dev/null
+  host_push "$STG" "$HOST_SANDBOX/src" >"$HOST_SANDBOX/push.log" || { cat "$HOST_SANDBOX/push.log" >&3; return 1; }
   dokku pipeline:create "$APP" >/dev/null
+  dokku pipeline:add-staging "$APP" "$STG" >/dev/null
+  dokku ownstack:set --global dashboard-ssh-host "$SSHD_ALSO_LISTEN:$SSHD_PORT" >/dev/null
   export DASHBOARD_STATE="$HOST_SANDBOX/browser-state.json"
-  export DASHBOARD_ARTIFACTS="$HOST_SANDBOX/artifacts"
+  export DASHBOARD_ARTIFACTS="$HOST_REPO_ROOT/artifacts/dashboard-app"
 }
 
 teardown_file() {
   # after a failed run: the app and the images it left (disable is the last test)
   dokku ownstack:dashboard:disable >/dev/null 2>&1 || true
+  sshd_stop
   ownstack_teardown_file
 }
 
@@ -119,6 +137,93 @@ browser() { node "$HOST_REPO_ROOT/test/e2e/helpers/dashboard-browser.mjs" "$@"; 
   assert_output --regexp "Dashboard running: +true"
 }
 
+@test "enable registers the dashboard's own key with Dokku and records this host's sshd key" {
+  local dir="$DOKKU_LIB_ROOT/data/ownstack-dashboard/ssh"
+  run dokku ssh-keys:list --format json ownstack-dashboard
+  assert_success
+  assert_equal "$(jq length <<<"$output")" 1
+  assert_equal "$(jq -r '.[0]["public-key"]' <<<"$output")" "$(cat "$dir/id_ed25519.pub")"
+  # the private key: the system user's, owner-only, in the dashboard's own directory
+  assert_equal "$(stat -c '%U %a' "$dir/id_ed25519")" "$SYSTEM_USER 600"
+  grep -qF "ownstack-dokku-host $(cut -d' ' -f1,2 /etc/ssh/ssh_host_ed25519_key.pub)" "$dir/known_hosts" || fail "known_hosts: $(cat "$dir/known_hosts")"
+  assert_equal "$(dokku ownstack:dashboard:report --format json | jq -r '."ssh-host"')" "$SSHD_ALSO_LISTEN:$SSHD_PORT"
+  # enabled again above: replaced, never added twice
+  assert_equal "$(dokku ssh-keys:list --format json | jq '[.[] | select(.name == "ownstack-dashboard")] | length')" 1
+}
+
+@test "over real ssh: --web-user names the web user only from the dashboard's key" {
+  sshd_add_key mallory
+  run ssh_dokku mallory ownstack:history "$APP" --web-user alice
+  assert_failure
+  assert_output " !     --web-user is accepted only from the dashboard's ssh key (ownstack-dashboard)"
+  # the dashboard's key (read here as root) may, and the name becomes the release's WHO
+  local key="$DOKKU_LIB_ROOT/data/ownstack-dashboard/ssh/id_ed25519"
+  run ssh -i "$key" -p "$SSHD_PORT" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR \
+    "$SYSTEM_USER@127.0.0.1" ownstack:history "$APP" --web-user 'bad;name'
+  assert_failure
+  assert_output --partial 'Invalid web user "bad;name"'
+}
+
+@test "a browser promotes staging to production: the confirmation, the new release's log, the card and the app's answer" {
+  assert_equal "$(app_http "$APP")" "sample v1 greeting=none"
+  DASHBOARD_URL="$(app_url "$DASH")" run browser promote "$STG" "$APP" 2 "alice (dashboard)"
+  assert_success
+  assert_equal "$(app_http "$APP")" "sample v2 greeting=none"
+  run dokku ownstack:history "$APP" --format json
+  assert_equal "$(jq -r '.[0] | "\(.id) \(.kind) \(.status) \(.who)"' <<<"$output")" "2 promote succeeded alice (dashboard)"
+}
+
+@test "a browser rolls production back; the rollback is the web user's" {
+  DASHBOARD_URL="$(app_url "$DASH")" run browser rollback "$APP" 1 2 3
+  assert_success
+  assert_equal "$(app_http "$APP")" "sample v1 greeting=none"
+  run dokku ownstack:history "$APP" --format json
+  assert_equal "$(jq -r '.[0] | "\(.id) \(.kind) \(.status) \(.who)"' <<<"$output")" "3 rollback succeeded alice (dashboard)"
+}
+
+@test "Deploy now rebuilds the app through ownstack:rebuild (ps:rebuild); the rebuild is the web user's" {
+  DASHBOARD_URL="$(app_url "$DASH")" run browser deploy "$STG" 2
+  assert_success
+  run dokku ownstack:history "$STG" --format json
+  assert_equal "$(jq -r '.[0] | "\(.id) \(.status) \(.who)"' <<<"$output")" "2 succeeded alice (dashboard)"
+  assert_equal "$(app_http "$STG")" "sample v2 greeting=none"
+}
+
+@test "with an approval guard: the requester's own approval is refused, a second user's deploys" {
+  local pipeline link
+  pipeline="$(dokku pipeline:list --format json | jq -r --arg app "$APP" '.[] | select(.stages.production | index($app)) | .name')"
+  dokku pipeline:set "$pipeline" promote-approval production >/dev/null
+  DASHBOARD_URL="$(app_url "$DASH")" run browser request "$STG" "$APP"
+  assert_success
+  assert_equal "$(dokku pipeline:requests "$pipeline" --format json | jq -r '.[0] | "\(.status) \(.requested_by)"')" "pending alice (dashboard)"
+  DASHBOARD_URL="$(app_url "$DASH")" run browser approve r1 "$APP" refused
+  assert_success
+  link="$(NAME=bob dokku ownstack:dashboard:login --format json | jq -r .url)"
+  link="$(app_url "$DASH")/login/${link##*/}"
+  DASHBOARD_STATE="$HOST_SANDBOX/bob-state.json" DASHBOARD_URL="$(app_url "$DASH")" run browser sign-in "$link" bob
+  assert_success
+  DASHBOARD_STATE="$HOST_SANDBOX/bob-state.json" DASHBOARD_URL="$(app_url "$DASH")" run browser approve r1 "$APP" 4
+  assert_success
+  assert_equal "$(app_http "$APP")" "sample v2 greeting=none"
+  assert_equal "$(dokku pipeline:requests "$pipeline" --format json | jq -r '.[0] | "\(.status) \(.decided_by)"')" "approved bob (dashboard)"
+  dokku pipeline:set "$pipeline" promote-approval >/dev/null
+}
+
+@test "a viewer sees no action and their hand-made posts are refused; a deployer's post without CSRF is refused" {
+  local link
+  DASHBOARD_URL="$(app_url "$DASH")" run browser action-csrf "$APP"
+  assert_success
+  link="$(NAME=alice dokku ownstack:dashboard:login --viewer carol --format json | jq -r .url)"
+  # the restart of "enable again" published the app on another port than dashboard-url names
+  link="$(app_url "$DASH")/login/${link##*/}"
+  DASHBOARD_STATE="$HOST_SANDBOX/viewer-state.json" DASHBOARD_URL="$(app_url "$DASH")" run browser sign-in "$link" carol
+  assert_success
+  DASHBOARD_STATE="$HOST_SANDBOX/viewer-state.json" DASHBOARD_URL="$(app_url "$DASH")" run browser no-actions "$APP" "$STG"
+  assert_success
+  # nothing ran: production's history ends with the approved promotion
+  assert_equal "$(dokku ownstack:history "$APP" --format json | jq -r '.[0].id')" 4
+}
+
 @test "disable destroys the app and its images, keeps the sessions" {
   local image
   image="$(jq -r .image <<<"$(dokku ownstack:dashboard:report --format json)")"
@@ -131,5 +236,8 @@ browser() { node "$HOST_REPO_ROOT/test/e2e/helpers/dashboard-browser.mjs" "$@"; 
   run dokku ownstack:dashboard:report --format json
   assert_equal "$(jq -r '[.enabled, .running] | join(" ")' <<<"$output")" "false false"
   run dokku ownstack:dashboard:sessions --format json
-  assert_equal "$(jq -r '.[0].name' <<<"$output")" alice
+  assert_equal "$(jq -r '[.[].name] | sort | join(" ")' <<<"$output")" "alice bob carol"
+  # its key is gone from Dokku, and its key pair from the disk
+  assert_equal "$(dokku ssh-keys:list --format json 2>/dev/null | jq '[.[] | select(.name == "ownstack-dashboard")] | length')" 0
+  [[ ! -e "$DOKKU_LIB_ROOT/data/ownstack-dashboard/ssh" ]] || fail "the dashboard's key pair is still there"
 }

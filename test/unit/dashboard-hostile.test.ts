@@ -46,7 +46,14 @@ describe('hostile parameters', () => {
       (s: string) => `/apps/web/releases/${s}/log`,
       (s: string) => `/apps/${s}/releases/1/log/stream`,
       (s: string) => `/apps/web/releases/${s}/log/stream`,
+      (s: string) => `/apps/${s}/promote`,
+      (s: string) => `/apps/${s}/deploy`,
+      (s: string) => `/apps/${s}/releases/1/rollback`,
+      (s: string) => `/apps/web/releases/${s}/rollback`,
     ];
+    // the actions are also POSTed (with the session's CSRF token); a hostile one never runs anything
+    const sent: string[][] = [];
+    const acting = createDashboardApp({ ctx: host.ctx, now: () => NOW, runAction: (words) => (sent.push(words), { exited: Promise.resolve({ code: 0, output: '' }) }) });
     let checked = 0;
     for (const route of routes) {
       for (const segment of HOSTILE_SEGMENTS) {
@@ -54,9 +61,18 @@ describe('hostile parameters', () => {
         const response = await request(url);
         assertOneLineRefusal(response.status, await response.text(), response.headers.get('content-type'), url);
         checked += 1;
+        if (/\/(promote|deploy|rollback)$/.test(url)) {
+          const posted = await acting.request(url, {
+            method: 'POST',
+            headers: { Cookie: alice.cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
+            body: new URLSearchParams({ csrf: alice.csrf }).toString(),
+          });
+          assertOneLineRefusal(posted.status, await posted.text(), posted.headers.get('content-type'), `POST ${url}`);
+        }
       }
     }
     expect(checked).toBe(routes.length * HOSTILE_SEGMENTS.length);
+    expect(sent).toEqual([]);
   });
 
   it('`.` and `..` segments are resolved by URL parsing before any route sees them', async () => {

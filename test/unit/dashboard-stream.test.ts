@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FileReleaseStore } from '../../src/lib/releases/store.js';
 import { createDashboardApp } from '../../src/web/app.js';
 import { addRelease, makeHost, signIn, type TestHost } from './dashboard-support.js';
@@ -40,6 +40,47 @@ async function readEvents(response: Response, until: (events: { event: string; d
 }
 
 describe('the live log stream', () => {
+  it('a release without a build log (a promotion): the output kept just after it ends is sent before the outcome', async () => {
+    const record = await addRelease(host.ctx, 'web', { kind: 'promote', status: 'running', phase: 'release', startedAt: '2026-03-01T11:59:00.000Z' });
+    const store = new FileReleaseStore({ dir: host.ctx.paths.ownstackApp('web'), app: 'web', who: 'alice' });
+    // the promotion's record is finished (post-deploy) before its output is kept
+    await store.update(record.id, (draft) => { draft.status = 'succeeded'; draft.phase = 'postdeploy'; });
+    // the route reads the record once, then the stream once per poll: resolved at the stream's first poll
+    const original = FileReleaseStore.prototype.get;
+    let reads = 0;
+    let firstPoll!: () => void;
+    const polled = new Promise<void>((resolve) => { firstPoll = resolve; });
+    const spy = vi.spyOn(FileReleaseStore.prototype, 'get').mockImplementation(function (this: FileReleaseStore, id: number) {
+      const result = original.call(this, id);
+      reads += 1;
+      if (reads === 2) firstPoll();
+      return result;
+    });
+    try {
+      const alice = await signIn(host.ctx, 'alice', 'deployer', NOW);
+      const app = createDashboardApp({ ctx: host.ctx, now: () => NOW, stream: { pollMs: 5, maxMs: 60_000, settleMs: 60_000 } });
+      const response = await app.request(`/apps/web/releases/${record.id}/log/stream?from=0`, { headers: { Cookie: alice.cookie } });
+      const reading = readEvents(response, (seen) => seen.some((event) => event.event === 'end'), async () => undefined);
+      await polled;
+      const kept = await store.writeLog(record.id, '-----> Promoting web-staging v4 to web\n');
+      await store.update(record.id, (draft) => { draft.log = kept; });
+      expect(await reading).toEqual([
+        { event: 'line', data: '-----> Promoting web-staging v4 to web' },
+        { event: 'end', data: 'v1 succeeded.' },
+      ]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('a release that ended without a kept log ends its stream once the settle time has passed', async () => {
+    const record = await addRelease(host.ctx, 'web', { kind: 'rollback', status: 'succeeded', startedAt: '2026-03-01T11:59:00.000Z' });
+    const alice = await signIn(host.ctx, 'alice', 'deployer', NOW);
+    const app = createDashboardApp({ ctx: host.ctx, now: () => NOW, stream: { pollMs: 5, maxMs: 60_000, settleMs: 20 } });
+    const response = await app.request(`/apps/web/releases/${record.id}/log/stream?from=0`, { headers: { Cookie: alice.cookie } });
+    expect(await readEvents(response, (seen) => seen.some((event) => event.event === 'end'), async () => undefined)).toEqual([{ event: 'end', data: 'v1 succeeded.' }]);
+  });
+
   it('sends the lines the log gains after the page, then the outcome when the release ends', async () => {
     const record = await addRelease(host.ctx, 'api', { status: 'running', phase: 'build', startedAt: '2026-03-01T11:59:00.000Z', buildId: 'b-7' });
     const logFile = host.ctx.paths.buildLog('api', 'b-7');

@@ -11,11 +11,14 @@ import {
   writeDashboardMarker,
 } from '../../lib/dashboard/app.js';
 import { appUrl, runDokkuCommand } from '../../lib/dokku/apps.js';
-import { buildDashboardImage, NESTED_DOKKU_ENV, storageMounts } from '../../lib/dokku/dashboard-app.js';
+import { buildDashboardImage, dashboardSshHost, ensureDashboardKey, hostPublicKeys, NESTED_DOKKU_ENV, registerDashboardKey, storageMounts } from '../../lib/dokku/dashboard-app.js';
 import { assertValidAppName } from '../../lib/dokku/validate.js';
 import { UserError } from '../../lib/output/errors.js';
 import { log } from '../../lib/output/log.js';
 import { readSetting } from '../../lib/settings/settings.js';
+import type { DokkuPaths } from '../../lib/dokku/env.js';
+import { assertSystemUser, DASHBOARD_KEY_NAME, knownHostsLines, sshFiles, writeSshTarget } from '../../lib/dashboard/ssh.js';
+import { writeSecretFile } from '../../lib/dashboard/secret-files.js';
 import { COMMIT, VERSION } from '../../lib/version.js';
 
 // `dokku ownstack:dashboard:enable [--app <name>]`: the dashboard as a Dokku app, deployed from an
@@ -40,6 +43,8 @@ const register: CommandModule = (program, ctx) => {
       const image = dashboardImageTag(VERSION, COMMIT);
       log.step(`Building ${image} from ${process.execPath}`);
       await buildDashboardImage(process.execPath, image, { uid: owner.uid, gid: owner.gid, version: VERSION, commit: COMMIT });
+
+      await setUpActions(paths, ctx().env.systemUser);
 
       // Written before the app exists: a kill in between leaves an app that is still known as ours.
       const marker = readDashboardMarker(paths);
@@ -69,6 +74,21 @@ const register: CommandModule = (program, ctx) => {
       log.step(`The dashboard is app ${app}${url ? ` at ${url}` : ''}; sign in with: dokku ownstack:dashboard:login`);
     });
 };
+
+/**
+ * The dashboard acts over ssh with its own key (lib/dashboard/ssh.ts): the key pair in its own
+ * directory, registered as Dokku's ssh key `ownstack-dashboard` (replaced on every enable), this
+ * host's sshd keys as its only known host, and where that sshd is, as the app's containers see it.
+ */
+async function setUpActions(paths: DokkuPaths, systemUser: string | undefined): Promise<void> {
+  const files = sshFiles(paths);
+  const publicKey = await ensureDashboardKey(files);
+  await registerDashboardKey(publicKey);
+  await writeSecretFile(files.knownHosts, knownHostsLines(hostPublicKeys()));
+  const where = await dashboardSshHost(paths);
+  await writeSshTarget(paths, { user: assertSystemUser(systemUser ?? 'dokku'), host: where.host, port: where.port });
+  log.step(`The dashboard acts as ssh key ${DASHBOARD_KEY_NAME}, through ${where.host}:${where.port}`);
+}
 
 async function dokku(args: string[]): Promise<void> {
   const code = await runDokkuCommand(args, NESTED_DOKKU_ENV);

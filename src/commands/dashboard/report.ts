@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import type { CommandModule } from '../../program.js';
 import { DEFAULT_DASHBOARD_APP, readDashboardMarker } from '../../lib/dashboard/app.js';
 import { appUrl } from '../../lib/dokku/apps.js';
-import { runningContainers } from '../../lib/dokku/dashboard-app.js';
+import { dashboardSshHost, runningContainers } from '../../lib/dokku/dashboard-app.js';
+import type { DokkuPaths } from '../../lib/dokku/env.js';
 import { parseFormat, reportBlock } from '../../lib/output/format.js';
 import { log } from '../../lib/output/log.js';
 
@@ -25,6 +26,7 @@ const register: CommandModule = (program, ctx) => {
         url: exists ? ((await appUrl(app)) ?? '') : '',
         image: exists ? (marker?.image ?? '') : '',
         running: String(running),
+        'ssh-host': await sshHostShown(paths),
       };
       if (format === 'json') {
         log.out(JSON.stringify(values));
@@ -33,5 +35,15 @@ const register: CommandModule = (program, ctx) => {
       log.out(reportBlock('Ownstack dashboard information', Object.entries(values).map(([key, value]) => [`Dashboard ${key}`, value])));
     });
 };
+
+/** Where the app reaches sshd: the setting, else the bridge's gateway (said when it is a default). */
+async function sshHostShown(paths: DokkuPaths): Promise<string> {
+  try {
+    const where = await dashboardSshHost(paths);
+    return `${where.host}:${where.port}${where.from === 'default' ? ' (default: the bridge gateway)' : ''}`;
+  } catch {
+    return '';
+  }
+}
 
 export default register;

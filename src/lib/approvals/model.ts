@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { UserError } from '../output/errors.js';
 import { printable } from '../output/log.js';
+import { personOf } from '../identity/web-user.js';
 import { STAGES } from '../pipelines/model.js';
 
 // Promotion requests (`pipeline:set <p> promote-approval <stage>`): a promotion into that stage
@@ -160,8 +161,8 @@ export function assertDecidable(file: RequestsFile, pipeline: string, id: number
   if (status !== 'pending') {
     throw new UserError(`Request ${requestLabel(id)} is already ${status}${request.decided_by ? ` (by ${request.decided_by})` : ''}`);
   }
-  if (action === 'approve' && request.requested_by === who) {
-    throw new UserError(`Request ${requestLabel(id)} was made by ${who}; another user must approve it`);
+  if (action === 'approve' && personOf(request.requested_by) === personOf(who)) {
+    throw new UserError(`Request ${requestLabel(id)} was made by ${request.requested_by}; another user must approve it`);
   }
   return request;
 }

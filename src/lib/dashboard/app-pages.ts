@@ -8,6 +8,7 @@ import type { ReleaseRecord } from '../releases/record.js';
 import { MAX_PAGE, PER_PAGE } from './deployments.js';
 import { readReleases, releaseRow, type ReleaseReader, type ReleaseRow } from './releases.js';
 import { Refusal } from './refusal.js';
+import { pendingRequests, type PendingRequestView } from './actions.js';
 
 // What the app, log and pipelines pages show: plain values built from pure store reads.
 
@@ -101,12 +102,15 @@ export type PipelineCard =
 export interface PipelineView {
   name: string;
   stages: { stage: Stage; cards: PipelineCard[] }[];
+  /** Promotion requests waiting for another user's approval. */
+  requests: PendingRequestView[];
 }
 
-export function pipelinesView(ctx: Context): PipelineView[] {
+export function pipelinesView(ctx: Context, now: Date): PipelineView[] {
   return readPipelines(ctx.paths).pipelines.map((pipeline) => ({
     name: pipeline.name,
     stages: STAGES.map((stage) => ({ stage, cards: pipeline.stages[stage].map((member) => pipelineCard(ctx, member)) })),
+    requests: pendingRequests(ctx, pipeline.name, now),
   }));
 }
 

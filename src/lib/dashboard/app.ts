@@ -14,6 +14,8 @@ export const DASHBOARD_IMAGE_REPO = 'ownstack/dashboard';
 export const DASHBOARD_IMAGE_LABEL = 'com.ownstack.dashboard';
 /** Where the binary sits in the image; nothing else is there but its shared libraries. */
 export const BINARY_IN_IMAGE = '/ownstack';
+/** The host's ssh client, with which the dashboard acts (lib/dashboard/ssh.ts). */
+export const SSH_IN_IMAGE = '/usr/bin/ssh';
 
 /** `ownstack/dashboard:<version>-<commit>`: a plugin upgrade gives a new tag, so a redeploy. */
 export function dashboardImageTag(version: string, commit: string): string {
@@ -54,6 +56,15 @@ export function dashboardDockerfile(spec: ImageSpec): string {
     `ENTRYPOINT ["${BINARY_IN_IMAGE}", "dashboard", "serve"]`,
     '',
   ].join('\n');
+}
+
+/** The one user of the image (ssh refuses to run as a uid without a passwd entry). */
+export function imagePasswd(spec: Pick<ImageSpec, 'uid' | 'gid'>): string {
+  return `ownstack:x:${spec.uid}:${spec.gid}:ownstack dashboard:/nonexistent:/nonexistent\n`;
+}
+
+export function imageGroup(spec: Pick<ImageSpec, 'gid'>): string {
+  return `ownstack:x:${spec.gid}:\n`;
 }
 
 /** Host path -> container path, the same on both sides so every path the code computes holds. */

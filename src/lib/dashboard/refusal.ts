@@ -3,7 +3,7 @@
 // into the answer; anything else is a 500 with one line and no stack.
 export class Refusal extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 503,
     message: string,
   ) {
     super(message.replace(/\s*\n\s*/g, ' '));

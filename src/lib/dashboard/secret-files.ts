@@ -25,8 +25,12 @@ export function ensureDir(dir: string): void {
 }
 
 export async function writeSecretJson(file: string, value: unknown): Promise<void> {
+  await writeSecretFile(file, `${JSON.stringify(value)}\n`);
+}
+
+export async function writeSecretFile(file: string, text: string): Promise<void> {
   ensureDir(path.dirname(file));
-  await writeFileAtomic(file, `${JSON.stringify(value)}\n`, { mode: 0o600, fsync: true });
+  await writeFileAtomic(file, text, { mode: 0o600, fsync: true });
 }
 
 /** The file's value, undefined when it is missing or does not match the schema (a damaged file grants nothing). */

@@ -1,8 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BINARY_IN_IMAGE, DASHBOARD_IMAGE_LABEL, dashboardDockerfile, sharedLibraries, type ImageSpec } from '../dashboard/app.js';
-import { runProgram } from './exec.js';
+import { BINARY_IN_IMAGE, DASHBOARD_IMAGE_LABEL, dashboardDockerfile, imageGroup, imagePasswd, sharedLibraries, SSH_IN_IMAGE, type ImageSpec } from '../dashboard/app.js';
+import { DASHBOARD_KEY_NAME, DEFAULT_SSH_PORT, parseSshHost, type SshFiles } from '../dashboard/ssh.js';
+import type { DokkuPaths } from './env.js';
+import { readSetting } from '../settings/settings.js';
+import { UserError } from '../output/errors.js';
+import { findOnPath, runProgram } from './exec.js';
 
 // The host side of `ownstack:dashboard:enable|disable|report`: building the image and asking Dokku
 // and docker. Every program runs with an argument array; `dokku` is Dokku's own CLI.
@@ -19,13 +23,28 @@ export const NESTED_DOKKU_ENV = { DOKKU_APP_NAME: '', DOKKU_GLOBAL_FLAGS: '' };
  * shared libraries ldd names (the loader included), `FROM scratch`. Nothing is pulled.
  */
 export async function buildDashboardImage(binary: string, tag: string, spec: ImageSpec): Promise<void> {
-  const ldd = await runProgram('ldd', [binary]);
-  // ldd exits 1 for a static binary ("not a dynamic executable"), which needs no libraries.
-  const libraries = sharedLibraries(`${ldd.stdout}\n${ldd.stderr}`);
+  // The host's own ssh client, for the actions (lib/dashboard/ssh.ts): the image has no shell.
+  const ssh = findOnPath('ssh');
+  if (!ssh) throw new UserError("The dashboard's actions need the host's ssh client (openssh-client): ssh is not on the PATH");
+  const programs: [string, string][] = [[binary, BINARY_IN_IMAGE], [ssh, SSH_IN_IMAGE]];
+  const libraries = new Set<string>();
+  for (const [program] of programs) {
+    const ldd = await runProgram('ldd', [program]);
+    // ldd exits 1 for a static binary ("not a dynamic executable"), which needs no libraries.
+    for (const library of sharedLibraries(`${ldd.stdout}\n${ldd.stderr}`)) libraries.add(library);
+  }
   const context = fs.mkdtempSync(path.join(os.tmpdir(), 'ownstack-dashboard-image-'));
   try {
     const rootfs = path.join(context, 'rootfs');
-    for (const file of [...libraries.map((library) => [library, library]), [binary, BINARY_IN_IMAGE]]) {
+    // ssh asks who it runs as (getpwuid) and refuses a uid without a passwd entry.
+    fs.mkdirSync(path.join(rootfs, 'etc'), { recursive: true });
+    // Not state: files of the image, which COPY gives to root, so they must be world-readable there.
+    for (const [name, text] of [['passwd', imagePasswd(spec)], ['group', imageGroup(spec)]]) {
+      const file = path.join(rootfs, 'etc', name);
+      fs.writeFileSync(file, text, { mode: 0o600 });
+      fs.chmodSync(file, 0o644);
+    }
+    for (const file of [...[...libraries].sort().map((library) => [library, library]), ...programs]) {
       const target = path.join(rootfs, file[1]);
       fs.mkdirSync(path.dirname(target), { recursive: true });
       // copyFile follows symlinks: the image gets the library itself under the name the loader asks for.
@@ -64,4 +83,74 @@ export async function storageMounts(app: string): Promise<{ host_path: string; c
   const result = await runProgram('dokku', ['storage:list', '--format', 'json', app], { env: NESTED_DOKKU_ENV });
   if (result.exitCode !== 0) throw new Error(`dokku storage:list ${app} failed: ${result.stderr.trim()}`);
   return JSON.parse(result.stdout.trim() || '[]') as { host_path: string; container_path: string; readonly?: boolean }[];
+}
+
+// ---- the dashboard's ssh key, registered with Dokku's ssh-keys -----------------------------------
+
+/** The key pair, made once (ed25519, no passphrase, the private half 0600): re-enabling keeps it. */
+export async function ensureDashboardKey(files: SshFiles): Promise<string> {
+  fs.mkdirSync(files.dir, { recursive: true, mode: 0o700 });
+  if (!fs.existsSync(files.privateKey) || !fs.existsSync(`${files.privateKey}.pub`)) {
+    fs.rmSync(files.privateKey, { force: true });
+    fs.rmSync(`${files.privateKey}.pub`, { force: true });
+    const made = await runProgram('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', DASHBOARD_KEY_NAME, '-f', files.privateKey]);
+    if (made.exitCode !== 0) throw new UserError(`ssh-keygen failed: ${(made.stderr || made.stdout).trim().split('\n')[0]}`);
+  }
+  // owner-only, as everything in the dashboard's directory
+  fs.chmodSync(files.privateKey, 0o600);
+  fs.chmodSync(`${files.privateKey}.pub`, 0o600);
+  return `${files.privateKey}.pub`;
+}
+
+/** Whether Dokku has a key of that name (`ssh-keys:list` fails when there are none at all). */
+async function dokkuHasKey(name: string): Promise<boolean> {
+  const listed = await runProgram('dokku', ['ssh-keys:list', '--format', 'json', name], { env: NESTED_DOKKU_ENV });
+  if (listed.exitCode !== 0) return false;
+  try {
+    return (JSON.parse(listed.stdout.trim() || '[]') as { name?: string }[]).some((key) => key.name === name);
+  } catch {
+    return false;
+  }
+}
+
+/** `ssh-keys:add ownstack-dashboard <pub>`, replacing a key of that name (Dokku refuses duplicates). */
+export async function registerDashboardKey(publicKey: string): Promise<void> {
+  await unregisterDashboardKey();
+  const added = await runProgram('dokku', ['ssh-keys:add', DASHBOARD_KEY_NAME, publicKey], { env: NESTED_DOKKU_ENV });
+  if (added.exitCode !== 0) throw new UserError(`dokku ssh-keys:add ${DASHBOARD_KEY_NAME} failed: ${(added.stderr || added.stdout).trim().split('\n').pop() ?? ''}`);
+}
+
+export async function unregisterDashboardKey(): Promise<boolean> {
+  if (!(await dokkuHasKey(DASHBOARD_KEY_NAME))) return false;
+  const removed = await runProgram('dokku', ['ssh-keys:remove', DASHBOARD_KEY_NAME], { env: NESTED_DOKKU_ENV });
+  if (removed.exitCode !== 0) throw new UserError(`dokku ssh-keys:remove ${DASHBOARD_KEY_NAME} failed: ${(removed.stderr || removed.stdout).trim().split('\n').pop() ?? ''}`);
+  return true;
+}
+
+/** The host's sshd public keys, as its package installs them. */
+export function hostPublicKeys(dir = '/etc/ssh'): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names.filter((name) => /^ssh_host_[a-z0-9]+_key\.pub$/.test(name)).sort().map((name) => fs.readFileSync(path.join(dir, name), 'utf8'));
+}
+
+/** The gateway of Docker's bridge network: the host as the app's containers reach it. */
+export async function bridgeGateway(): Promise<string | undefined> {
+  const result = await runProgram('docker', ['network', 'inspect', 'bridge', '--format', '{{range .IPAM.Config}}{{.Gateway}} {{end}}']);
+  if (result.exitCode !== 0) return undefined;
+  return result.stdout.trim().split(/\s+/).find((address) => /^[0-9]{1,3}(\.[0-9]{1,3}){3}$/.test(address));
+}
+
+/** Where the app reaches this host's sshd: the `dashboard-ssh-host` setting, else the bridge's gateway, port 22. */
+export async function dashboardSshHost(paths: DokkuPaths): Promise<{ host: string; port: number; from: 'setting' | 'default' }> {
+  const set = readSetting(paths, undefined, 'dashboard-ssh-host').global;
+  const parsed = set ? parseSshHost(set) : undefined;
+  if (parsed) return { ...parsed, from: 'setting' };
+  const gateway = await bridgeGateway();
+  if (!gateway) throw new UserError("Could not find the gateway of Docker's bridge network; set where the dashboard reaches sshd: dokku ownstack:set --global dashboard-ssh-host <host>[:port]");
+  return { host: gateway, port: DEFAULT_SSH_PORT, from: 'default' };
 }

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { whoDeployed } from '../identity/who.js';
+import { WEB_USER_ENV } from '../identity/web-user.js';
 import { loginUserName } from './host-files.js';
 
 // Everything we learn from Dokku's environment, read once. Paths follow Dokku 0.38's layout
@@ -27,7 +28,7 @@ export function readDokkuEnv(env: NodeJS.ProcessEnv = process.env, loginUid?: st
     buildId: env.DOKKU_BUILD_ID || undefined,
     buildSource: env.DOKKU_BUILD_SOURCE || undefined,
     buildLogFile: env.DOKKU_BUILD_LOG_FILE || undefined,
-    who: whoDeployed({ sshName: env.SSH_NAME, sshUser: env.SSH_USER, sudoUser: env.SUDO_USER, unixUser: safeUsername(), loginUser: () => loginUserName(loginUid) }),
+    who: whoDeployed({ sshName: env.SSH_NAME, webUser: env[WEB_USER_ENV], sshUser: env.SSH_USER, sudoUser: env.SUDO_USER, unixUser: safeUsername(), loginUser: () => loginUserName(loginUid) }),
     systemUser: env.DOKKU_SYSTEM_USER || undefined,
     systemGroup: env.DOKKU_SYSTEM_GROUP || undefined,
   };

@@ -4,6 +4,7 @@ import writeFileAtomic from 'write-file-atomic';
 import { UserError } from '../output/errors.js';
 import { printable } from '../output/log.js';
 import type { DokkuPaths } from '../dokku/env.js';
+import { validSshHostSetting } from '../dashboard/ssh.js';
 
 // Properties in Dokku's layout (config/ownstack/<app|--global>/<key>), like letsencrypt:set.
 // Each key validates its value and has a default; the app value wins over the global one.
@@ -65,6 +66,12 @@ export const SETTINGS: Record<string, SettingSpec> = {
     validate: validDashboardUrl,
     globalOnly: true,
     quietRefusal: true,
+  },
+  'dashboard-ssh-host': {
+    description: "where the dashboard app reaches this host's sshd to act (host[:port]; default the gateway of the bridge network, port 22)",
+    defaultValue: '',
+    validate: validSshHostSetting,
+    globalOnly: true,
   },
 };
 

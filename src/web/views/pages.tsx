@@ -1,6 +1,7 @@
 import type { AppHistoryPage, PipelineCard, PipelineView } from '../../lib/dashboard/app-pages.js';
 import type { DeploymentsPage } from '../../lib/dashboard/deployments.js';
 import type { ReleaseRow } from '../../lib/dashboard/releases.js';
+import { canRollBackTo } from '../../lib/dashboard/actions.js';
 import { RELEASE_STATUSES } from '../../lib/releases/record.js';
 import { LOG_SCRIPT } from '../assets.js';
 import { Layout, type Viewer } from './layout.js';
@@ -8,6 +9,9 @@ import { appHref, deploymentsHref, logHref, stageTitle } from './format.js';
 import { Status, When } from './release.js';
 
 // The pages. Every value arrives ready to show; JSX escapes all text and attributes.
+
+/** Deployers get the action buttons; a viewer's session is read-only (its posts are refused too). */
+const canAct = (viewer: Viewer) => viewer.role === 'deployer';
 
 export function DeploymentsView(props: { page: DeploymentsPage; viewer: Viewer; now: Date }) {
   const { page, now } = props;
@@ -68,7 +72,7 @@ function Pager(props: { page: number; hasNext: boolean; href: (page: number) => 
   );
 }
 
-function ReleaseTable(props: { rows: ReleaseRow[]; now: Date; showApp?: boolean }) {
+function ReleaseTable(props: { rows: ReleaseRow[]; now: Date; showApp?: boolean; rollback?: boolean }) {
   return (
     <table>
       <thead>
@@ -83,6 +87,7 @@ function ReleaseTable(props: { rows: ReleaseRow[]; now: Date; showApp?: boolean 
           <th scope="col">When</th>
           <th scope="col">Duration</th>
           <th scope="col">Log</th>
+          {props.rollback && <th scope="col">Action</th>}
         </tr>
       </thead>
       <tbody>
@@ -111,6 +116,15 @@ function ReleaseTable(props: { rows: ReleaseRow[]; now: Date; showApp?: boolean 
             <td>
               <a href={logHref(row.app, row.id)} aria-label={`Log of ${row.app} v${row.id}`}>log</a>
             </td>
+            {props.rollback && (
+              <td>
+                {canRollBackTo(row) && (
+                  <a class="button" href={`${logHref(row.app, row.id).slice(0, -'/log'.length)}/rollback`} aria-label={`Roll back ${row.app} to v${row.id}`}>
+                    Roll back
+                  </a>
+                )}
+              </td>
+            )}
           </tr>
         ))}
       </tbody>
@@ -127,7 +141,16 @@ export function AppView(props: { page: AppHistoryPage; viewer: Viewer; now: Date
         {page.place && ` · pipeline ${page.place.pipeline}, stage ${page.place.stage}`} ·{' '}
         <a href={deploymentsHref({ app: page.app }, 1)}>in Deployments</a>
       </p>
-      {page.rows.length === 0 ? <p>{page.app} has no releases {page.page > 1 ? 'on this page' : 'yet'}.</p> : <ReleaseTable rows={page.rows} now={props.now} />}
+      {canAct(props.viewer) && (
+        <p>
+          <a class="button" href={`${appHref(page.app)}/deploy`}>Deploy now</a>
+        </p>
+      )}
+      {page.rows.length === 0 ? (
+        <p>{page.app} has no releases {page.page > 1 ? 'on this page' : 'yet'}.</p>
+      ) : (
+        <ReleaseTable rows={page.rows} now={props.now} rollback={canAct(props.viewer)} />
+      )}
       {page.unreadable.length > 0 && <p class="note">Unreadable records, not listed: {page.unreadable.map((id) => `v${id}`).join(', ')}.</p>}
       <Pager page={page.page} hasNext={page.hasNext} href={(n) => (n > 1 ? `${appHref(page.app)}?page=${n}` : appHref(page.app))} />
     </Layout>
@@ -150,7 +173,7 @@ export function LogView(props: { row: ReleaseRow; log: string | undefined; viewe
       {props.log === undefined && !running ? (
         <p>No deploy log is kept for v{row.id} (logs are kept for the releases within the retention setting).</p>
       ) : (
-        <pre class="log" id="log" data-stream={running ? props.streamHref : undefined} tabindex={0} aria-label="Deploy log">
+        <pre class="log" id="log" role="region" data-stream={running ? props.streamHref : undefined} tabindex={0} aria-label="Deploy log">
           {props.log ?? ''}
         </pre>
       )}
@@ -180,7 +203,7 @@ export function PipelinesView(props: { pipelines: PipelineView[]; viewer: Viewer
                   <ul>
                     {cards.map((card) => (
                       <li class="card">
-                        <Card card={card} now={props.now} />
+                        <Card card={card} now={props.now} promote={canAct(props.viewer) && stage !== 'production' && stage !== 'review'} />
                       </li>
                     ))}
                   </ul>
@@ -188,13 +211,38 @@ export function PipelinesView(props: { pipelines: PipelineView[]; viewer: Viewer
               </section>
             ))}
           </div>
+          {pipeline.requests.length > 0 && <PendingRequests pipeline={pipeline} viewer={props.viewer} now={props.now} />}
         </section>
       ))}
     </Layout>
   );
 }
 
-function Card(props: { card: PipelineCard; now: Date }) {
+function PendingRequests(props: { pipeline: PipelineView; viewer: Viewer; now: Date }) {
+  const { pipeline } = props;
+  return (
+    <section aria-label={`${pipeline.name} requests waiting for approval`}>
+      <h3>Waiting for approval</h3>
+      <ul>
+        {pipeline.requests.map((request) => (
+          <li class="card">
+            Request {request.label}: {request.source} v{request.releaseId} to {request.targets.join(', ')}, by {request.requestedBy} · expires{' '}
+            <When iso={request.expiresAt} now={props.now} />
+            {canAct(props.viewer) &&
+              (['approve', 'reject'] as const).map((decision) => (
+                <form method="post" action={`/pipelines/${encodeURIComponent(pipeline.name)}/requests/${request.id}/${decision}`} class="inline">
+                  <input type="hidden" name="csrf" value={props.viewer.csrf} />
+                  <button type="submit">{`${decision === 'approve' ? 'Approve' : 'Reject'} ${request.label}`}</button>
+                </form>
+              ))}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function Card(props: { card: PipelineCard; now: Date; promote: boolean }) {
   const { card } = props;
   if (card.kind === 'remote') {
     return (
@@ -215,6 +263,11 @@ function Card(props: { card: PipelineCard; now: Date }) {
       {!card.problem && !card.current && <p>No release serves yet.</p>}
       {card.current && <CardRelease label="Current" row={card.current} now={props.now} />}
       {card.latest && <CardRelease label="Latest attempt" row={card.latest} now={props.now} />}
+      {props.promote && card.current && (
+        <p>
+          <a class="button" href={`${appHref(card.app)}/promote`}>Promote {card.app}…</a>
+        </p>
+      )}
     </div>
   );
 }

@@ -184,6 +184,126 @@ const scenarios = {
     });
   },
 
+  // promote SOURCE TARGET ID: the Promote button on SOURCE's card leads to a confirmation that says
+  // what goes where; confirming lands on the log of TARGET's new release ID, which streams until
+  // the promotion succeeds; TARGET's card then shows it as current, by the signed-in user.
+  async promote(source, target, id, who) {
+    await withBrowser(async (page) => {
+      await visit(page, '/pipelines');
+      await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: `Promote ${source}…` }).click()]);
+      assert.equal(new URL(page.url()).pathname, `/apps/${source}/promote`);
+      const body = await text(page);
+      assert.match(body, new RegExp(`Pipeline \\S+: ${source} v\\d+ · push · [0-9a-f]{7}`), 'the source release and its SHA');
+      assert.match(body, /Image: \S+/, 'the image');
+      assert.match(await page.locator('#promote-targets').innerText(), new RegExp(`${target} \\(Production\\), now v\\d+`), 'the target and what it runs');
+      assert.match(body, /No promotion guard is set/, 'the guards');
+      assert.match(body, /Commits/, 'the commit list');
+      await check(page, 'promote-confirm');
+      const [landing] = await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: new RegExp(`^Promote v\\d+ to ${target}$`) }).click()]);
+      assert.equal(landing?.status(), 200, 'the page after confirming');
+      assert.equal(new URL(page.url()).pathname, `/apps/${target}/releases/${id}/log`, 'the new release\'s log');
+      // running: the outcome arrives in the open page (Server-Sent Events); ended already: it is shown
+      if (await page.locator('#log-status').count()) await page.locator('#log-status', { hasText: `v${id} succeeded.` }).waitFor({ timeout: 180_000 });
+      else assert.match(await text(page), /succeeded/, 'the outcome');
+      // the promotion's output, kept as it ends, reached the page before its outcome
+      assert.notEqual((await page.locator('#log').innerText()).trim(), '', 'the promotion\'s log is shown');
+      await check(page, 'promote-log');
+      await visit(page, '/pipelines');
+      const card = page.locator('li.card', { hasText: target }).filter({ hasNotText: source });
+      assert.match(await card.innerText(), new RegExp(`Current: v${id} · promote · [0-9a-f]{7} · ${who.replace(/[()]/g, '\\$&')}`), 'the target card shows the promotion');
+    });
+  },
+
+  // rollback APP ID UNDO NEW: the Roll back button of vID confirms with the undo (to vUNDO), and
+  // lands on the log of the rollback release vNEW.
+  async rollback(app, id, undo, next) {
+    await withBrowser(async (page) => {
+      await visit(page, `/apps/${app}`);
+      await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: `Roll back ${app} to v${id}` }).click()]);
+      assert.match(await text(page), new RegExp(`dokku ownstack:rollback ${app} ${undo}`), 'the undo');
+      await check(page, 'rollback-confirm');
+      await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: `Roll back ${app} to v${id}` }).click()]);
+      assert.equal(new URL(page.url()).pathname, `/apps/${app}/releases/${next}/log`, 'the rollback release\'s log');
+      if (await page.locator('#log-status').count()) await page.locator('#log-status', { hasText: `v${next} succeeded.` }).waitFor({ timeout: 180_000 });
+      else assert.match(await text(page), /succeeded/, 'the outcome');
+    });
+  },
+
+  // deploy APP ID: Deploy now on the app page confirms, then lands on the log of the rebuild vID.
+  async deploy(app, id) {
+    await withBrowser(async (page) => {
+      await visit(page, `/apps/${app}`);
+      await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: 'Deploy now' }).click()]);
+      assert.match(await text(page), new RegExp(`dokku ownstack:rebuild ${app}`), 'the command is named');
+      await check(page, 'deploy-confirm');
+      await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: `Deploy ${app} now` }).click()]);
+      assert.equal(new URL(page.url()).pathname, `/apps/${app}/releases/${id}/log`, 'the rebuild\'s log');
+      if (await page.locator('#log-status').count()) await page.locator('#log-status', { hasText: `v${id} succeeded.` }).waitFor({ timeout: 180_000 });
+      else assert.match(await text(page), /succeeded/, 'the outcome');
+    });
+  },
+
+  // request SOURCE TARGET: with the pipeline's approval guard, confirming a promotion makes a
+  // request and deploys nothing; the page says so and the pipeline page lists the request.
+  async request(source, target) {
+    await withBrowser(async (page) => {
+      await visit(page, `/apps/${source}/promote`);
+      assert.match(await text(page), /needs another user's approval \(promote-approval\)/, 'the guard is named');
+      const [after] = await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: new RegExp(`^Promote v\\d+ to ${target}$`) }).click()]);
+      assert.equal(after?.status(), 200, 'the page after requesting');
+      assert.match(await text(page), /finished without a new release/, 'no release was made');
+      await visit(page, '/pipelines');
+      assert.match(await text(page), new RegExp(`Request r\\d+: ${source} v\\d+ to ${target}`), 'the request is listed');
+    });
+  },
+
+  // approve LABEL TARGET ID|refused: the Approve button of request LABEL; "refused" expects the
+  // four-eyes refusal, else the approval lands on the log of TARGET's new release ID.
+  async approve(label, target, id) {
+    await withBrowser(async (page) => {
+      await visit(page, '/pipelines');
+      const [after] = await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: `Approve ${label}` }).click()]);
+      if (id === 'refused') {
+        assert.equal(after?.status(), 502, 'the refused approval');
+        assert.match(await text(page), /another user must approve it/, 'the four-eyes refusal');
+        return;
+      }
+      assert.equal(new URL(page.url()).pathname, `/apps/${target}/releases/${id}/log`, 'the new release\'s log');
+      if (await page.locator('#log-status').count()) await page.locator('#log-status', { hasText: `v${id} succeeded.` }).waitFor({ timeout: 180_000 });
+      else assert.match(await text(page), /succeeded/, 'the outcome');
+    });
+  },
+
+  // no-actions APP SOURCE: a viewer's pages have no action, and the posts a viewer makes by hand,
+  // with the session's own CSRF token, are refused with 403 and one line.
+  async 'no-actions'(app, source) {
+    await withBrowser(async (page) => {
+      for (const route of ['/pipelines', `/apps/${app}`]) {
+        await visit(page, route);
+        assert.equal(await page.locator('a[href$="/promote"], a[href$="/rollback"], a[href$="/deploy"]').count(), 0, `${route} offers an action to a viewer`);
+      }
+      const csrf = await page.locator('input[name=csrf]').first().inputValue();
+      for (const action of [`/apps/${source}/promote`, `/apps/${app}/deploy`, `/apps/${app}/releases/1/rollback`]) {
+        const answer = await page.evaluate(async ([url, token]) => {
+          const response = await fetch(url, { method: 'POST', body: new URLSearchParams({ csrf: token }) });
+          return [response.status, await response.text()];
+        }, [action, csrf]);
+        assert.deepEqual(answer, [403, 'Refused: this session is read-only (a viewer cannot act)\n'], `a viewer's POST ${action}`);
+      }
+    });
+  },
+
+  // action-csrf APP: a deployer's action posted without the CSRF token, or with another, is refused.
+  async 'action-csrf'(app) {
+    await withBrowser(async (page) => {
+      await visit(page, `/apps/${app}`);
+      for (const body of [undefined, new URLSearchParams({ csrf: 'forged' }).toString()]) {
+        const status = await page.evaluate(async ([url, form]) => (await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: form ?? '' })).status, [`/apps/${app}/deploy`, body]);
+        assert.equal(status, 403, `POST /apps/${app}/deploy with ${body ?? 'no token'}`);
+      }
+    });
+  },
+
   // signed-out: the saved session no longer opens a page (revoked or signed out).
   async 'signed-out'() {
     await withBrowser(async (page) => {

@@ -33,17 +33,23 @@ sshd_system_user() {
     elif [[ "$(getent passwd "$1" | cut -d: -f6,7)" != "$home:/bin/bash" ]]; then
       usermod --home "$home" --shell /bin/bash "$1"
     fi
+    # a user made earlier without a password (useradd locks it: "!") would be refused by sshd
+    [[ "$(getent shadow "$1" | cut -d: -f2)" != "!"* ]] || usermod -p "*" "$1"
   ' _ "$USER_NAME" "$SSHD_HOMES"
 }
 
+# SSHD_ALSO_LISTEN: another address to listen on (e.g. the docker bridge's gateway, for an app's
+# containers); SSHD_HOST_KEY: a host key to use instead of a fresh one (e.g. the host's own
+# /etc/ssh/ssh_host_ed25519_key, which is what a plugin reads as this host's key).
 sshd_start() {
-  local dir="$HOST_SANDBOX/sshd" user="$DOKKU_SYSTEM_USER" port
+  local dir="$HOST_SANDBOX/sshd" user="$DOKKU_SYSTEM_USER" port host_key
   [[ "$user" != "$(id -un)" ]] || { echo "sshd_start: make the sandbox with a system user (host_setup_file USER)" >&2 && return 1; }
   mkdir -p "$dir/keys" /run/sshd
   chmod 755 "$dir"
   [[ "$(getent passwd "$user" | cut -d: -f6)" == "$SSHD_HOMES/$user" ]] || { echo "sshd_start: make $user with sshd_system_user" >&2 && return 1; }
   ln -sfn "$DOKKU_ROOT" "$SSHD_HOMES/$user"
-  ssh-keygen -q -t ed25519 -N '' -C "sandbox-host" -f "$dir/host_key"
+  host_key="${SSHD_HOST_KEY:-$dir/host_key}"
+  [[ -n "${SSHD_HOST_KEY:-}" ]] || ssh-keygen -q -t ed25519 -N '' -C "sandbox-host" -f "$dir/host_key"
   # sshd hands a forced command its own environment, not the test's: the sandbox's `dokku`
   # finds the sandbox through its env file.
   cat >"$dir/dokku" <<EOF
@@ -62,7 +68,8 @@ EOF
   cat >"$dir/sshd_config" <<EOF
 Port $port
 ListenAddress 127.0.0.1
-HostKey $dir/host_key
+${SSHD_ALSO_LISTEN:+ListenAddress $SSHD_ALSO_LISTEN}
+HostKey $host_key
 PidFile none
 AuthorizedKeysFile $DOKKU_ROOT/.ssh/authorized_keys
 AllowUsers $user
@@ -83,7 +90,8 @@ EOF
 sshd_wait_listening() {
   local i
   for ((i = 0; i < 300; i++)); do
-    grep -q "Server listening on 127.0.0.1 port $SSHD_PORT" "$SSHD_DIR/sshd.log" && return 0
+    grep -q "Server listening on 127.0.0.1 port $SSHD_PORT" "$SSHD_DIR/sshd.log" &&
+      grep -q "Server listening on ${SSHD_ALSO_LISTEN:-127.0.0.1} port $SSHD_PORT" "$SSHD_DIR/sshd.log" && return 0
     kill -0 "$SSHD_PID" 2>/dev/null || break
     sleep 0.1
   done

@@ -600,3 +600,67 @@ plugin:uninstall() {
 plugin:trigger() { plugn trigger "$@"; }
 plugin:list() { plugn list; }
 plugin:default() { plugn list; }
+
+# --- ssh-keys: Dokku 0.38's plugins/ssh-keys over sshcommand's acl-add/acl-remove/list. Keys live
+# in the system user's authorized_keys (DOKKU_ROOT is its home) as one forced-command line each,
+# `command="FINGERPRINT=<fp> NAME=\"<name>\" `cat <home>/.sshcommand` $SSH_ORIGINAL_COMMAND",<options> <key>`,
+# the form helpers/sshd.bash writes for test keys and sshd then runs. ---
+ssh_keys_file() { echo "$DOKKU_ROOT/.ssh/authorized_keys"; }
+SSH_KEYS_OPTIONS=no-agent-forwarding,no-user-rc,no-X11-forwarding,no-port-forwarding
+ssh_keys_fail_if_none() { [[ -s "$(ssh_keys_file)" ]] || dokku_log_fail "No public keys found."; }
+
+ssh-keys:add() {
+  declare NAME="$1" KEY_FILE="$2"
+  local key fingerprint file
+  file="$(ssh_keys_file)"
+  if [[ -n "$KEY_FILE" ]]; then
+    key="$(cat "$KEY_FILE")" || dokku_log_fail "No key specified via file or pipe"
+  elif [[ -p /dev/stdin ]]; then
+    IFS= read -r key || true
+  else
+    dokku_log_fail "No key specified via file or pipe"
+  fi
+  [[ -n "$key" ]] || dokku_log_fail "Empty key was specified"
+  [[ "$(wc -l <<<"$key")" -eq 1 ]] || dokku_log_fail "Too many keys provided, set one per invocation of dokku ssh-keys:add <NAME> <KEY_FILE>"
+  fingerprint="$(ssh-keygen -lf /dev/stdin <<<"$key" 2>/dev/null | awk '{print $2}')" || true
+  [[ "$fingerprint" == *:* ]] || dokku_log_fail "Key specified in is not a valid ssh public key"
+  mkdir -p "${file%/*}" && touch "$file"
+  ! grep -qF " NAME=\\\"$NAME\\\" " "$file" || dokku_log_fail "Duplicate ssh key name"
+  printf 'command="FINGERPRINT=%s NAME=\\"%s\\" `cat %s/.sshcommand` $SSH_ORIGINAL_COMMAND",%s %s\n' \
+    "$fingerprint" "$NAME" "$DOKKU_ROOT" "$SSH_KEYS_OPTIONS" "$key" >>"$file"
+  chmod 0700 "$file"
+  echo "$fingerprint"
+}
+
+ssh-keys:remove() {
+  declare NAME="$1" FINGERPRINT="$2"
+  local file kept
+  file="$(ssh_keys_file)"
+  ssh_keys_fail_if_none
+  if [[ "$NAME" == "--fingerprint" ]]; then
+    [[ -n "$FINGERPRINT" ]] || dokku_log_fail "A fingerprint is required to remove a key, ie: dokku ssh-keys:remove --fingerprint FINGERPRINT"
+    kept="$(grep -vF "\"FINGERPRINT=$FINGERPRINT " "$file" || true)"
+  else
+    [[ -n "$NAME" ]] || dokku_log_fail "A name is required to remove a key, ie: dokku ssh-keys:remove <name>"
+    kept="$(grep -vF " NAME=\\\"$NAME\\\" " "$file" || true)"
+  fi
+  printf '%s' "$kept${kept:+$'\n'}" >"$file"
+}
+
+# ssh-keys:list [--format text|json] [NAME]: one line per key (fingerprint, NAME="…", options), or JSON
+ssh-keys:list() {
+  local format=text name="$1" file
+  [[ "$1" != "--format" ]] || { format="$2" && name="$3"; }
+  [[ "$format" == "text" || "$format" == "json" ]] || dokku_log_fail "Invalid output format specified, supported formats: json, text"
+  file="$(ssh_keys_file)"
+  if [[ ! -s "$file" ]]; then
+    dokku_log_warn "authorized_keys is empty for $DOKKU_SYSTEM_USER"
+    return 1
+  fi
+  jq -R --arg name "$name" --arg format "$format" -r -s '
+    [split("\n")[] | capture("^command=\"FINGERPRINT=(?<fingerprint>\\S+) NAME=\\\\\"(?<name>.*)\\\\\" `[^`]*` [$]SSH_ORIGINAL_COMMAND\",(?<options>\\S+) (?<key>.*)$")
+      | select($name == "" or .name == $name)]
+    | if $format == "json" then
+        map({fingerprint, name, SSHCOMMAND_ALLOWED_KEYS: .options, "public-key": .key}) | tojson
+      else .[] | "\(.fingerprint) NAME=\"\(.name)\" SSHCOMMAND_ALLOWED_KEYS=\"\(.options)\"" end' "$file"
+}
