@@ -18,7 +18,7 @@ import { appHref, logHref } from './views/format.js';
 import { ActionOutcomeView, DeployConfirmView, PromoteView, RollbackConfirmView, type CommitList } from './views/actions.js';
 import { sshActionRunner, type ActionRunner } from './ssh-actions.js';
 import { promotionPlanView, promotionWatch, requestFromUrl, rollbackView } from '../lib/dashboard/actions.js';
-import { isWebUserName, WEB_USER_OPTION, WEB_USER_SUFFIX } from '../lib/identity/web-user.js';
+import { WEB_USER_OPTION, WEB_USER_SUFFIX, webUserOfSession } from '../lib/identity/web-user.js';
 import type { DokkuPaths } from '../lib/dokku/env.js';
 import type { TargetDiff } from '../lib/pipelines/diff.js';
 import { streamReleaseLog, type StreamOptions } from './log-stream.js';
@@ -154,8 +154,9 @@ export function createDashboardApp(options: DashboardOptions) {
   const actor = (c: HonoContext<Env>): string => {
     const session = c.var.session;
     if (session.role !== 'deployer') throw new Refusal(403, 'Refused: this session is read-only (a viewer cannot act)');
-    if (!isWebUserName(session.name)) throw new Refusal(403, `Refused: the name of this session cannot be given to Dokku as a web user; sign in with an ssh key's link`);
-    return session.name;
+    const name = webUserOfSession(session.name);
+    if (!name) throw new Refusal(403, `Refused: the name of this session cannot be given to Dokku as a web user; sign in with an ssh key's link`);
+    return name;
   };
   /** Runs the command, then shows the first new release of WATCH (its live log), or the outcome. */
   const act = async (c: HonoContext<Env>, app: string, words: string[], watch: string[], title: string) => {

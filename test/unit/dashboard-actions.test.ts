@@ -195,10 +195,16 @@ describe('refusals', () => {
   });
 
   it('a session whose name is no valid web user cannot act', async () => {
-    const local = await signIn(host.ctx, 'root (local)', 'deployer', NOW);
-    const response = await post('/apps/web/deploy', local);
+    const odd = await signIn(host.ctx, 'a b (c)', 'deployer', NOW);
+    const response = await post('/apps/web/deploy', odd);
     expect(response.status).toBe(403);
     expect(sent).toEqual([]);
+  });
+
+  it('a link minted locally (root (local), alice (sudo)) acts as its person', async () => {
+    const local = await signIn(host.ctx, 'alice (sudo)', 'deployer', NOW);
+    await post('/apps/web/deploy', local);
+    expect(sent.at(-1)?.slice(-2)).toEqual(['--web-user', 'alice']);
   });
 
   it('no action writes to the store the dashboard reads', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assertDecidable } from '../../src/lib/approvals/model.js';
-import { DASHBOARD_KEY_NAME, personOf, takeWebUserOption } from '../../src/lib/identity/web-user.js';
+import { DASHBOARD_KEY_NAME, personOf, takeWebUserOption, webUserOfSession } from '../../src/lib/identity/web-user.js';
 import { whoDeployed } from '../../src/lib/identity/who.js';
 import { readDokkuEnv } from '../../src/lib/dokku/env.js';
 
@@ -42,6 +42,10 @@ describe('WHO of a dashboard action', () => {
   it('is the same person for the four-eyes rule', () => {
     expect(personOf('alice (dashboard)')).toBe('alice');
     expect(personOf('alice')).toBe('alice');
+    expect(personOf('alice (sudo)')).toBe('alice');
+    expect(personOf('root (local)')).toBe('root');
+    expect(personOf('bob (login)')).toBe('bob');
+    expect(personOf('eve (other)')).toBe('eve (other)');
     const now = new Date('2026-03-01T12:00:00Z');
     const file = {
       version: 1,
@@ -50,5 +54,12 @@ describe('WHO of a dashboard action', () => {
     };
     expect(() => assertDecidable(file as never, 'shop', 1, 'alice (dashboard)', 'approve', now)).toThrow(/was made by alice; another user must approve it/);
     expect(assertDecidable(file as never, 'shop', 1, 'bob (dashboard)', 'approve', now).id).toBe(1);
+  });
+  it('acts for a session as its person: a locally minted link acts as alice, a name Dokku cannot take as nobody', () => {
+    expect(webUserOfSession('alice')).toBe('alice');
+    expect(webUserOfSession('alice (sudo)')).toBe('alice');
+    expect(webUserOfSession('root (local)')).toBe('root');
+    expect(webUserOfSession('a b')).toBeUndefined();
+    expect(webUserOfSession('x; id (sudo)')).toBeUndefined();
   });
 });

@@ -67,7 +67,22 @@ export function webUserOf(sshName: string | undefined, raw: string | undefined):
   return raw;
 }
 
-/** The person behind a WHO, for the four-eyes rule: `alice (dashboard)` is alice. */
+// The provenances WHO adds after a name (who.ts, and the dashboard's): all the same person.
+const PROVENANCE = / \((dashboard|sudo|login|local)\)$/;
+
+/**
+ * The person behind a WHO, for the four-eyes rule: `alice (dashboard)`, `alice (sudo)` and the
+ * key `alice` are alice, so a request cannot be approved by its maker from another door.
+ */
 export function personOf(who: string): string {
-  return who.endsWith(WEB_USER_SUFFIX) ? who.slice(0, -WEB_USER_SUFFIX.length) : who;
+  return who.replace(PROVENANCE, '');
+}
+
+/**
+ * The name a dashboard session acts under: its person, so a link minted locally (`alice (sudo)`)
+ * acts as `alice (dashboard)`; undefined when that is not a name Dokku can be given.
+ */
+export function webUserOfSession(sessionName: string): string | undefined {
+  const person = personOf(sessionName);
+  return isWebUserName(person) ? person : undefined;
 }
