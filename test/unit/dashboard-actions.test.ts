@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDashboardApp } from '../../src/web/app.js';
 import type { ActionRunner } from '../../src/web/ssh-actions.js';
-import { assertCommandWords, knownHostsLines, parseSshHost, sshArguments } from '../../src/lib/dashboard/ssh.js';
+import { assertCommandWords, dashboardIdentity, knownHostsLines, parseSshHost } from '../../src/lib/dashboard/ssh.js';
+import { sshArgvFor } from '../../src/lib/dokku/ssh.js';
 import { addRequest } from '../../src/lib/approvals/model.js';
 import { updateRequests } from '../../src/lib/approvals/store.js';
 import { addPipeline, addRelease, makeHost, signIn, snapshotTree, type SignedIn, type TestHost } from './dashboard-support.js';
@@ -219,9 +220,11 @@ describe('refusals', () => {
 describe('ssh', () => {
   it('the command goes as separate words after the host, with our key and known host only', () => {
     const files = { dir: '/d/ssh', privateKey: '/d/ssh/id_ed25519', knownHosts: '/d/ssh/known_hosts', target: '/d/ssh/target.json' };
-    const args = sshArguments({ user: 'dokku', host: '172.17.0.1', port: 2222 }, files, ['pipeline:promote', 'web', '--web-user', 'alice']);
+    const args = sshArgvFor(dashboardIdentity(files), { user: 'dokku', host: '172.17.0.1', port: 2222 }, ['pipeline:promote', 'web', '--web-user', 'alice']);
     expect(args.slice(-6)).toEqual(['--', '172.17.0.1', 'pipeline:promote', 'web', '--web-user', 'alice']);
     expect(args).toEqual(expect.arrayContaining(['-i', '/d/ssh/id_ed25519', 'StrictHostKeyChecking=yes', 'UserKnownHostsFile=/d/ssh/known_hosts', 'BatchMode=yes', '-p', '2222', '-l', 'dokku']));
+    expect(args.slice(0, 2)).toEqual(['-F', '/dev/null']);
+    expect(args).toEqual(expect.arrayContaining(['GlobalKnownHostsFile=/dev/null', 'HostKeyAlias=ownstack-dokku-host']));
   });
 
   it('a word Dokku would re-parse into something else is refused', () => {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import * as z from 'zod/mini';
 import type { DokkuPaths } from '../dokku/env.js';
+import type { SshIdentity } from '../dokku/ssh.js';
 import { DASHBOARD_KEY_NAME } from '../identity/web-user.js';
 import { UserError } from '../output/errors.js';
 import { printable } from '../output/log.js';
@@ -87,23 +88,7 @@ export function assertCommandWords(words: string[]): string[] {
   return words;
 }
 
-/** ssh's arguments: no config file, our key and known host only, no prompt, then the words. */
-export function sshArguments(target: SshTarget, files: SshFiles, words: string[]): string[] {
-  return [
-    '-F', '/dev/null',
-    '-i', files.privateKey,
-    '-o', 'IdentitiesOnly=yes',
-    '-o', 'BatchMode=yes',
-    '-o', 'StrictHostKeyChecking=yes',
-    '-o', `UserKnownHostsFile=${files.knownHosts}`,
-    '-o', 'GlobalKnownHostsFile=/dev/null',
-    '-o', `HostKeyAlias=${HOST_KEY_ALIAS}`,
-    '-o', 'ConnectTimeout=10',
-    '-o', 'LogLevel=ERROR',
-    '-p', String(target.port),
-    '-l', target.user,
-    '--',
-    target.host,
-    ...assertCommandWords(words),
-  ];
+/** The dashboard's own key, and only this host's keys as enable wrote them down. */
+export function dashboardIdentity(files: SshFiles): SshIdentity {
+  return { keyFiles: [files.privateKey], knownHostsFile: files.knownHosts, pinnedHostAlias: HOST_KEY_ALIAS };
 }

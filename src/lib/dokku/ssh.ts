@@ -32,19 +32,45 @@ export function sshDirectory(ctx: Context): string {
   return path.join(ctx.env.dokkuRoot, '.ssh');
 }
 
-export function sshArgv(ctx: Context, address: StackAddress, words: string[]): string[] {
+/** Whose keys ssh offers, and how it checks the host it reaches. */
+export interface SshIdentity {
+  keyFiles: string[];
+  knownHostsFile: string;
+  /**
+   * Stacks: trust a host's key on first use, then insist on it. The dashboard: one host whose keys
+   * enable wrote down under this alias, and nothing else trusted (no config file, no system known
+   * hosts, no inherited ssh environment: its container has none of its own to rely on).
+   */
+  pinnedHostAlias?: string;
+}
+
+/** The Dokku user's own keys and known hosts, as stacks are reached. */
+export function stackIdentity(ctx: Context): SshIdentity {
   const dir = sshDirectory(ctx);
-  const identities = ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((name) => path.join(dir, name)).filter((file) => fs.existsSync(file));
+  return {
+    keyFiles: ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((name) => path.join(dir, name)).filter((file) => fs.existsSync(file)),
+    knownHostsFile: path.join(dir, 'known_hosts'),
+  };
+}
+
+export function sshArgv(ctx: Context, address: StackAddress, words: string[]): string[] {
+  return sshArgvFor(stackIdentity(ctx), address, words);
+}
+
+export function sshArgvFor(identity: SshIdentity, address: StackAddress, words: string[]): string[] {
+  const pinned = identity.pinnedHostAlias;
   return [
+    ...(pinned ? ['-F', '/dev/null'] : []),
     '-o', 'BatchMode=yes',
     '-o', `ConnectTimeout=${SSH_CONNECT_TIMEOUT_SECONDS}`,
     '-o', 'ServerAliveInterval=5',
     '-o', `ServerAliveCountMax=${SSH_SILENCE_LIMIT_SECONDS / 5}`,
-    // Trust on first use, then insist on the same host key.
-    '-o', 'StrictHostKeyChecking=accept-new',
-    '-o', `UserKnownHostsFile=${path.join(dir, 'known_hosts')}`,
+    // Trust on first use, then insist on the same host key; or only the key written down.
+    '-o', `StrictHostKeyChecking=${pinned ? 'yes' : 'accept-new'}`,
+    '-o', `UserKnownHostsFile=${identity.knownHostsFile}`,
+    ...(pinned ? ['-o', 'GlobalKnownHostsFile=/dev/null', '-o', `HostKeyAlias=${pinned}`] : []),
     '-o', 'LogLevel=ERROR',
-    ...(identities.length > 0 ? ['-o', 'IdentitiesOnly=yes', ...identities.flatMap((file) => ['-i', file])] : []),
+    ...(identity.keyFiles.length > 0 ? ['-o', 'IdentitiesOnly=yes', ...identity.keyFiles.flatMap((file) => ['-i', file])] : []),
     '-p', String(address.port),
     '-l', address.user,
     '--', address.host,
@@ -93,22 +119,29 @@ export function classifySshFailure(stderr: string): { failure: RemoteFailure; ca
   return match ? { failure: match[1], cause: match[2], text: line } : { failure: 'lost', cause: 'other', text: line };
 }
 
-export async function runRemote(
-  ctx: Context,
-  address: StackAddress,
-  words: string[],
-  options: {
-    stdin?: string;
-    onLine?: (line: string) => void;
-    /**
-     * Keep standard input open after `stdin` until the remote command ends: the remote side of a
-     * deploy takes its end as our hanging up (ownstack:deploy-image --abandon-on-hangup).
-     */
-    holdStdinOpen?: boolean;
-  } = {},
-): Promise<RemoteRun> {
-  const argv = sshArgv(ctx, address, words);
-  const child = spawn('ssh', argv, { stdio: ['pipe', 'pipe', 'pipe'] });
+export interface RemoteOptions {
+  stdin?: string;
+  onLine?: (line: string) => void;
+  /**
+   * Keep standard input open after `stdin` until the remote command ends: the remote side of a
+   * deploy takes its end as our hanging up (ownstack:deploy-image --abandon-on-hangup).
+   */
+  holdStdinOpen?: boolean;
+  /** Hang up after this long (a read that must not hold a web page). */
+  timeoutMs?: number;
+}
+
+/** A Dokku command on a stack, with the Dokku user's keys. */
+export function runRemote(ctx: Context, address: StackAddress, words: string[], options: RemoteOptions = {}): Promise<RemoteRun> {
+  return runSsh(stackIdentity(ctx), address, words, options);
+}
+
+export async function runSsh(identity: SshIdentity, address: StackAddress, words: string[], options: RemoteOptions = {}): Promise<RemoteRun> {
+  const argv = sshArgvFor(identity, address, words);
+  // A pinned identity inherits nothing: ssh finds no agent, config or home of the caller's.
+  const env = identity.pinnedHostAlias ? { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/nonexistent' } : undefined;
+  const child = spawn('ssh', argv, { stdio: ['pipe', 'pipe', 'pipe'], env });
+  const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => child.kill('SIGTERM'), options.timeoutMs);
   const all: Buffer[] = [];
   const out: Buffer[] = [];
   const err: Buffer[] = [];
@@ -139,6 +172,7 @@ export async function runRemote(
       resolve(code ?? 255);
     });
   });
+  if (timer) clearTimeout(timer);
   child.stdin.destroy();
   const run: RemoteRun = { exitCode, output: Buffer.concat(all).toString('utf8'), stdout: Buffer.concat(out).toString('utf8') };
   if (exitCode === 255 || exitCode === 127) {

@@ -20,7 +20,7 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._@+-]*$/;
 
 export function assertWebUserName(raw: string | undefined): string {
   if (raw === undefined || raw === '') throw new UserError(`Please give a name: ${WEB_USER_OPTION} <name>`);
-  if (raw.length > MAX_NAME || !NAME.test(raw)) {
+  if (!isWebUserName(raw)) {
     throw new UserError(`Invalid web user "${printable(raw, 64)}": up to ${MAX_NAME} letters, digits and . _ @ + -, starting with a letter or digit`);
   }
   return raw;
