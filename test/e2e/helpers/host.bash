@@ -75,6 +75,9 @@ host_sample_app() {
   mkdir -p "$DIR"
   cp -a "$HOST_SAMPLE_APP/." "$DIR/"
   echo "$VERSION" >"$DIR/VERSION"
+  # This file's own content: test files share one engine and its build cache, and a build that
+  # took another file's layer from the cache fails if that file removes its images meanwhile.
+  echo "$HOST_TOKEN" >"$DIR/.sandbox"
   host_git "$DIR" init -q -b main
   host_commit "$DIR" "$VERSION"
 }
