@@ -34,7 +34,7 @@ export function dashboardLines(result) {
     `Serve process after ${result.requests * result.pages.length} requests (+ ${result.warmUp * result.pages.length} warm-up): ` +
       `peak RSS (VmHWM) **${hwm.toFixed(1)} MiB**, RSS now ${(result.vmRssKiB / 1024).toFixed(1)} MiB; target < ${TARGET_RSS_MIB} MiB, at this many requests: ${met(hwm < TARGET_RSS_MIB)}. ` +
       `RSS after each quarter of the timed requests: ${result.rssAfterQuarterKiB.map((value) => (value / 1024).toFixed(1)).join(' / ')} MiB ` +
-      '(it grows with the requests served as V8 lets garbage pile up between collections; the peak is of this many requests, not a bound). ' +
+      '(a bound shows as flat quarters; a rising series would mean the heap grows with the requests served). ' +
       `Load average (1 min) ${result.loadBefore.toFixed(2)} before the timed requests, ${result.loadAfter.toFixed(2)} after.`,
   );
   return lines;
