@@ -16,6 +16,7 @@ import {
 } from '../../src/lib/dashboard/app.js';
 import { DEFAULT_TRUSTED_PROXIES, trustedProxyList } from '../../src/commands/dashboard/serve.js';
 import { dokkuPaths, readDokkuEnv } from '../../src/lib/dokku/env.js';
+import { gatewayFromInspect } from '../../src/lib/dokku/dashboard-app.js';
 import { refusal } from './support.js';
 
 // ownstack:dashboard:enable's decisions: what goes into the image, what is mounted how, and which
@@ -116,5 +117,17 @@ describe('the proxy the app trusts', () => {
     expect(trustedProxyList(undefined, { OWNSTACK_DASHBOARD_TRUST_PROXY: '172.17.0.1, 172.18.0.1' })).toEqual(['172.17.0.1', '172.18.0.1']);
     expect(trustedProxyList(undefined, {})).toEqual(DEFAULT_TRUSTED_PROXIES);
     expect(refusal(() => trustedProxyList(undefined, { OWNSTACK_DASHBOARD_TRUST_PROXY: 'nginx' }))).toBe('Invalid OWNSTACK_DASHBOARD_TRUST_PROXY "nginx": expected IP addresses separated by commas');
+  });
+});
+
+describe("the Docker bridge's gateway (where the app reaches this host's sshd)", () => {
+  const docker0 = (address: string): os.NetworkInterfaceInfo => ({ address, netmask: '255.255.0.0', family: 'IPv4', mac: '02:42:00:00:00:00', internal: false, cidr: `${address}/16` });
+  it("is the IPAM config's gateway when Docker names one", () => {
+    expect(gatewayFromInspect('172.18.0.1 |docker0\n', { docker0: [docker0('172.17.0.1')] })).toBe('172.18.0.1');
+  });
+  it("is the bridge interface's own address when the config holds only the subnet", () => {
+    expect(gatewayFromInspect(' |docker0\n', { docker0: [docker0('172.17.0.1')] })).toBe('172.17.0.1');
+    expect(gatewayFromInspect('|docker0', { lo: [docker0('127.0.0.1')] })).toBeUndefined();
+    expect(gatewayFromInspect('<no value>|', {})).toBeUndefined();
   });
 });

@@ -4,7 +4,9 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseAddressList, parsePort } from '../../src/commands/dashboard/serve.js';
 import { requestIsHttps } from '../../src/lib/dashboard/https.js';
+import { signInBase } from '../../src/lib/dashboard/links.js';
 import { consumeLogin } from '../../src/lib/dashboard/logins.js';
+import { dokkuPaths, readDokkuEnv } from '../../src/lib/dokku/env.js';
 import { createSession } from '../../src/lib/dashboard/sessions.js';
 import { buildProgram } from '../../src/program.js';
 import { refusal } from './support.js';
@@ -42,8 +44,18 @@ const dashboardRoot = () => path.join(libRoot, 'data', 'ownstack-dashboard');
 
 describe('ownstack:dashboard:login', () => {
   it('refuses with one line saying how to set the URL, and writes nothing', async () => {
-    await expect(run('ownstack:dashboard:login')).rejects.toThrow('The dashboard URL is not set: run dokku ownstack:set --global dashboard-url https://<dashboard-host>');
+    await expect(run('ownstack:dashboard:login')).rejects.toThrow('The dashboard URL is not known: run dokku ownstack:dashboard:enable, or dokku ownstack:set --global dashboard-url https://<dashboard-host>');
     expect(fs.existsSync(dashboardRoot())).toBe(false);
+  });
+
+  it("takes the dashboard app's URL, as Dokku gives it when the link is minted, unless dashboard-url names one", async () => {
+    const paths = () => dokkuPaths(readDokkuEnv({ DOKKU_LIB_ROOT: libRoot, DOKKU_ROOT: path.join(libRoot, 'home') }));
+    expect(signInBase(paths(), 'http://dash.example.com:32768')).toBe('http://dash.example.com:32768');
+    expect(signInBase(paths(), 'https://dash.example.com/')).toBe('https://dash.example.com');
+    await run('ownstack:set', '--global', 'dashboard-url', 'https://proxy.example.com/');
+    expect(signInBase(paths(), 'http://dash.example.com:32768')).toBe('https://proxy.example.com');
+    await run('ownstack:set', '--global', 'dashboard-url', '');
+    expect(refusal(() => signInBase(paths(), undefined))).toMatch(/^The dashboard URL is not known: run dokku ownstack:dashboard:enable/);
   });
 
   it('prints a link for the ssh key name, as a deployer, that signs in once', async () => {

@@ -15,7 +15,6 @@ import { buildDashboardImage, dashboardSshHost, ensureDashboardKey, hostPublicKe
 import { assertValidAppName } from '../../lib/dokku/validate.js';
 import { UserError } from '../../lib/output/errors.js';
 import { log } from '../../lib/output/log.js';
-import { readSetting } from '../../lib/settings/settings.js';
 import type { DokkuPaths } from '../../lib/dokku/env.js';
 import { assertSystemUser, DASHBOARD_KEY_NAME, knownHostsLines, sshFiles, writeSshTarget } from '../../lib/dashboard/ssh.js';
 import { writeSecretFile } from '../../lib/dashboard/secret-files.js';
@@ -67,10 +66,9 @@ const register: CommandModule = (program, ctx) => {
         await writeDashboardMarker(paths, { app, image, deployed: image });
       }
 
+      // Sign-in links take the app's URL from Dokku when they are minted (lib/dashboard/links.ts),
+      // so nothing is written here that domains:set or letsencrypt:enable would make stale.
       const url = await appUrl(app);
-      if (url && !readSetting(paths, undefined, 'dashboard-url').global) {
-        await dokku(['ownstack:set', '--global', 'dashboard-url', url]);
-      }
       log.step(`The dashboard is app ${app}${url ? ` at ${url}` : ''}; sign in with: dokku ownstack:dashboard:login`);
     });
 };

@@ -1,7 +1,10 @@
 import type { CommandModule } from '../../program.js';
 import { now } from '../../lib/clock.js';
 import { assertViewerName, type Role } from '../../lib/dashboard/identity.js';
-import { signInUrl } from '../../lib/dashboard/links.js';
+import { readDashboardMarker } from '../../lib/dashboard/app.js';
+import { signInBase, signInUrl } from '../../lib/dashboard/links.js';
+import { appUrl } from '../../lib/dokku/apps.js';
+import { readSetting } from '../../lib/settings/settings.js';
 import { mintLogin } from '../../lib/dashboard/logins.js';
 import { parseFormat } from '../../lib/output/format.js';
 import { log } from '../../lib/output/log.js';
@@ -19,10 +22,13 @@ const register: CommandModule = (program, ctx) => {
       const format = parseFormat(options.format);
       const who: { name: string; role: Role } =
         options.viewer !== undefined ? { name: assertViewerName(options.viewer), role: 'viewer' } : { name: ctx().env.who, role: 'deployer' };
-      // Refused before anything is written when there is no URL to print.
-      signInUrl(ctx().paths, 'x');
-      const minted = await mintLogin(ctx().paths.dashboardRoot, who, now());
-      const url = signInUrl(ctx().paths, minted.token);
+      // Refused before anything is written when there is no URL to print. Dokku is asked only
+      // when the setting does not name the URL.
+      const paths = ctx().paths;
+      const marker = readSetting(paths, undefined, 'dashboard-url').computed ? undefined : readDashboardMarker(paths);
+      const base = signInBase(paths, marker ? await appUrl(marker.app) : undefined);
+      const minted = await mintLogin(paths.dashboardRoot, who, now());
+      const url = signInUrl(base, minted.token);
       if (format === 'json') {
         log.out(JSON.stringify({ url, expires_at: minted.expires_at, name: minted.name, role: minted.role }));
         return;

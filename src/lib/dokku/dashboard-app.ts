@@ -138,11 +138,27 @@ export function hostPublicKeys(dir = '/etc/ssh'): string[] {
   return names.filter((name) => /^ssh_host_[a-z0-9]+_key\.pub$/.test(name)).sort().map((name) => fs.readFileSync(path.join(dir, name), 'utf8'));
 }
 
-/** The gateway of Docker's bridge network: the host as the app's containers reach it. */
+/**
+ * The gateway of Docker's bridge network: the host as the app's containers reach it. Docker names
+ * it in the network's IPAM config on most engines, but not on all (a default bridge whose config
+ * holds only the subnet, seen with Docker 20.10); then it is the address of the bridge's own
+ * interface on this host (`com.docker.network.bridge.name`, usually docker0).
+ */
 export async function bridgeGateway(): Promise<string | undefined> {
-  const result = await runProgram('docker', ['network', 'inspect', 'bridge', '--format', '{{range .IPAM.Config}}{{.Gateway}} {{end}}']);
+  const result = await runProgram('docker', ['network', 'inspect', 'bridge', '--format', BRIDGE_FORMAT]);
   if (result.exitCode !== 0) return undefined;
-  return result.stdout.trim().split(/\s+/).find((address) => /^[0-9]{1,3}(\.[0-9]{1,3}){3}$/.test(address));
+  return gatewayFromInspect(result.stdout, os.networkInterfaces());
+}
+
+const BRIDGE_FORMAT = '{{range .IPAM.Config}}{{.Gateway}} {{end}}|{{index .Options "com.docker.network.bridge.name"}}';
+const IPV4 = /^[0-9]{1,3}(\.[0-9]{1,3}){3}$/;
+
+export function gatewayFromInspect(inspected: string, interfaces: NodeJS.Dict<os.NetworkInterfaceInfo[]>): string | undefined {
+  const [gateways = '', bridgeName = ''] = inspected.trim().split('|');
+  const named = gateways.split(/\s+/).find((address) => IPV4.test(address));
+  if (named) return named;
+  const own = interfaces[bridgeName.trim()]?.find((address) => address.family === 'IPv4' && !address.internal);
+  return own && IPV4.test(own.address) ? own.address : undefined;
 }
 
 /** Where the app reaches this host's sshd: the `dashboard-ssh-host` setting, else the bridge's gateway, port 22. */

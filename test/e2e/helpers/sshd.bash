@@ -138,3 +138,16 @@ ssh_git() {
   shift
   GIT_SSH_COMMAND="$(sshd_client_command "$NAME")" git -c safe.directory='*' "$@"
 }
+
+# The host as containers on Docker's default bridge reach it: the gateway the network's IPAM config
+# names, else (an engine whose config holds only the subnet) the bridge interface's own address.
+docker_bridge_gateway() {
+  local gateway bridge
+  gateway="$(docker network inspect bridge --format '{{range .IPAM.Config}}{{.Gateway}}{{end}}')"
+  if [[ -z "$gateway" ]]; then
+    bridge="$(docker network inspect bridge --format '{{index .Options "com.docker.network.bridge.name"}}')"
+    gateway="$(ip -4 -o addr show dev "$bridge" | awk '{ sub(/\/.*/, "", $4); print $4; exit }')"
+  fi
+  [[ -n "$gateway" ]] || { echo "no gateway found for Docker's bridge network" >&2; return 1; }
+  echo "$gateway"
+}
