@@ -2,6 +2,7 @@ import type { SSEStreamingApi } from 'hono/streaming';
 import type { Context } from '../lib/context.js';
 import { releaseLog } from '../lib/dashboard/app-pages.js';
 import { releaseRow, statusText, type ReleaseReader } from '../lib/dashboard/releases.js';
+import { deployedByOwnstack } from '../lib/releases/record.js';
 
 // /apps/<app>/releases/<id>/log/stream: the lines a running release's log gains after `from`
 // (what the page already shows), as Server-Sent Events, until the release ends; then a `status`
@@ -12,6 +13,13 @@ export interface StreamOptions {
   pollMs: number;
   /** The longest a stream stays open; the page's refresh link still works after. */
   maxMs: number;
+  /**
+   * How long after a Dokku build (a git push, a rebuild) ends its kept log is waited for: its record
+   * ends at post-deploy, and builds-record-finalize keeps Dokku's build log, last lines included,
+   * a moment later. A release ownstack runs (promote, rollback, image deploy) needs no wait: the
+   * log it writes as it runs says when it is complete (it is replaced by the kept copy).
+   */
+  keptLogGraceMs: number;
 }
 
 export async function streamReleaseLog(
@@ -25,6 +33,7 @@ export async function streamReleaseLog(
   let offset = from;
   let partial = '';
   const started = Date.now();
+  let endedAt: number | undefined;
   while (!stream.aborted && !stream.closed) {
     const record = reader.get(id);
     if (!record) {
@@ -33,7 +42,8 @@ export async function streamReleaseLog(
     }
     // A promote/rollback's record ends (post-deploy) a moment before its last lines are kept: its
     // log is complete once the live log it writes has been replaced by the kept copy.
-    const ended = record.status !== 'running' && !reader.hasLiveLog(id);
+    const keptCopyDue = record.status !== 'running' && record.log === null && !deployedByOwnstack(record);
+    const ended = record.status !== 'running' && !reader.hasLiveLog(id) && !(keptCopyDue && Date.now() - (endedAt ??= Date.now()) < options.keptLogGraceMs);
     const text = releaseLog(ctx, reader, record) ?? '';
     if (text.length > offset) {
       const fresh = partial + text.slice(offset);

@@ -84,7 +84,7 @@ describe('the live log stream', () => {
     expect(page).toContain(`/log/stream?from=11`);
   });
 
-  it('a release that ended without a kept log ends its stream at once', async () => {
+  it('a promotion or rollback that ended without a log (it printed nothing) ends its stream at once', async () => {
     const record = await addRelease(host.ctx, 'web', { kind: 'rollback', status: 'succeeded', startedAt: '2026-03-01T11:59:00.000Z' });
     const alice = await signIn(host.ctx, 'alice', 'deployer', NOW);
     const app = createDashboardApp({ ctx: host.ctx, now: () => NOW, stream: { pollMs: 5, maxMs: 60_000 } });
@@ -92,6 +92,38 @@ describe('the live log stream', () => {
     expect(await readEvents(response, (seen) => seen.some((event) => event.event === 'end'), async () => undefined)).toEqual([
       { event: 'status', data: 'expired expired' },
       { event: 'end', data: 'v1 succeeded.' },
+    ]);
+  });
+
+  it("a git push ends (post-deploy) before its log is kept: Dokku's last lines arrive from the kept copy, then the outcome", async () => {
+    const record = await addRelease(host.ctx, 'api', { status: 'running', phase: 'release', startedAt: '2026-03-01T11:59:00.000Z', buildId: 'b-8' });
+    const logFile = host.ctx.paths.buildLog('api', 'b-8');
+    fs.mkdirSync(path.dirname(logFile), { recursive: true });
+    fs.writeFileSync(logFile, 'shown on the page\n');
+    const store = new FileReleaseStore({ dir: host.ctx.paths.ownstackApp('api'), app: 'api', who: 'alice' });
+    await store.update(record.id, (draft) => { draft.status = 'succeeded'; draft.phase = 'postdeploy'; });
+    const alice = await signIn(host.ctx, 'alice', 'deployer', NOW);
+    const app = createDashboardApp({ ctx: host.ctx, now: () => NOW, stream: { pollMs: 5, maxMs: 60_000, keptLogGraceMs: 60_000 } });
+    const response = await app.request(`/apps/api/releases/${record.id}/log/stream?from=18`, { headers: { Cookie: alice.cookie } });
+    const reading = readEvents(response, (seen) => seen.some((event) => event.event === 'end'), async () => undefined);
+    // builds-record-finalize keeps Dokku's build log, with the lines printed after post-deploy
+    const kept = await store.writeLog(record.id, 'shown on the page\n=====> Application deployed\n');
+    await store.update(record.id, (draft) => { draft.log = kept; });
+    expect(await reading).toEqual([
+      { event: 'line', data: '=====> Application deployed' },
+      { event: 'status', data: 'expired expired' },
+      { event: 'end', data: 'v1 succeeded.' },
+    ]);
+  });
+
+  it('a git push that ended and whose log is never kept ends its stream after the grace time', async () => {
+    const record = await addRelease(host.ctx, 'api', { status: 'failed', reason: 'killed', startedAt: '2026-03-01T11:59:00.000Z', buildId: 'b-9' });
+    const alice = await signIn(host.ctx, 'alice', 'deployer', NOW);
+    const app = createDashboardApp({ ctx: host.ctx, now: () => NOW, stream: { pollMs: 5, maxMs: 60_000, keptLogGraceMs: 20 } });
+    const response = await app.request(`/apps/api/releases/${record.id}/log/stream?from=0`, { headers: { Cookie: alice.cookie } });
+    expect(await readEvents(response, (seen) => seen.some((event) => event.event === 'end'), async () => undefined)).toEqual([
+      { event: 'status', data: 'failed failed (build: killed)' },
+      { event: 'end', data: 'v1 failed at build: killed.' },
     ]);
   });
 
