@@ -147,6 +147,14 @@ describe('a run killed while writing its live log', () => {
     expect(store.runningIds()).toEqual([]);
   });
 
+  it("its own log wins over a Dokku build log linked to its record", async () => {
+    const store = makeStore();
+    const record = await store.create({ kind: 'rollback', pid: 999_999, pid_start: '1', phase: 'release', build_id: 'b1' });
+    store.openLiveLog(record.id).line('-----> Releasing web...');
+    await reconcileRunning(store, { ...probes(false), dokkuLog: () => Buffer.from('a build log\n') });
+    expect(store.readLog(1)).toBe('-----> Releasing web...\n');
+  });
+
   it('killed after its record ended (post-deploy) and before it kept its log: the log is kept, the record is unchanged otherwise', async () => {
     const store = makeStore();
     const record = await store.create({ kind: 'rollback', pid: 999_999, pid_start: '1' });

@@ -56,9 +56,10 @@ export async function reconcileRunning(
     const newImageServes = record.image_id !== null && (record.phase === 'deploy' || record.phase === 'postdeploy')
       ? (await probes.servingImage()) === record.image_id
       : false;
-    // A git push's log is Dokku's build log; a promote/rollback's is the live log it was writing.
-    const dokkuLog = probes.dokkuLog(record.build_id);
-    const live = dokkuLog || record.log !== null ? undefined : await store.keepLiveLog(id);
+    // A promote/rollback's log is the live log it was writing (only those write one); a git
+    // push's is Dokku's build log.
+    const live = record.log === null ? await store.keepLiveLog(id) : undefined;
+    const dokkuLog = live ? undefined : probes.dokkuLog(record.build_id);
     const log = dokkuLog ?? (live && Buffer.from(live.text));
     const logPath = dokkuLog && record.log === null ? await store.writeLog(id, dokkuLog) : (live?.path ?? record.log);
     const dokku = probes.dokkuBuild(record.build_id);
