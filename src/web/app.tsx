@@ -52,7 +52,7 @@ export function createDashboardApp(options: DashboardOptions) {
   const root = ctx.paths.dashboardRoot;
   const now = options.now ?? (() => new Date());
   const isHttps = options.isHttps ?? ((c: HonoContext) => new URL(c.req.url).protocol === 'https:');
-  const streamOptions: StreamOptions = { pollMs: 1000, maxMs: 2 * 60 * 60 * 1000, settleMs: 15_000, ...options.stream };
+  const streamOptions: StreamOptions = { pollMs: 1000, maxMs: 2 * 60 * 60 * 1000, keptLogGraceMs: 15_000, ...options.stream };
   const app = new Hono<Env>();
 
   // The time the app spent on the request, in the log and as Server-Timing (what the benchmark

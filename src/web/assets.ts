@@ -39,6 +39,11 @@ export const LOG_SCRIPT = `
   if(!log||!status||!window.EventSource)return;
   var source=new EventSource(log.getAttribute('data-stream'));
   source.addEventListener('line',function(e){log.appendChild(document.createTextNode(e.data+'\\n'));});
+  source.addEventListener('status',function(e){
+    var header=document.getElementById('release-status');var space=e.data.indexOf(' ');
+    if(!header||space<1)return;
+    header.className='status-'+e.data.slice(0,space);header.textContent=e.data.slice(space+1);
+  });
   source.addEventListener('end',function(e){source.close();status.textContent=e.data;});
   source.onerror=function(){source.close();};
   status.textContent='This release is running; new lines appear below as they come.';

@@ -121,3 +121,34 @@ login_link() {
   assert_success
 }
 
+
+@test "a running promotion's log: the lines so far in ownstack:deploy-log and in the open page, then the rest and the outcome, without a reload" {
+  local link stg="$(host_app_name dash-stg)"
+  link="$(login_link alice)"
+  run browser sign-in "$link" alice
+  assert_success
+  host_create_app "$stg"
+  host_push "$stg" "$HOST_SANDBOX/src" >"$HOST_SANDBOX/push-stg.log" 2>&1 || fail "the staging push failed: $(cat "$HOST_SANDBOX/push-stg.log")"
+  dokku pipeline:add-staging "$APP" "$stg" >/dev/null
+  # v4, the promotion, stops in its release task (helpers/faults-gate.bash) until the browser lets it go
+  faults_install_gate
+  arm_gate before "[[ \$GATE_TOOL == docker && \"\$1 \$2\" == 'container wait' ]] && \"\$real\" container inspect --format '{{json .Config.Cmd}}' \"\$3\" 2>/dev/null | grep -q /app/bin/release"
+  PATH="$GATE_BIN:$PATH" dokku pipeline:promote "$stg" >"$HOST_SANDBOX/promote.log" 2>&1 &
+  local promote=$!
+  poll_until 120 test -e "$FAULT_GATE_DIR/reached" || { kill "$promote"; fail "the promotion never reached its release task: $(cat "$HOST_SANDBOX/promote.log")"; }
+  assert_equal "$(dokku ownstack:history "$APP" --format json | jq -r '.[0] | "\(.id) \(.kind) \(.status)"')" "4 promote running"
+  run dokku ownstack:deploy-log "$APP" 4
+  assert_success
+  assert_line --partial "Releasing $APP..."
+  refute_output --partial "release-task-ran"
+  run browser live "$APP" 4 "$FAULT_GATE_DIR/go" "release-task-ran version=v3" "v4 succeeded." "Releasing $APP..."
+  wait "$promote" || fail "the promotion failed: $(cat "$HOST_SANDBOX/promote.log")"
+  assert_success
+  # the log kept at the end is the one that was followed
+  run dokku ownstack:deploy-log "$APP" 4
+  assert_success
+  assert_line --partial "Releasing $APP..."
+  assert_line --partial "release-task-ran version=v3"
+  [[ ! -e "$DOKKU_LIB_ROOT/data/ownstack/$APP/logs/4.log" ]] || fail "the live log outlived the promotion"
+  [[ -e "$DOKKU_LIB_ROOT/data/ownstack/$APP/logs/4.log.gz" ]] || fail "the promotion kept no log"
+}

@@ -112,6 +112,16 @@ kill_case() {
   local attempts
   attempts="$(history_json "$app" | jq -r --argjson max "$before_max" '[.[] | select(.id > $max) | "v\(.id) \(.kind) \(.status) \(.phase) \(.reason // "")"] | join("; ")')"
   echo "# after kill: $attempts" >&3
+  # the killed attempt's log, written line by line as it ran, is kept: no live log is left, and
+  # once Dokku's part had started releasing, the lines it printed until the kill can be read
+  local live_logs
+  live_logs="$(find "$(store_dir "$app")/logs" -name '*.log' 2>/dev/null)"
+  [[ -z "$live_logs" ]] || fail "live logs left after the kill: $live_logs"
+  if [[ "$point" =~ ^(release|check|switch|record)$ ]]; then
+    run dokku ownstack:deploy-log "$app" "$((before_max + 1))"
+    assert_success
+    assert_line --partial "Releasing $app..."
+  fi
   # the version served is the one the history calls current
   local now current
   now="$(served_version "$app")" current="$(current_id "$app")"

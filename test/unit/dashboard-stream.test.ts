@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileReleaseStore } from '../../src/lib/releases/store.js';
 import { createDashboardApp } from '../../src/web/app.js';
 import { addRelease, makeHost, signIn, type TestHost } from './dashboard-support.js';
@@ -40,45 +40,91 @@ async function readEvents(response: Response, until: (events: { event: string; d
 }
 
 describe('the live log stream', () => {
-  it('a release without a build log (a promotion): the output kept just after it ends is sent before the outcome', async () => {
+  it('a promotion: its live log streams while it runs, and the stream ends once the kept copy replaces it', async () => {
     const record = await addRelease(host.ctx, 'web', { kind: 'promote', status: 'running', phase: 'release', startedAt: '2026-03-01T11:59:00.000Z' });
     const store = new FileReleaseStore({ dir: host.ctx.paths.ownstackApp('web'), app: 'web', who: 'alice' });
-    // the promotion's record is finished (post-deploy) before its output is kept
-    await store.update(record.id, (draft) => { draft.status = 'succeeded'; draft.phase = 'postdeploy'; });
-    // the route reads the record once, then the stream once per poll: resolved at the stream's first poll
-    const original = FileReleaseStore.prototype.get;
-    let reads = 0;
-    let firstPoll!: () => void;
-    const polled = new Promise<void>((resolve) => { firstPoll = resolve; });
-    const spy = vi.spyOn(FileReleaseStore.prototype, 'get').mockImplementation(function (this: FileReleaseStore, id: number) {
-      const result = original.call(this, id);
-      reads += 1;
-      if (reads === 2) firstPoll();
-      return result;
-    });
-    try {
-      const alice = await signIn(host.ctx, 'alice', 'deployer', NOW);
-      const app = createDashboardApp({ ctx: host.ctx, now: () => NOW, stream: { pollMs: 5, maxMs: 60_000, settleMs: 60_000 } });
-      const response = await app.request(`/apps/web/releases/${record.id}/log/stream?from=0`, { headers: { Cookie: alice.cookie } });
-      const reading = readEvents(response, (seen) => seen.some((event) => event.event === 'end'), async () => undefined);
-      await polled;
-      const kept = await store.writeLog(record.id, '-----> Promoting web-staging v4 to web\n');
-      await store.update(record.id, (draft) => { draft.log = kept; });
-      expect(await reading).toEqual([
-        { event: 'line', data: '-----> Promoting web-staging v4 to web' },
-        { event: 'end', data: 'v1 succeeded.' },
-      ]);
-    } finally {
-      spy.mockRestore();
-    }
+    const live = store.openLiveLog(record.id);
+    live.line('-----> Releasing web');
+    const alice = await signIn(host.ctx, 'alice', 'deployer', NOW);
+    const app = createDashboardApp({ ctx: host.ctx, now: () => NOW, stream: { pollMs: 5, maxMs: 60_000 } });
+    const response = await app.request(`/apps/web/releases/${record.id}/log/stream?from=0`, { headers: { Cookie: alice.cookie } });
+    let step = 0;
+    const events = await readEvents(
+      response,
+      (seen) => seen.some((event) => event.event === 'end'),
+      async (seen) => {
+        if (step === 0 && seen.length === 1) {
+          // the record ends (post-deploy) before the run has written its last line and kept its log
+          step = 1;
+          await store.update(record.id, (draft) => { draft.status = 'succeeded'; draft.phase = 'postdeploy'; });
+          await store.setCurrent(record.id);
+          live.line('=====> Application deployed');
+          live.close();
+          const kept = await store.keepLiveLog(record.id);
+          await store.update(record.id, (draft) => { draft.log = kept!.path; });
+        }
+      },
+    );
+    expect(events).toEqual([
+      { event: 'line', data: '-----> Releasing web' },
+      { event: 'line', data: '=====> Application deployed' },
+      { event: 'status', data: 'succeeded succeeded' },
+      { event: 'end', data: 'v1 succeeded.' },
+    ]);
   });
 
-  it('a release that ended without a kept log ends its stream once the settle time has passed', async () => {
+  it('a live log line torn by a kill is not streamed while the release runs', async () => {
+    const record = await addRelease(host.ctx, 'web', { kind: 'rollback', status: 'running', phase: 'release', startedAt: '2026-03-01T11:59:00.000Z' });
+    const logFile = path.join(host.ctx.paths.ownstackApp('web'), 'logs', `${record.id}.log`);
+    fs.writeFileSync(logFile, 'whole line\ntorn li', { mode: 0o600 });
+    const alice = await signIn(host.ctx, 'alice', 'deployer', NOW);
+    const page = await (await createDashboardApp({ ctx: host.ctx, now: () => NOW }).request(`/apps/web/releases/${record.id}/log`, { headers: { Cookie: alice.cookie } })).text();
+    expect(page).toContain('whole line\n</pre>');
+    expect(page).not.toContain('torn li');
+    expect(page).toContain(`/log/stream?from=11`);
+  });
+
+  it('a promotion or rollback that ended without a log (it printed nothing) ends its stream at once', async () => {
     const record = await addRelease(host.ctx, 'web', { kind: 'rollback', status: 'succeeded', startedAt: '2026-03-01T11:59:00.000Z' });
     const alice = await signIn(host.ctx, 'alice', 'deployer', NOW);
-    const app = createDashboardApp({ ctx: host.ctx, now: () => NOW, stream: { pollMs: 5, maxMs: 60_000, settleMs: 20 } });
+    const app = createDashboardApp({ ctx: host.ctx, now: () => NOW, stream: { pollMs: 5, maxMs: 60_000 } });
     const response = await app.request(`/apps/web/releases/${record.id}/log/stream?from=0`, { headers: { Cookie: alice.cookie } });
-    expect(await readEvents(response, (seen) => seen.some((event) => event.event === 'end'), async () => undefined)).toEqual([{ event: 'end', data: 'v1 succeeded.' }]);
+    expect(await readEvents(response, (seen) => seen.some((event) => event.event === 'end'), async () => undefined)).toEqual([
+      { event: 'status', data: 'expired expired' },
+      { event: 'end', data: 'v1 succeeded.' },
+    ]);
+  });
+
+  it("a git push ends (post-deploy) before its log is kept: Dokku's last lines arrive from the kept copy, then the outcome", async () => {
+    const record = await addRelease(host.ctx, 'api', { status: 'running', phase: 'release', startedAt: '2026-03-01T11:59:00.000Z', buildId: 'b-8' });
+    const logFile = host.ctx.paths.buildLog('api', 'b-8');
+    fs.mkdirSync(path.dirname(logFile), { recursive: true });
+    fs.writeFileSync(logFile, 'shown on the page\n');
+    const store = new FileReleaseStore({ dir: host.ctx.paths.ownstackApp('api'), app: 'api', who: 'alice' });
+    await store.update(record.id, (draft) => { draft.status = 'succeeded'; draft.phase = 'postdeploy'; });
+    const alice = await signIn(host.ctx, 'alice', 'deployer', NOW);
+    const app = createDashboardApp({ ctx: host.ctx, now: () => NOW, stream: { pollMs: 5, maxMs: 60_000, keptLogGraceMs: 60_000 } });
+    const response = await app.request(`/apps/api/releases/${record.id}/log/stream?from=18`, { headers: { Cookie: alice.cookie } });
+    const reading = readEvents(response, (seen) => seen.some((event) => event.event === 'end'), async () => undefined);
+    // builds-record-finalize keeps Dokku's build log, with the lines printed after post-deploy
+    const kept = await store.writeLog(record.id, 'shown on the page\n=====> Application deployed\n');
+    await store.update(record.id, (draft) => { draft.log = kept; });
+    expect(await reading).toEqual([
+      { event: 'line', data: '=====> Application deployed' },
+      { event: 'status', data: 'expired expired' },
+      { event: 'end', data: 'v1 succeeded.' },
+    ]);
+  });
+
+  it('a git push that ended and whose log is never kept ends its stream after the grace time', async () => {
+    const record = await addRelease(host.ctx, 'api', { status: 'failed', reason: 'killed', startedAt: '2026-03-01T11:59:00.000Z', buildId: 'b-9' });
+    const alice = await signIn(host.ctx, 'alice', 'deployer', NOW);
+    const app = createDashboardApp({ ctx: host.ctx, now: () => NOW, stream: { pollMs: 5, maxMs: 60_000, keptLogGraceMs: 20 } });
+    const response = await app.request(`/apps/api/releases/${record.id}/log/stream?from=0`, { headers: { Cookie: alice.cookie } });
+    expect(await readEvents(response, (seen) => seen.some((event) => event.event === 'end'), async () => undefined)).toEqual([
+      { event: 'status', data: 'failed failed (build: killed)' },
+      { event: 'end', data: 'v1 failed at build: killed.' },
+    ]);
   });
 
   it('sends the lines the log gains after the page, then the outcome when the release ends', async () => {
@@ -115,6 +161,7 @@ describe('the live log stream', () => {
       { event: 'line', data: '-----> step 2' },
       { event: 'line', data: '<script>x</script>' },
       { event: 'line', data: 'remote: build failed' },
+      { event: 'status', data: 'failed failed (build: exit status 1)' },
       { event: 'end', data: 'v1 failed at build: exit status 1.' },
     ]);
   });
@@ -124,6 +171,6 @@ describe('the live log stream', () => {
     const alice = await signIn(host.ctx, 'alice', 'deployer', NOW);
     const app = createDashboardApp({ ctx: host.ctx, now: () => NOW, stream: { pollMs: 5, maxMs: 1000 } });
     const text = await (await app.request('/apps/web/releases/1/log/stream?from=4', { headers: { Cookie: alice.cookie } })).text();
-    expect(text).toBe('event: line\ndata: two\n\nevent: end\ndata: v1 succeeded.\n\n');
+    expect(text).toBe('event: line\ndata: two\n\nevent: status\ndata: expired expired\n\nevent: end\ndata: v1 succeeded.\n\n');
   });
 });

@@ -102,6 +102,23 @@ const request = (fields: Partial<ReleaseImageRequest> = {}): ReleaseImageRequest
 });
 
 describe('releaseImage', () => {
+  it("writes Dokku's output to the release's log as it comes, and keeps it compressed at the end", async () => {
+    let whileRunning: { log?: string; mode?: number; recordLog?: string | null } = {};
+    host.seam.runTrigger = async (_name, _args, options) => {
+      options?.onLine?.('-----> Releasing web');
+      options?.onLine?.('-----> Running the release task');
+      const live = path.join(host.store.dir, 'logs', '1.log');
+      whileRunning = { log: host.store.readLog(1), mode: fs.statSync(live).mode & 0o777, recordLog: host.store.get(1)?.log };
+      options?.onLine?.('=====> Application deployed');
+      return { exitCode: 0, output: '-----> Releasing web\n-----> Running the release task\n=====> Application deployed\n' };
+    };
+    await releaseImage(host.ctx, request(), host.seam);
+    expect(whileRunning).toEqual({ log: '-----> Releasing web\n-----> Running the release task\n', mode: 0o600, recordLog: null });
+    expect(host.store.get(1)).toMatchObject({ status: 'succeeded', log: 'logs/1.log.gz' });
+    expect(host.store.readLog(1)).toBe('-----> Releasing web\n-----> Running the release task\n=====> Application deployed\n');
+    expect(fs.readdirSync(path.join(host.store.dir, 'logs'))).toEqual(['1.log.gz']);
+  });
+
   it('locks, checks the image, records, tags, installs the snapshot, releases and deploys, in that order', async () => {
     let seenFiles: { procfile?: string; appJson?: string; env?: Record<string, string> } = {};
     host.trigger = (_name, _args, env) => {
@@ -137,7 +154,9 @@ describe('releaseImage', () => {
     const record = host.store.get(1)!;
     expect(record).toMatchObject({ kind: 'rollback', status: 'succeeded', rollback_of: 1, image_id: TARGET, pid: process.pid, phase: 'release' });
     expect(host.store.currentId()).toBe(1);
-    expect(host.store.readLog(1)).toBe('deployed');
+    // the log is kept line by line, as it was written while the release ran
+    expect(host.store.readLog(1)).toBe('deployed\n');
+    expect(fs.readdirSync(path.join(host.store.dir, 'logs'))).toEqual(['1.log.gz']);
   });
 
   it('skips predeploy and the release task with Dokku\'s deploy trigger', async () => {
@@ -244,6 +263,7 @@ describe('a requester that goes away (a host that asked over ssh and hung up)', 
       requesterGone.abort();
       if (!options?.stop?.aborted) return { exitCode: 0, output: 'finished' };
       stopped.push(name);
+      options.onLine?.('-----> Executing release task');
       return { exitCode: 143, output: '-----> Executing release task\n' };
     };
   };

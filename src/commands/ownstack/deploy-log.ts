@@ -7,7 +7,8 @@ import type { ReleaseRecord } from '../../lib/releases/record.js';
 import { touchStore } from '../../lib/releases/trigger-support.js';
 
 // `heroku releases:output`: the full log of one deploy, the newest by default. Our gzip copy
-// outlives Dokku's 20 builds; a deploy still running shows Dokku's live log so far.
+// outlives Dokku's 20 builds; a deploy still running shows its log so far: the one a promotion,
+// rollback or image deploy writes as it runs (live-log.ts), else Dokku's live build log.
 const register: CommandModule = (program, ctx) => {
   program
     .command('ownstack:deploy-log')

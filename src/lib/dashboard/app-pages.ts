@@ -83,8 +83,9 @@ export function releaseFromUrl(reader: ReleaseReader, rawId: string): ReleaseRec
 }
 
 /**
- * The log as `ownstack:deploy-log` reads it: our compressed copy, or Dokku's build log while the
- * release is still running; undefined when none is kept (logs follow the retention).
+ * The log as `ownstack:deploy-log` reads it: our compressed copy, or while the release runs the log
+ * it writes as it goes (a promotion, rollback or image deploy) or Dokku's build log (a git push, a
+ * rebuild); undefined when none is kept (logs follow the retention).
  */
 export function releaseLog(ctx: Context, reader: ReleaseReader, record: ReleaseRecord): string | undefined {
   const kept = reader.readLog(record.id);

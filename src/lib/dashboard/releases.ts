@@ -9,7 +9,7 @@ import { FileReleaseStore } from '../releases/store.js';
 // read-only): no touchStore (which finishes abandoned records), no lock, no notification. Only
 // the store's pure reads are reachable through ReleaseReader, so a write cannot slip in.
 
-export type ReleaseReader = Pick<FileReleaseStore, 'app' | 'exists' | 'readState' | 'newestFrom' | 'get' | 'readLog' | 'currentId'>;
+export type ReleaseReader = Pick<FileReleaseStore, 'app' | 'exists' | 'readState' | 'newestFrom' | 'get' | 'readLog' | 'hasLiveLog' | 'currentId'>;
 
 const APP_DIR = /^[a-z0-9][a-z0-9.-]*$/;
 
@@ -37,6 +37,12 @@ export function storedApps(paths: DokkuPaths): string[] {
 export function storedDisplayStatus(record: ReleaseRecord, currentId: number | undefined): DisplayStatus {
   if (record.status !== 'succeeded' || record.id === currentId) return record.status;
   return record.retained_by === null ? 'expired' : 'succeeded';
+}
+
+/** A release's status as pages show it: a failure with its phase and reason, a run with its phase. */
+export function statusText(row: Pick<ReleaseRow, 'status' | 'failure' | 'phase'>): string {
+  if (row.failure) return `${row.status} (${row.failure})`;
+  return row.status === 'running' ? `${row.status} (${row.phase})` : row.status;
 }
 
 /** One release as every page shows it (built from the record's public fields only). */

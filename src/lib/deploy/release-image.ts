@@ -11,6 +11,7 @@ import { log } from '../output/log.js';
 import type { ReleaseRecord } from '../releases/record.js';
 import type { NewRelease, ReleaseStore, Snapshot } from '../releases/store-api.js';
 import { openStore } from '../releases/store.js';
+import type { LiveLogWriter } from '../releases/live-log.js';
 import { onReleaseSucceeded, servingImage } from '../retention/index.js';
 import { webContainerImage } from '../dokku/host-files.js';
 import { stopAbandonedTasks } from './abandoned-tasks.js';
@@ -118,6 +119,7 @@ export async function releaseImage(
   const stopDokku = new AbortController();
   let abandoned = false;
   let stopWhenRequesterGone: (() => void) | undefined;
+  let liveLog: LiveLogWriter | undefined;
   try {
     if (request.requesterGone?.aborted) throw new UserError(`The request to deploy ${app} was abandoned: the requesting host disconnected before the deploy started`);
     // release-and-deploy prints an error and exits 0 when the image is missing, so look first.
@@ -143,6 +145,9 @@ export async function releaseImage(
       image_id: request.release.image_id ?? imageId ?? null,
       pid: process.pid,
     });
+    // Dokku's output goes to the release's log as it comes (ownstack:deploy-log, the dashboard);
+    // the compressed copy written at the end replaces it.
+    liveLog = store.openLiveLog(record.id);
     request.onStart?.(record);
     if (request.requesterGone) {
       const deployId = record.id;
@@ -168,6 +173,7 @@ export async function releaseImage(
           stored.reason = reason;
           stored.finished_at = new Date().toISOString();
         });
+        await store.keepLiveLog(record.id);
         return { ok: false, record, reason };
       }
       imageId = obtained.imageId;
@@ -203,7 +209,10 @@ export async function releaseImage(
             // Our own triggers update this record instead of starting another; DOKKU_PID names the
             // `.<pid>` Procfile and app.json Dokku reads.
             env: { ...relay?.env, OWNSTACK_RELEASE: `${app}/${record.id}`, DOKKU_PID: ctx.env.dokkuPid },
-            onLine: (line) => log.out(`${prefix}${line}`),
+            onLine: (line) => {
+              liveLog?.line(line);
+              log.out(`${prefix}${line}`);
+            },
             inheritFd: lock.fd,
             ...(request.requesterGone ? { stop: stopDokku.signal } : {}),
           },
@@ -215,7 +224,11 @@ export async function releaseImage(
       // Dokku's exit code decides, even when we were signalled meanwhile: it deployed or it did not.
       ok = run.exitCode === 0;
       // Stopping Dokku left the task it was waiting for running in its container.
-      if (!ok && abandoned) output = [output.replace(/\n+$/, ''), ...(await seam.stopAbandonedTasks(app, dokkuStarted))].filter(Boolean).join('\n');
+      if (!ok && abandoned) {
+        const stopped = await seam.stopAbandonedTasks(app, dokkuStarted);
+        for (const line of stopped) liveLog?.line(line);
+        output = [output.replace(/\n+$/, ''), ...stopped].filter(Boolean).join('\n');
+      }
       if (!ok) reason = abandoned ? ABANDONED_REASON : interrupted.signal ? `interrupted by ${interrupted.signal}` : failureReason(output, what, run.exitCode);
     } catch (error) {
       ok = false;
@@ -242,8 +255,12 @@ export async function releaseImage(
     }
     interrupted.restore();
 
-    if (output) {
-      const logPath = await store.writeLog(record.id, output);
+    // The live log, line by line, is what the dashboard showed while it ran: kept as it is, so
+    // the page's lines are a prefix of the final log. Only a live log that lost lines gives way
+    // to Dokku's output as captured.
+    liveLog.close();
+    const logPath = liveLog.complete ? (await store.keepLiveLog(record.id))?.path : output ? await store.writeLog(record.id, output) : undefined;
+    if (logPath) {
       record = await store.update(record.id, (stored) => {
         stored.log = logPath;
       });
@@ -276,6 +293,7 @@ export async function releaseImage(
     }
     return { ok: record.status === 'succeeded', record, reason: record.status === 'succeeded' ? undefined : record.reason ?? undefined };
   } finally {
+    liveLog?.close();
     if (stopWhenRequesterGone) request.requesterGone?.removeEventListener('abort', stopWhenRequesterGone);
     lock.release();
   }

@@ -2,6 +2,7 @@ import type { DokkuBuildRecord } from './lifecycle.js';
 import { atAbandoned } from './lifecycle.js';
 import { deployedByOwnstack, type ReleaseRecord } from './record.js';
 import type { FileReleaseStore } from './store.js';
+import { liveLogIds } from './live-log.js';
 
 // Records left `running` by a process that is gone (a build failure exits before any finalize;
 // kill -9 skips everything) are finished here: failed at the phase they reached, unless Dokku's
@@ -55,17 +56,42 @@ export async function reconcileRunning(
     const newImageServes = record.image_id !== null && (record.phase === 'deploy' || record.phase === 'postdeploy')
       ? (await probes.servingImage()) === record.image_id
       : false;
-    const log = probes.dokkuLog(record.build_id);
-    const logPath = log && record.log === null ? await store.writeLog(id, log) : record.log;
+    // A promote/rollback's log is the live log it was writing (only those write one); a git
+    // push's is Dokku's build log.
+    const live = record.log === null ? await store.keepLiveLog(id) : undefined;
+    const dokkuLog = live ? undefined : probes.dokkuLog(record.build_id);
+    const log = dokkuLog ?? (live && Buffer.from(live.text));
+    const logPath = dokkuLog && record.log === null ? await store.writeLog(id, dokkuLog) : (live?.path ?? record.log);
     const dokku = probes.dokkuBuild(record.build_id);
-    let live = false;
+    let serves = false;
     finished.push(
       await store.update(id, (draft) => {
         draft.log = logPath;
-        live = atAbandoned(draft, dokku, log?.toString('utf8'), probes.now(), newImageServes).live;
+        serves = atAbandoned(draft, dokku, log?.toString('utf8'), probes.now(), newImageServes).live;
       }),
     );
-    if (live) await store.setCurrent(id);
+    if (serves) await store.setCurrent(id);
   }
+  await keepOrphanedLiveLogs(store, probes, options);
   return finished;
+}
+
+/**
+ * A live log whose release has ended and whose writer is gone: the run was killed after its
+ * record was finished (post-deploy) and before it kept its log. Kept now, as that run would have.
+ * Costs one read of the small `logs/` directory.
+ */
+async function keepOrphanedLiveLogs(store: FileReleaseStore, probes: ReconcileProbes, options: ReconcileOptions): Promise<void> {
+  for (const id of liveLogIds(store.dir)) {
+    if (id === options.skipId) continue;
+    let record: ReleaseRecord | undefined;
+    try {
+      record = store.get(id);
+    } catch {
+      continue; // unreadable: history names the file
+    }
+    if (record && (record.status === 'running' || recordProcessAlive(record, probes.alive))) continue;
+    const kept = await store.keepLiveLog(id);
+    if (record && kept) await store.update(id, (draft) => void (draft.log = kept.path));
+  }
 }

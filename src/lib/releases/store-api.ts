@@ -1,3 +1,4 @@
+import type { LiveLogWriter } from './live-log.js';
 import type { ReleaseKind, ReleaseRecord } from './record.js';
 
 // The contract of an app's release store (implemented in store.ts). Writes are atomic and take
@@ -55,4 +56,8 @@ export interface ReleaseStore {
   /** Stores a deploy log compressed (gzip); returns the path relative to the store. */
   writeLog(id: number, content: string | Buffer): Promise<string>;
   readLog(id: number): string | undefined;
+  /** The log written line by line while the release runs, until writeLog keeps the final one. */
+  openLiveLog(id: number): LiveLogWriter;
+  /** Keeps the live log as the final one (writeLog); undefined, and no file, when it is empty. */
+  keepLiveLog(id: number): Promise<{ path: string; text: string } | undefined>;
 }

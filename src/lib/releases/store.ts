@@ -13,6 +13,7 @@ import { processStartTime } from '../dokku/host-files.js';
 import { queueNotification } from '../notifications/outbox.js';
 import { assertReadableVersion, declaredVersion, SCHEMA_VERSION } from '../schema-version.js';
 import { ReleaseRecordSchema, type ReleaseRecord } from './record.js';
+import { liveLogExists, openLiveLog, readLiveLog, removeLiveLog, type LiveLogWriter } from './live-log.js';
 import type { CorruptRecord, NewRelease, ReleaseStore, Snapshot } from './store-api.js';
 
 // One app's release store, `$DOKKU_LIB_ROOT/data/ownstack/<app>/`:
@@ -20,6 +21,7 @@ import type { CorruptRecord, NewRelease, ReleaseStore, Snapshot } from './store-
 //   releases/<id>.json   one record per release; never pruned
 //   snapshots/<id>.json  the Procfile and app.json the release deployed
 //   logs/<id>.log.gz     our copy of the deploy log; pruned with the app's retention
+//   logs/<id>.log        the log of a promote/rollback/image deploy while it runs (live-log.ts)
 //   .lock                the store's own lock, held for one read-modify-write only
 //
 // Why a state file: listing the newest N reads the state and then N record files downward from
@@ -370,25 +372,59 @@ export class FileReleaseStore implements ReleaseStore {
     return parsed;
   }
 
+  /** Keeps the final log, compressed; it replaces the live log, which goes only once it is written. */
   async writeLog(id: number, content: string | Buffer): Promise<string> {
     this.ensureDirs();
     const relative = this.logRelative(id);
     await this.writeFile(path.join(this.dir, relative), zlib.gzipSync(content));
+    removeLiveLog(this.dir, id);
     return relative;
   }
 
+  /** The log a release writes as it runs (promote, rollback, image deploy); see live-log.ts. */
+  openLiveLog(id: number): LiveLogWriter {
+    this.ensureDirs();
+    return openLiveLog(this.dir, id);
+  }
+
+  /** A live log is still there: its release is writing it, or died before keeping its copy. */
+  hasLiveLog(id: number): boolean {
+    return liveLogExists(this.dir, id);
+  }
+
+  /**
+   * Once its writer is done (or gone): keeps the live log, a torn last line included, as the
+   * final copy. An empty one goes (a run that printed nothing keeps no log, as before).
+   */
+  async keepLiveLog(id: number): Promise<{ path: string; text: string } | undefined> {
+    const text = readLiveLog(this.dir, id, true);
+    if (text === undefined) return undefined;
+    if (text === '') {
+      removeLiveLog(this.dir, id);
+      return undefined;
+    }
+    return { path: await this.writeLog(id, text), text };
+  }
+
+  /** The kept copy, else the live log's whole lines so far, else undefined. */
   readLog(id: number): string | undefined {
-    let compressed: Buffer;
+    // The kept copy is written before the live log goes: looked for again when the live log went
+    // between the two reads, so a reader never misses both.
+    const found = this.readKeptLog(id) ?? readLiveLog(this.dir, id) ?? this.readKeptLog(id);
+    if (found === undefined || typeof found === 'string') return found;
     try {
-      compressed = fs.readFileSync(path.join(this.dir, this.logRelative(id)));
+      return zlib.gunzipSync(found).toString('utf8');
+    } catch {
+      throw new UserError(`The deploy log of release v${id} of ${this.app} is damaged: ${path.join(this.dir, this.logRelative(id))}`);
+    }
+  }
+
+  private readKeptLog(id: number): Buffer | undefined {
+    try {
+      return fs.readFileSync(path.join(this.dir, this.logRelative(id)));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
-    }
-    try {
-      return zlib.gunzipSync(compressed).toString('utf8');
-    } catch {
-      throw new UserError(`The deploy log of release v${id} of ${this.app} is damaged: ${path.join(this.dir, this.logRelative(id))}`);
     }
   }
 

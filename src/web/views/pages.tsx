@@ -163,7 +163,7 @@ export function LogView(props: { row: ReleaseRow; log: string | undefined; viewe
   return (
     <Layout title={`${row.app} v${row.id} log`} viewer={props.viewer}>
       <p>
-        <a href={appHref(row.app)}>{row.app}</a> v{row.id} · {row.kind} · <Status row={row} /> · {row.who} · <When iso={row.startedAt} now={props.now} />
+        <a href={appHref(row.app)}>{row.app}</a> v{row.id} · {row.kind} · <Status row={row} id="release-status" /> · {row.who} · <When iso={row.startedAt} now={props.now} />
       </p>
       {running && (
         <p id="log-status" role="status">

@@ -1,14 +1,13 @@
-import type { ReleaseRow } from '../../lib/dashboard/releases.js';
+import { statusText, type ReleaseRow } from '../../lib/dashboard/releases.js';
 import { ago } from './format.js';
 
 // Small pieces every release listing shares.
 
-export function Status(props: { row: ReleaseRow }) {
+export function Status(props: { row: ReleaseRow; id?: string }) {
   const { row } = props;
   return (
-    <span class={`status-${row.status}`}>
-      {row.status}
-      {row.failure ? ` (${row.failure})` : row.status === 'running' ? ` (${row.phase})` : ''}
+    <span class={`status-${row.status}`} id={props.id}>
+      {statusText(row)}
     </span>
   );
 }

@@ -148,22 +148,29 @@ const scenarios = {
     });
   },
 
-  // live APP RELEASE GO_FILE LINE OUTCOME: the log page of a running release says so; once GO_FILE
-  // lets the deploy go on, LINE arrives in the open page (no reload) and then the outcome.
-  async live(app, release, goFile, line, outcome) {
+  // live APP RELEASE GO_FILE LINE OUTCOME [SHOWN]: the log page of a running release says so, and
+  // shows SHOWN (a line it printed before it was held) already; once GO_FILE lets the deploy go
+  // on, LINE arrives in the open page (no reload), then the outcome, and the header's status
+  // changes from running to the outcome's.
+  async live(app, release, goFile, line, outcome, shown) {
     await withBrowser(async (page) => {
       await visit(page, `/apps/${app}/releases/${release}/log`);
       const status = page.locator('#log-status');
       await status.waitFor();
       assert.match(await status.innerText(), /running/, 'the page says the release runs');
+      assert.match(await page.locator('#release-status').innerText(), /^running/, "the header's status says running");
+      if (shown) assert.ok((await page.locator('#log').innerText()).includes(shown), `the running release's log shows "${shown}" already`);
       assert.ok(!(await text(page)).includes(line), `the page shows "${line}" before the deploy got there`);
       let navigated = false;
       page.on('framenavigated', (frame) => { if (frame === page.mainFrame()) navigated = true; });
       fs.writeFileSync(goFile, '');
       await page.locator('#log', { hasText: line }).waitFor({ timeout: 120_000 });
       await page.locator('#log-status', { hasText: outcome }).waitFor({ timeout: 120_000 });
+      const ended = /^v[0-9]+ ([a-z]+)/.exec(outcome)?.[1];
+      assert.equal(await page.locator('#release-status').innerText(), ended, "the header's status is the outcome's");
+      assert.equal(await page.locator('#release-status').getAttribute('class'), `status-${ended}`);
       assert.equal(navigated, false, 'the page reloaded instead of streaming');
-      await check(page, 'deploy-log-live');
+      await check(page, shown ? 'promote-log-live' : 'deploy-log-live');
     });
   },
 
