@@ -140,6 +140,7 @@ export function createDashboardApp(options: DashboardOptions) {
   const stackAnswers = new AnswerCache((stack) => askHost(askHostRead, ['stacks:check', stack, '--format', 'json'], parseStackCheck, [0, 1]), answerOptions);
   const hostAnswers = new AnswerCache(() => askHost(askHostRead, ['ownstack:version', '--format', 'json'], parseVersion), answerOptions);
   // The commit list of a promotion names other stacks' releases too: the same bound for its page.
+  // Keyed `<app> v<source release>`, so a new source release is a new question.
   const commitAnswers = new AnswerCache((key) => commitList(runAction, key.split(' ')[0]), answerOptions);
 
   app.get('/pipelines', async (c) => {
@@ -197,8 +198,11 @@ export function createDashboardApp(options: DashboardOptions) {
     actor(c);
     const reader = appFromUrl(ctx, c.req.param('app'));
     const plan = promotionPlanView(ctx, reader);
-    const remote = plan.targets.some((target) => target.stack) ? await pipelineAnswers.read(plan.pipeline) : undefined;
-    const commits = await commitAnswers.read(`${reader.app} v${plan.source.id}`);
+    // both bounded by the first wait, side by side
+    const [remote, commits] = await Promise.all([
+      plan.targets.some((target) => target.stack) ? pipelineAnswers.read(plan.pipeline) : undefined,
+      commitAnswers.read(`${reader.app} v${plan.source.id}`),
+    ]);
     const shown = withRemoteTargets(plan, remote?.answer?.value);
     return page(
       c,
