@@ -33,11 +33,18 @@ describe('AnswerCache', () => {
     expect(first).toEqual({ answer: undefined, asking: true });
     expect(second).toEqual({ answer: undefined, asking: true });
     expect(asked).toBe(1);
+    // a reader that finds the first question on its way does not wait for it at all
+    let settled = false;
+    const third = cache.read('shop').then((reading) => ((settled = true), reading));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toBe(true);
+    expect(await third).toEqual({ answer: undefined, asking: true });
     answer.resolve('v7');
     await answer.promise;
-    const third = await cache.read('shop');
-    expect(third.answer?.value).toBe('v7');
-    expect(third.asking).toBe(false);
+    await new Promise((resolve) => setImmediate(resolve));
+    const answered = await cache.read('shop');
+    expect(answered.answer?.value).toBe('v7');
+    expect(answered.asking).toBe(false);
     expect(asked).toBe(1);
   });
 

@@ -3,8 +3,8 @@
 // dashboard's ssh path), which waits up to ssh's ConnectTimeout for a stack that does not answer.
 // A page reads what was last answered (and how old it is); an answer older than `freshMs` is asked
 // again in the background, one question per key at a time however many pages ask (single flight).
-// Only a first question, with no answer yet, is waited for, and at most `waitMs`: then the page
-// says "asking…" and its small script reloads it.
+// Only a first question, with no answer yet, is waited for, at most `waitMs` and only by the page
+// that asked it: then the page says "asking…" and its small script reloads it.
 
 const MAX_ANSWERS = 500;
 
@@ -41,18 +41,22 @@ export class AnswerCache<T> {
     this.now = options.now ?? (() => new Date());
   }
 
-  /** The last answer for KEY, asking again when it is stale; waits (at most waitMs) only for a first one. */
+  /**
+   * The last answer for KEY, asking again when it is stale. Only the read that starts a first
+   * question waits for it (at most waitMs): a page that finds one already on its way answers at
+   * once, so reloads while a stack stays dark cost nothing.
+   */
   async read(key: string): Promise<Reading<T>> {
     const answer = this.answers.get(key);
-    if (!answer || this.now().getTime() - answer.at.getTime() >= this.options.freshMs) this.refresh(key);
+    const started = !answer || this.now().getTime() - answer.at.getTime() >= this.options.freshMs ? this.refresh(key) : false;
     const pending = this.asking.get(key);
-    if (!answer && pending) await within(pending, this.options.waitMs);
+    if (!answer && started && pending) await within(pending, this.options.waitMs);
     return { answer: this.answers.get(key), asking: this.asking.has(key) };
   }
 
-  /** Starts a question for KEY unless one is on its way. */
-  private refresh(key: string): void {
-    if (this.asking.has(key)) return;
+  /** Starts a question for KEY unless one is on its way; whether it started one. */
+  private refresh(key: string): boolean {
+    if (this.asking.has(key)) return false;
     const question = Promise.resolve()
       .then(() => this.ask(key))
       .then(
@@ -67,6 +71,7 @@ export class AnswerCache<T> {
       )
       .finally(() => this.asking.delete(key));
     this.asking.set(key, question);
+    return true;
   }
 }
 
