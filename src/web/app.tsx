@@ -4,7 +4,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { JSX } from 'hono/jsx/jsx-runtime';
 import { streamSSE } from 'hono/streaming';
 import type { Context } from '../lib/context.js';
-import { appFromUrl, appHistoryPage, pipelinesView, releaseFromUrl, releaseLog } from '../lib/dashboard/app-pages.js';
+import { anyAsking, appFromUrl, appHistoryPage, pipelinesView, releaseFromUrl, releaseLog } from '../lib/dashboard/app-pages.js';
 import { deploymentsPage, parseDeploymentFilters, parsePage } from '../lib/dashboard/deployments.js';
 import { consumeLogin, peekLogin } from '../lib/dashboard/logins.js';
 import { Refusal } from '../lib/dashboard/refusal.js';
@@ -12,16 +12,19 @@ import { readReleases, releaseRow } from '../lib/dashboard/releases.js';
 import { createSession, csrfToken, csrfTokenMatches, endSession, SESSION_IDLE_MS, touchSession, type Session } from '../lib/dashboard/sessions.js';
 import { UserError } from '../lib/output/errors.js';
 import { CONTENT_SECURITY_POLICY } from './assets.js';
-import { AppView, DeploymentsView, LoginView, LogView, MessageView, PipelinesView } from './views/pages.js';
+import { AppView, DeploymentsView, LoginView, LogView, MessageView, PipelinesView, StacksView } from './views/pages.js';
 import type { Viewer } from './views/layout.js';
 import { appHref, logHref } from './views/format.js';
 import { ActionOutcomeView, DeployConfirmView, PromoteView, RollbackConfirmView, type CommitList } from './views/actions.js';
 import { sshActionRunner, type ActionRunner } from './ssh-actions.js';
-import { promotionPlanView, promotionWatch, requestFromUrl, rollbackView } from '../lib/dashboard/actions.js';
+import { promotionPlanView, promotionWatch, requestFromUrl, promotionAsking, rollbackView, withRemoteTargets } from '../lib/dashboard/actions.js';
 import { WEB_USER_OPTION, WEB_USER_SUFFIX, webUserOfSession } from '../lib/identity/web-user.js';
 import type { DokkuPaths } from '../lib/dokku/env.js';
 import type { TargetDiff } from '../lib/pipelines/diff.js';
 import { streamReleaseLog, type StreamOptions } from './log-stream.js';
+import { AnswerCache } from '../lib/dashboard/answers.js';
+import { ASK_TIMEOUT_MS, askHost, parsePipelineInfo, parseStackCheck, parseVersion, type AskHost } from '../lib/dashboard/remote.js';
+import { stacksPage } from '../lib/dashboard/stacks-page.js';
 
 // The dashboard's web app: sign-in, sessions, CSRF and the read-only pages. It reads the ownstack
 // store through src/lib/ (pure reads only) and writes nothing but its own sessions and sign-in
@@ -43,6 +46,8 @@ export interface DashboardOptions {
   runAction?: ActionRunner;
   /** How long a POSTed action is followed for its new release before the app page is shown. */
   followMs?: number;
+  /** The answers about other stacks (lib/dashboard/answers.ts): how long one is fresh, how long a page waits for a first one. */
+  answers?: { freshMs?: number; waitMs?: number };
 }
 
 type Env = { Variables: { session: Session; secret: string } };
@@ -126,7 +131,27 @@ export function createDashboardApp(options: DashboardOptions) {
 
   app.get('/', (c) => c.redirect('/pipelines', 302));
 
-  app.get('/pipelines', (c) => page(c, <PipelinesView pipelines={pipelinesView(ctx, now())} viewer={viewer(c)} now={now()} />));
+  // ---- other stacks: asked through this host over the actions' ssh path, never waited on ---------
+  const runAction = options.runAction ?? sshActionRunner(ctx.paths);
+  const askHostRead: AskHost = (words) => runAction(words, { timeoutMs: ASK_TIMEOUT_MS }).exited;
+  const answerOptions = { freshMs: 15_000, waitMs: 2_000, ...options.answers, now };
+  const pipelineAnswers = new AnswerCache((pipeline) => askHost(askHostRead, ['pipeline:info', pipeline, '--format', 'json'], parsePipelineInfo), answerOptions);
+  // stacks:check exits 1 for a stack that did not answer, with its JSON line all the same
+  const stackAnswers = new AnswerCache((stack) => askHost(askHostRead, ['stacks:check', stack, '--format', 'json'], parseStackCheck, [0, 1]), answerOptions);
+  const hostAnswers = new AnswerCache(() => askHost(askHostRead, ['ownstack:version', '--format', 'json'], parseVersion), answerOptions);
+  // The commit list of a promotion names other stacks' releases too: the same bound for its page.
+  // Keyed `<app> v<source release>`, so a new source release is a new question.
+  const commitAnswers = new AnswerCache((key) => commitList(runAction, key.split(' ')[0]), answerOptions);
+
+  app.get('/pipelines', async (c) => {
+    const pipelines = await pipelinesView(ctx, now(), (pipeline) => pipelineAnswers.read(pipeline));
+    return page(c, <PipelinesView pipelines={pipelines} asking={anyAsking(pipelines)} viewer={viewer(c)} now={now()} />);
+  });
+
+  app.get('/stacks', async (c) => {
+    const view = await stacksPage(ctx, (stack) => stackAnswers.read(stack), () => hostAnswers.read('here'));
+    return page(c, <StacksView page={view} viewer={viewer(c)} now={now()} />);
+  });
 
   app.get('/deployments', (c) => {
     const filters = parseDeploymentFilters(singleValues(c.req.queries()));
@@ -149,7 +174,6 @@ export function createDashboardApp(options: DashboardOptions) {
   });
 
   // ---- actions: Dokku commands over ssh as the signed-in deployer (--web-user) ---------------
-  const runAction = options.runAction ?? sshActionRunner(ctx.paths);
   const followMs = options.followMs ?? 60_000;
   const actor = (c: HonoContext<Env>): string => {
     const session = c.var.session;
@@ -174,8 +198,24 @@ export function createDashboardApp(options: DashboardOptions) {
     actor(c);
     const reader = appFromUrl(ctx, c.req.param('app'));
     const plan = promotionPlanView(ctx, reader);
-    const commits = await commitList(runAction, reader.app);
-    return page(c, <PromoteView plan={plan} commits={commits} viewer={viewer(c)} now={now()} action={c.req.path} />);
+    // both bounded by the first wait, side by side
+    const [remote, commits] = await Promise.all([
+      plan.targets.some((target) => target.stack) ? pipelineAnswers.read(plan.pipeline) : undefined,
+      commitAnswers.read(`${reader.app} v${plan.source.id}`),
+    ]);
+    const shown = withRemoteTargets(plan, remote?.answer?.value);
+    return page(
+      c,
+      <PromoteView
+        plan={shown}
+        commits={commits.answer?.value}
+        commitsAt={commits.answer?.at.toISOString()}
+        asking={promotionAsking(shown, commits.answer !== undefined)}
+        viewer={viewer(c)}
+        now={now()}
+        action={c.req.path}
+      />,
+    );
   });
 
   app.post('/apps/:app/promote', async (c) => {
@@ -287,13 +327,12 @@ async function followNewRelease(
 async function commitList(runAction: ActionRunner, app: string): Promise<CommitList> {
   let result;
   try {
-    result = await runAction(['pipeline:diff', app, '--format', 'json'], { timeoutMs: 15_000 }).exited;
+    result = await runAction(['pipeline:diff', app, '--format', 'json'], { timeoutMs: ASK_TIMEOUT_MS }).exited;
   } catch (error) {
-    if (error instanceof Refusal) return { ok: false, why: error.message };
-    throw error;
+    return { ok: false, why: error instanceof Error ? error.message : String(error) };
   }
-  const lines = result.output.trim().split('\n');
-  if (result.code !== 0) return { ok: false, why: lines.pop()?.replace(/^\s*!\s*/, '') ?? `exit ${result.code}` };
+  const lines = result.stdout.trim().split('\n');
+  if (result.code !== 0) return { ok: false, why: result.output.trim().split('\n').pop()?.replace(/^\s*!\s*/, '') ?? `exit ${result.code}` };
   try {
     return { ok: true, diffs: JSON.parse(lines.pop() ?? '[]') as TargetDiff[] };
   } catch {

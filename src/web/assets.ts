@@ -21,6 +21,7 @@ pre.log{background:#f4f4f4;color:#1a1a1a;padding:.75rem;overflow-x:auto;white-sp
 .status-running{color:#7a4d00;font-weight:600}
 .status-succeeded{color:#1b5e20}
 .status-expired{color:#555}
+.status-mixed,.status-unreachable{color:#a4000f;font-weight:600}
 .stages{display:grid;grid-template-columns:repeat(4,minmax(12rem,1fr));gap:1rem}
 .stages ul{list-style:none;padding:0;margin:0}
 .card{border:1px solid #999;border-radius:4px;padding:.5rem;margin-bottom:.5rem}
@@ -50,12 +51,20 @@ export const LOG_SCRIPT = `
 })();
 `;
 
+/** Reloads a page that waits for a first answer from other stacks (it says so; without JavaScript, a Refresh link). */
+export const ASKING_SCRIPT = `
+(function(){
+  if(!document.querySelector('[data-asking]'))return;
+  setTimeout(function(){window.location.reload();},3000);
+})();
+`;
+
 const hash = (text: string) => `'sha256-${crypto.createHash('sha256').update(text).digest('base64')}'`;
 
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   `style-src ${hash(CSS)}`,
-  `script-src ${hash(LOG_SCRIPT)}`,
+  `script-src ${hash(LOG_SCRIPT)} ${hash(ASKING_SCRIPT)}`,
   "connect-src 'self'",
   "form-action 'self'",
   "frame-ancestors 'none'",

@@ -6,7 +6,10 @@
 # in through the app's URL and reads the Deployments page. The app acts over real ssh to this
 # host's sshd (reached on the docker bridge's gateway) with its own key, registered as
 # `ownstack-dashboard`: a browser promotes staging to production, rolls back, and is refused as a
-# viewer or without a CSRF token. Disable removes the app and its key. Tests run in order.
+# viewer or without a CSRF token. With this host as a stack of its own (over its sshd) and a stack
+# whose host accepts connections and never speaks, the Pipelines and Stacks pages answer at once,
+# then show the one unreachable and the other's release and version. Disable removes the app and
+# its key. Tests run in order.
 
 bats_require_minimum_version 1.5.0
 load helpers/host
@@ -45,6 +48,7 @@ setup_file() {
 teardown_file() {
   # after a failed run: the app and the images it left (disable is the last test)
   dokku ownstack:dashboard:disable >/dev/null 2>&1 || true
+  stop_pid_file "$HOST_SANDBOX/dark/pid"
   sshd_stop
   ownstack_teardown_file
 }
@@ -222,6 +226,44 @@ browser() { node "$HOST_REPO_ROOT/test/e2e/helpers/dashboard-browser.mjs" "$@"; 
   assert_success
   # nothing ran: production's history ends with the approved promotion
   assert_equal "$(dokku ownstack:history "$APP" --format json | jq -r '.[0].id')" 4
+}
+
+@test "apps on other stacks: one that does not answer is shown unreachable and holds no page; the Stacks page" {
+  local key="$DOKKU_ROOT/.ssh/id_ed25519" dir="$HOST_SANDBOX/dark" pipeline port current version
+  # this host as a stack of its own: its sshd, with the Dokku user's key (a reachable stack, no second host)
+  [[ -f "$key" ]] || ssh-keygen -q -t ed25519 -N '' -C this-host -f "$key"
+  chown "$SYSTEM_USER:" "$key" "$key.pub"
+  sshd_add_key this-host "$key"
+  run --separate-stderr dokku stacks:add self "$SYSTEM_USER@127.0.0.1:$SSHD_PORT"
+  assert_success
+  # a stack whose host answers while its app is added, then accepts connections and never speaks
+  mkdir -p "$dir"
+  node -e "const net=require('net');const s=net.createServer((c)=>{const u=net.connect($SSHD_PORT,'127.0.0.1');c.pipe(u).pipe(c);u.on('error',()=>c.destroy());c.on('error',()=>u.destroy());}).listen(0,'127.0.0.1',()=>require('fs').writeFileSync('$dir/port',String(s.address().port)))" >/dev/null 2>&1 3>&- &
+  echo $! >"$dir/pid"
+  stack_wait_for 30 test -s "$dir/port"
+  port="$(cat "$dir/port")"
+  run --separate-stderr dokku stacks:add dark "$SYSTEM_USER@127.0.0.1:$port"
+  assert_success
+  pipeline="$(dokku pipeline:list --format json | jq -r --arg app "$APP" '.[] | select(.stages.production | index($app)) | .name')"
+  dokku pipeline:add "$pipeline" "$APP" --stack self --stage production >/dev/null
+  dokku pipeline:add "$pipeline" "$APP" --stack dark --stage production >/dev/null
+  stop_pid_file "$dir/pid"
+  node -e "require('net').createServer(()=>{}).listen($port,'127.0.0.1')" >/dev/null 2>&1 3>&- &
+  echo $! >"$dir/pid"
+  stack_wait_for 30 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port"
+
+  current="$(dokku ownstack:info "$APP" --format json | jq -r '.current | "v\(.id) · \(.kind)"')"
+  version="$(dokku ownstack:version --format json | jq -r .version)"
+  DASHBOARD_URL="$(app_url "$DASH")" run browser other-stacks "$APP" self dark "$version" "$current"
+  assert_success
+  # the Promote confirmation names each target on another stack with what it runs
+  DASHBOARD_URL="$(app_url "$DASH")" run browser promote-targets "$STG" "$APP@self" "$APP@dark"
+  assert_success
+  stop_pid_file "$dir/pid"
+  dokku pipeline:remove "$APP@self" >/dev/null
+  dokku pipeline:remove "$APP@dark" >/dev/null
+  dokku stacks:remove self >/dev/null
+  dokku stacks:remove dark >/dev/null
 }
 
 @test "disable destroys the app and its images, keeps the sessions" {

@@ -57,7 +57,7 @@ on_history() { on_stack "$1" dokku ownstack:history "$2" --format json; }
   run dokku stacks:check --format json
   assert_success
   assert_equal "$(jq -c '[.[] | {stack, status}]' <<<"$output")" '[{"stack":"b","status":"ok"},{"stack":"c","status":"ok"}]'
-  assert_equal "$(jq -c 'map(keys) | unique' <<<"$output")" '[["address","message","ownstack_commit","ownstack_version","schema_versions","stack","status"]]'
+  assert_equal "$(jq -c 'map(keys) | unique' <<<"$output")" '[["address","cause","message","ownstack_commit","ownstack_version","schema_versions","stack","status"]]'
   # a stack that is added twice, or removed while unknown, is refused in one line
   run --separate-stderr dokku stacks:add b "$(stack_address b)"
   assert_failure
@@ -376,6 +376,7 @@ ssh_to() {
   kill "$silent"
   assert_failure
   assert_equal "$(jq -c '[.[] | {stack, status}]' <<<"$output")" '[{"stack":"b","status":"ok"},{"stack":"c","status":"ok"},{"stack":"silent","status":"unreachable"}]'
+  assert_equal "$(jq -r '.[] | select(.stack == "silent") | .cause' <<<"$output")" timed-out
   assert_equal "$stderr" "!     1 of 3 stacks did not answer as expected"
   run --separate-stderr dokku stacks:remove silent
   assert_success
@@ -392,6 +393,7 @@ ssh_to() {
   assert_failure
   assert_equal "$(jq -r '.[] | select(.stack == "closed") | [.status, .message] | @tsv' <<<"$output")" \
     "$(printf 'unreachable\tstack closed (dokku@127.0.0.1:%s) refused the connection (nothing accepts ssh on that port): ssh: connect to host 127.0.0.1 port %s: Connection refused' "$closed" "$closed")"
+  assert_equal "$(jq -r '[.[] | select(.stack == "closed" or .stack == "stranger") | "\(.stack) \(.cause)"] | join(",")' <<<"$output")" "closed connection-refused,stranger key-refused"
   assert_equal "$(jq -r '.[] | select(.stack == "stranger") | .status' <<<"$output")" refused
   [[ "$(jq -r '.[] | select(.stack == "stranger") | .message' <<<"$output")" == "stack stranger (nobody@127.0.0.1:$c_port) refused this host's ssh key: on 127.0.0.1, run \`dokku ssh-keys:add "* ]] || fail "$output"
   dokku stacks:remove closed >/dev/null
@@ -410,6 +412,7 @@ ssh_to() {
   assert_failure
   assert_equal "$(jq -r '.[] | select(.stack == "c") | [.status, .message] | @tsv' <<<"$output")" \
     "$(printf "refused\tstack c (%s) shows another ssh host key than the one this host first saw: if 127.0.0.1 was reinstalled, run \`ssh-keygen -R '[127.0.0.1]:%s' -f %s\` as dokku; if not, something is in between" "$(stack_address c)" "$c_port" "$DOKKU_ROOT/.ssh/known_hosts")"
+  assert_equal "$(jq -r '.[] | select(.stack == "c") | .cause' <<<"$output")" host-key-changed
   # with its own key back, C answers again
   run dokku stacks:check --format json
   assert_success

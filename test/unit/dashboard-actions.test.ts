@@ -32,7 +32,7 @@ afterEach(() => host.cleanup());
 
 const runAction: ActionRunner = (words) => {
   sent.push(words);
-  return { exited: onRun(words) };
+  return { exited: onRun(words).then((result) => ({ ...result, stdout: result.output })) };
 };
 const dashboard = () => createDashboardApp({ ctx: host.ctx, now: () => NOW, runAction, followMs: 5_000 });
 const get = (url: string, who: SignedIn = alice) => dashboard().request(url, { headers: { Cookie: who.cookie } });

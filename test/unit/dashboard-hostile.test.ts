@@ -50,10 +50,12 @@ describe('hostile parameters', () => {
       (s: string) => `/apps/${s}/deploy`,
       (s: string) => `/apps/${s}/releases/1/rollback`,
       (s: string) => `/apps/web/releases/${s}/rollback`,
+      // the Stacks page takes no parameter: anything below it is no page
+      (s: string) => `/stacks/${s}`,
     ];
     // the actions are also POSTed (with the session's CSRF token); a hostile one never runs anything
     const sent: string[][] = [];
-    const acting = createDashboardApp({ ctx: host.ctx, now: () => NOW, runAction: (words) => (sent.push(words), { exited: Promise.resolve({ code: 0, output: '' }) }) });
+    const acting = createDashboardApp({ ctx: host.ctx, now: () => NOW, runAction: (words) => (sent.push(words), { exited: Promise.resolve({ code: 0, output: '', stdout: '' }) }) });
     let checked = 0;
     for (const route of routes) {
       for (const segment of HOSTILE_SEGMENTS) {
@@ -128,7 +130,7 @@ describe('hostile parameters', () => {
   });
 
   it('unknown routes and methods: 404, one line', async () => {
-    for (const url of ['/nothing', '/apps', '/apps/', '/apps/web/releases', '/apps/web/releases/1', '/login', '/%00', '/deployments/x']) {
+    for (const url of ['/nothing', '/apps', '/apps/', '/apps/web/releases', '/apps/web/releases/1', '/login', '/%00', '/deployments/x', '/stacks/', '/stacks/eu', '/pipelines/shop']) {
       const response = await request(url);
       assertOneLineRefusal(response.status, await response.text(), response.headers.get('content-type'), url);
     }

@@ -43,7 +43,7 @@ const source: SourceRelease = { app: 'shop-staging', id: 7, git_sha: sha(4), pro
 function target(current: MemberStatus['current'], change: Partial<MemberStatus> = {}): MemberStatus {
   return { app: 'shop', stack: null, stage: 'production', reachable: true, current, error: null, ...change };
 }
-const running = (n: number | null, id = 3): MemberStatus['current'] => ({ id, git_sha: n === null ? null : sha(n), status: 'succeeded' });
+const running = (n: number | null, id = 3): MemberStatus['current'] => ({ id, git_sha: n === null ? null : sha(n), status: 'succeeded', kind: 'deploy', who: 'ann', started_at: null });
 
 async function diff(t: MemberStatus, src: SourceRelease = source, graph: Record<number, number[]> = linear, limit?: number): Promise<TargetDiff> {
   const repo = repository(graph);
@@ -122,7 +122,7 @@ describe('what cannot be known is said, never guessed', () => {
 
   it('a SHA that is not 40 hex digits never reaches git', async () => {
     const repo = repository(linear);
-    const t = target({ id: 3, git_sha: '--output=/tmp/x', status: 'succeeded' });
+    const t = target({ id: 3, git_sha: '--output=/tmp/x', status: 'succeeded', kind: 'deploy', who: null, started_at: null });
     const result = await diffTarget(source, await sourceProblem(source, repo), t, repo);
     expect(result.state).toBe('unknown');
     expect(result.reason).toBe('shop v3 names no full git SHA (--output=/tmp/x)');

@@ -117,7 +117,11 @@ describe('what a receiving host accepts', () => {
     expect(() => parseFiles(JSON.stringify({ procfile: 'x'.repeat(1024 * 1024 + 1), app_json: null }))).toThrow(/over/);
   });
   it('reads a remote ownstack:info answer', () => {
-    expect(currentFromInfo({ current: { id: 4, git_sha: 'abc', status: 'succeeded' } })).toEqual({ id: 4, git_sha: 'abc', status: 'succeeded' });
+    // an older stack's answer names no kind, who or time
+    expect(currentFromInfo({ current: { id: 4, git_sha: 'abc', status: 'succeeded' } })).toEqual({ id: 4, git_sha: 'abc', status: 'succeeded', kind: null, who: null, started_at: null });
+    expect(currentFromInfo({ current: { id: 4, git_sha: null, display_status: 'expired', status: 'succeeded', kind: 'promote', who: 'ann', started_at: '2026-03-01T11:00:00.000Z' } })).toEqual({
+      id: 4, git_sha: null, status: 'expired', kind: 'promote', who: 'ann', started_at: '2026-03-01T11:00:00.000Z',
+    });
     expect(currentFromInfo({ current: null })).toBeNull();
   });
 });

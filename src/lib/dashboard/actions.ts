@@ -10,6 +10,9 @@ import { readPipelines } from '../pipelines/store.js';
 import type { ReleaseRecord } from '../releases/record.js';
 import { readReleases, releaseRow, type ReleaseReader, type ReleaseRow } from './releases.js';
 import { Refusal } from './refusal.js';
+import { remoteState, type RemoteState } from './app-pages.js';
+import type { Asked } from './remote.js';
+import type { MemberStatus } from '../stacks/status.js';
 
 // What each action's confirmation page says, from pure store reads, and the Dokku command it
 // runs (exactly what a person would type; src/web/actions.tsx sends it over ssh with --web-user).
@@ -19,6 +22,8 @@ export interface PromotionTarget {
   stack: string | undefined;
   stage: Stage;
   current: ReleaseRow | undefined;
+  /** On another stack: what this host last said about it. */
+  remote: RemoteState | undefined;
 }
 
 export interface PromotionPlanView {
@@ -62,7 +67,7 @@ export function promotionPlanView(ctx: Context, reader: ReleaseReader): Promotio
 
 function targetView(ctx: Context, member: string, stage: Stage): PromotionTarget {
   const at = member.indexOf('@');
-  if (at !== -1) return { app: member.slice(0, at), stack: member.slice(at + 1), stage, current: undefined };
+  if (at !== -1) return { app: member.slice(0, at), stack: member.slice(at + 1), stage, current: undefined, remote: undefined };
   const reader = readReleases(ctx.paths, member);
   let current: ReleaseRow | undefined;
   try {
@@ -72,7 +77,7 @@ function targetView(ctx: Context, member: string, stage: Stage): PromotionTarget
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
   }
-  return { app: member, stack: undefined, stage, current };
+  return { app: member, stack: undefined, stage, current, remote: undefined };
 }
 
 export interface RollbackView {
@@ -97,6 +102,18 @@ export function rollbackView(reader: ReleaseReader, target: ReleaseRecord): Roll
 
 /** Whether a row gets a Roll back button (the confirmation checks again). */
 export const canRollBackTo = (row: ReleaseRow) => row.status === 'succeeded' && !row.current;
+
+/** The plan with what this host last said about each target on another stack (ANSWER: none yet). */
+export function withRemoteTargets(plan: PromotionPlanView, answer: Asked<MemberStatus[]> | undefined): PromotionPlanView {
+  return {
+    ...plan,
+    targets: plan.targets.map((target) => (target.stack ? { ...target, remote: remoteState(target.app, target.stack, answer) } : target)),
+  };
+}
+
+/** Whether the confirmation still waits for a first answer (its commit list, or a target on another stack). */
+export const promotionAsking = (plan: PromotionPlanView, commitsAnswered: boolean) =>
+  !commitsAnswered || plan.targets.some((target) => target.remote?.state === 'asking');
 
 /** The apps whose history an action adds a release to (the dashboard follows the first new one). */
 export function promotionWatch(plan: PromotionPlanView): string[] {

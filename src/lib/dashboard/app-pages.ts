@@ -9,6 +9,11 @@ import { MAX_PAGE, PER_PAGE } from './deployments.js';
 import { readReleases, releaseRow, type ReleaseReader, type ReleaseRow } from './releases.js';
 import { Refusal } from './refusal.js';
 import { pendingRequests, type PendingRequestView } from './actions.js';
+import { shortSha } from '../releases/describe.js';
+import { parseAppRef } from '../stacks/model.js';
+import type { MemberStatus } from '../stacks/status.js';
+import type { Reading } from './answers.js';
+import type { Asked } from './remote.js';
 
 // What the app, log and pipelines pages show: plain values built from pure store reads.
 
@@ -96,32 +101,71 @@ export function releaseLog(ctx: Context, reader: ReleaseReader, record: ReleaseR
 
 // ---- pipelines ---------------------------------------------------------------------------------
 
+/** A release of an app on another stack, as its stack told this host (`pipeline:info`). */
+export interface RemoteRelease {
+  id: number;
+  kind: string | null;
+  sha: string | null;
+  who: string | null;
+  startedAt: string | null;
+  status: string;
+}
+
+/** What is known of an app on another stack: nothing yet, or this host's last answer about it. */
+export type RemoteState =
+  | { state: 'asking' }
+  | { state: 'unreachable'; why: string }
+  | { state: 'problem'; why: string }
+  | { state: 'no-release' }
+  | { state: 'release'; release: RemoteRelease };
+
 export type PipelineCard =
   | { kind: 'local'; app: string; current: ReleaseRow | undefined; latest: ReleaseRow | undefined; problem: string | undefined }
-  | { kind: 'remote'; app: string; stack: string };
+  | { kind: 'remote'; app: string; stack: string; remote: RemoteState };
 
 export interface PipelineView {
   name: string;
-  stages: { stage: Stage; cards: PipelineCard[] }[];
+  stages: { stage: Stage; cards: PipelineCard[]; mixed: string | undefined }[];
   /** Promotion requests waiting for another user's approval. */
   requests: PendingRequestView[];
+  /** For a pipeline with apps on other stacks: when this host last answered for them, and whether it is being asked again. */
+  remote: { askedAt: string | undefined; asking: boolean } | undefined;
 }
 
-export function pipelinesView(ctx: Context, now: Date): PipelineView[] {
-  return readPipelines(ctx.paths).pipelines.map((pipeline) => ({
-    name: pipeline.name,
-    stages: STAGES.map((stage) => ({ stage, cards: pipeline.stages[stage].map((member) => pipelineCard(ctx, member)) })),
-    requests: pendingRequests(ctx, pipeline.name, now),
-  }));
+/** This host's last answer about a pipeline's members on other stacks (lib/dashboard/answers.ts). */
+export type RemoteMembers = (pipeline: string) => Promise<Reading<Asked<MemberStatus[]>>>;
+
+export async function pipelinesView(ctx: Context, now: Date, remoteMembers: RemoteMembers): Promise<PipelineView[]> {
+  return Promise.all(
+    readPipelines(ctx.paths).pipelines.map(async (pipeline) => {
+      const hasRemote = STAGES.some((stage) => pipeline.stages[stage].some((member) => parseAppRef(member).stack));
+      const reading = hasRemote ? await remoteMembers(pipeline.name) : undefined;
+      const stages = STAGES.map((stage) => {
+        const cards = pipeline.stages[stage].map((member) => pipelineCard(ctx, member, reading?.answer?.value));
+        return { stage, cards, mixed: mixedStage(cards) };
+      });
+      return {
+        name: pipeline.name,
+        stages,
+        requests: pendingRequests(ctx, pipeline.name, now),
+        remote: reading && { askedAt: reading.answer?.at.toISOString(), asking: reading.asking },
+      };
+    }),
+  );
 }
+
+/** Whether any card still waits for a first answer (the page then reloads itself shortly). */
+export const anyAsking = (pipelines: PipelineView[]) =>
+  pipelines.some((pipeline) => pipeline.stages.some(({ cards }) => cards.some((card) => card.kind === 'remote' && card.remote.state === 'asking')));
 
 /**
  * A card: the release that serves, and the newest attempt when it is another one (running or
- * failed), so a deploy in progress or a failure shows plainly. Apps on other stacks are not read yet.
+ * failed), so a deploy in progress or a failure shows plainly. An app on another stack shows what
+ * this host last said about it.
  */
-function pipelineCard(ctx: Context, member: string): PipelineCard {
-  const at = member.indexOf('@');
-  if (at !== -1) return { kind: 'remote', app: member.slice(0, at), stack: member.slice(at + 1) };
+function pipelineCard(ctx: Context, member: string, answer: Asked<MemberStatus[]> | undefined): PipelineCard {
+  const { app, stack } = parseAppRef(member);
+  if (stack) return { kind: 'remote', app, stack, remote: remoteState(app, stack, answer) };
   const reader = readReleases(ctx.paths, member);
   try {
     const state = reader.readState();
@@ -139,4 +183,34 @@ function pipelineCard(ctx: Context, member: string): PipelineCard {
     if (!(error instanceof UserError)) throw error;
     return { kind: 'local', app: member, current: undefined, latest: undefined, problem: error.message };
   }
+}
+
+/** One member on another stack, from this host's answer (undefined: none yet). */
+export function remoteState(app: string, stack: string, answer: Asked<MemberStatus[]> | undefined): RemoteState {
+  if (!answer) return { state: 'asking' };
+  if (!answer.ok) return { state: 'problem', why: `this host could not be asked: ${answer.why}` };
+  const status = answer.value.find((member) => member.app === app && member.stack === stack);
+  if (!status) return { state: 'problem', why: `this host did not report ${app}@${stack} (added since?)` };
+  if (status.error) return status.reachable ? { state: 'problem', why: status.error } : { state: 'unreachable', why: status.error };
+  if (!status.current) return { state: 'no-release' };
+  const current = status.current;
+  return {
+    state: 'release',
+    release: { id: current.id, kind: current.kind, sha: shortSha(current.git_sha), who: current.who, startedAt: current.started_at, status: current.status },
+  };
+}
+
+/**
+ * "Mixed" when the apps of one stage that are known to serve a release run different commits
+ * (e.g. production here and on another stack), as the stage's one line; undefined otherwise.
+ */
+export function mixedStage(cards: PipelineCard[]): string | undefined {
+  const serving: { name: string; sha: string | null }[] = [];
+  for (const card of cards) {
+    if (card.kind === 'local' && card.current) serving.push({ name: card.app, sha: card.current.sha });
+    if (card.kind === 'remote' && card.remote.state === 'release') serving.push({ name: `${card.app}@${card.stack}`, sha: card.remote.release.sha });
+  }
+  if (serving.length < 2 || serving.some((entry) => entry.sha === null)) return undefined;
+  if (new Set(serving.map((entry) => entry.sha)).size === 1) return undefined;
+  return `Mixed: ${serving.map((entry) => `${entry.name} runs ${entry.sha}`).join(', ')}`;
 }

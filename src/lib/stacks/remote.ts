@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Context } from '../context.js';
-import { runRemote, SSH_CONNECT_TIMEOUT_SECONDS, sshDirectory, type RemoteRun } from '../dokku/ssh.js';
+import { runRemote, SSH_CONNECT_TIMEOUT_SECONDS, sshDirectory, type RemoteFailureCause, type RemoteRun } from '../dokku/ssh.js';
 import { lastErrorLine, UserError } from '../output/errors.js';
 import { controlsEscaped, log } from '../output/log.js';
 import { assertAppExists } from '../context.js';
@@ -67,6 +67,8 @@ export interface StackCheck {
   stack: string;
   address: string;
   status: 'ok' | 'unreachable' | 'refused' | 'failed';
+  /** What exactly ssh met (RemoteFailureCause: timed-out, connection-refused, key-refused, host-key-changed, …); null when it answered. */
+  cause: RemoteFailureCause | null;
   ownstack_version: string | null;
   /** The commit its ownstack was built from; null before 0.2.0 or when it did not answer. */
   ownstack_commit: string | null;
@@ -80,10 +82,10 @@ export async function checkStack(ctx: Context, stack: Stack): Promise<StackCheck
   const base = { stack: stack.name, address: formatAddress(stack) };
   const answer = run.exitCode === 0 ? parseVersionAnswer(run.stdout) : undefined;
   if (answer) {
-    return { ...base, status: 'ok', ownstack_version: answer.version, ownstack_commit: answer.commit, schema_versions: answer.schema_versions, message: null };
+    return { ...base, status: 'ok', cause: null, ownstack_version: answer.version, ownstack_commit: answer.commit, schema_versions: answer.schema_versions, message: null };
   }
   const status = run.failure === 'unreachable' ? 'unreachable' : run.failure === 'refused' ? 'refused' : 'failed';
-  return { ...base, status, ownstack_version: null, ownstack_commit: null, schema_versions: null, message: remoteFailureLine(ctx, stack, run) };
+  return { ...base, status, cause: run.failureCause ?? null, ownstack_version: null, ownstack_commit: null, schema_versions: null, message: remoteFailureLine(ctx, stack, run) };
 }
 
 /** The app exists on the stack (Dokku's `apps:exists`); refuses with one line otherwise. */

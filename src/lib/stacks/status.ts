@@ -16,12 +16,22 @@ export interface MemberStatus {
   stack: string | null;
   stage: string;
   reachable: boolean;
-  current: { id: number; git_sha: string | null; status: string } | null;
+  /** kind, who and started_at are null from a stack whose ownstack did not say. */
+  current: { id: number; git_sha: string | null; status: string; kind: string | null; who: string | null; started_at: string | null } | null;
   error: string | null;
 }
 
 interface InfoAnswer {
-  current?: { id?: unknown; version?: unknown; git_sha?: unknown; status?: unknown; display_status?: unknown } | null;
+  current?: {
+    id?: unknown;
+    version?: unknown;
+    git_sha?: unknown;
+    status?: unknown;
+    display_status?: unknown;
+    kind?: unknown;
+    who?: unknown;
+    started_at?: unknown;
+  } | null;
 }
 
 export function currentFromInfo(json: InfoAnswer): MemberStatus['current'] {
@@ -30,7 +40,8 @@ export function currentFromInfo(json: InfoAnswer): MemberStatus['current'] {
   const id = typeof current.id === 'number' ? current.id : typeof current.version === 'number' ? current.version : undefined;
   if (id === undefined) return null;
   const status = typeof current.display_status === 'string' ? current.display_status : typeof current.status === 'string' ? current.status : 'unknown';
-  return { id, git_sha: typeof current.git_sha === 'string' ? current.git_sha : null, status };
+  const text = (value: unknown) => (typeof value === 'string' ? value : null);
+  return { id, git_sha: text(current.git_sha), status, kind: text(current.kind), who: text(current.who), started_at: text(current.started_at) };
 }
 
 async function localStatus(ctx: Context, app: string, stage: string): Promise<MemberStatus> {
@@ -39,7 +50,9 @@ async function localStatus(ctx: Context, app: string, stage: string): Promise<Me
     const store = openStore(ctx, app).exists() ? await touchStore(ctx, app) : undefined;
     const id = store?.currentId();
     const record = id !== undefined ? store?.get(id) : undefined;
-    return { ...base, reachable: true, current: record ? { id: record.id, git_sha: record.git_sha, status: record.status } : null, error: null };
+    return { ...base, reachable: true, current: record
+        ? { id: record.id, git_sha: record.git_sha, status: record.status, kind: record.kind, who: record.who, started_at: record.started_at }
+        : null, error: null };
   } catch (error) {
     return { ...base, reachable: true, current: null, error: (error as Error).message.split('\n')[0] };
   }

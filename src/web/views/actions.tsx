@@ -3,7 +3,7 @@ import type { ReleaseRow } from '../../lib/dashboard/releases.js';
 import type { TargetDiff } from '../../lib/pipelines/diff.js';
 import { Layout, type Viewer } from './layout.js';
 import { appHref, logHref, stageTitle } from './format.js';
-import { Status, When } from './release.js';
+import { AskingNotice, RemoteCurrent, Status, When } from './release.js';
 
 // The confirmation pages of the actions and the page for an action that deployed nothing. Each
 // confirmation says what will happen and the Dokku command that does it; only its form's POST acts.
@@ -30,11 +30,20 @@ function ReleaseLine(props: { row: ReleaseRow; now: Date }) {
 
 export type CommitList = { ok: true; diffs: TargetDiff[] } | { ok: false; why: string };
 
-export function PromoteView(props: { plan: PromotionPlanView; commits: CommitList; viewer: Viewer; now: Date; action: string }) {
-  const { plan, commits } = props;
+export function PromoteView(props: {
+  plan: PromotionPlanView;
+  commits: CommitList | undefined;
+  commitsAt: string | undefined;
+  asking: boolean;
+  viewer: Viewer;
+  now: Date;
+  action: string;
+}) {
+  const { plan, commits, asking } = props;
   const source = plan.source;
   return (
     <Layout title={`Promote ${source.app}`} nav="pipelines" viewer={props.viewer}>
+      {asking && <AskingNotice href={props.action} />}
       <p>
         Pipeline {plan.pipeline}: <strong>{source.app}</strong> <ReleaseLine row={source} now={props.now} />
       </p>
@@ -46,14 +55,25 @@ export function PromoteView(props: { plan: PromotionPlanView; commits: CommitLis
         {plan.targets.map((target) => (
           <li>
             <strong>{target.stack ? `${target.app}@${target.stack}` : target.app}</strong> ({stageTitle(target.stage)}), now{' '}
-            {target.stack ? `on stack ${target.stack}` : target.current ? <ReleaseLine row={target.current} now={props.now} /> : 'no release'}
+            {target.remote ? <RemoteCurrent remote={target.remote} now={props.now} /> : target.current ? <ReleaseLine row={target.current} now={props.now} /> : 'no release'}
           </li>
         ))}
       </ul>
       <h2>Guards</h2>
       {plan.guards.length === 0 ? <p>No promotion guard is set on pipeline {plan.pipeline}.</p> : <ul>{plan.guards.map((guard) => <li>{guard}</li>)}</ul>}
       <h2>Commits</h2>
-      {commits.ok ? <CommitsView diffs={commits.diffs} /> : <p class="note">The commit list could not be read: {commits.why}</p>}
+      {!commits ? (
+        <p class="note">The commit list is still being read (it asks other stacks for their releases).</p>
+      ) : commits.ok ? (
+        <CommitsView diffs={commits.diffs} />
+      ) : (
+        <p class="note">The commit list could not be read: {commits.why}</p>
+      )}
+      {props.commitsAt && (
+        <p class="note">
+          Read <When iso={props.commitsAt} now={props.now} />.
+        </p>
+      )}
       <p>
         This runs <code>dokku pipeline:promote {source.app}</code> as you.
       </p>

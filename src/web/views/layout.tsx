@@ -1,7 +1,7 @@
 import type { Child } from 'hono/jsx';
 import { CSS } from '../assets.js';
 
-// The one layout: nav (Pipelines, Deployments), who is signed in, and the sign-out form.
+// The one layout: nav (Pipelines, Deployments, Stacks), who is signed in, and the sign-out form.
 
 export interface Viewer {
   name: string;
@@ -9,7 +9,7 @@ export interface Viewer {
   csrf: string;
 }
 
-export function Layout(props: { title: string; nav?: 'pipelines' | 'deployments'; viewer?: Viewer; children?: Child }) {
+export function Layout(props: { title: string; nav?: 'pipelines' | 'deployments' | 'stacks'; viewer?: Viewer; children?: Child }) {
   return (
     <html lang="en">
       <head>
@@ -25,6 +25,7 @@ export function Layout(props: { title: string; nav?: 'pipelines' | 'deployments'
             <nav aria-label="Main">
               <a href="/pipelines" aria-current={props.nav === 'pipelines' ? 'page' : undefined}>Pipelines</a>
               <a href="/deployments" aria-current={props.nav === 'deployments' ? 'page' : undefined}>Deployments</a>
+              <a href="/stacks" aria-current={props.nav === 'stacks' ? 'page' : undefined}>Stacks</a>
             </nav>
           )}
           {props.viewer && (

@@ -1,12 +1,13 @@
 import type { AppHistoryPage, PipelineCard, PipelineView } from '../../lib/dashboard/app-pages.js';
 import type { DeploymentsPage } from '../../lib/dashboard/deployments.js';
+import type { OwnstackVersion, StacksPage } from '../../lib/dashboard/stacks-page.js';
 import type { ReleaseRow } from '../../lib/dashboard/releases.js';
 import { canRollBackTo } from '../../lib/dashboard/actions.js';
 import { RELEASE_STATUSES } from '../../lib/releases/record.js';
 import { LOG_SCRIPT } from '../assets.js';
 import { Layout, type Viewer } from './layout.js';
 import { appHref, deploymentsHref, logHref, stageTitle } from './format.js';
-import { Status, When } from './release.js';
+import { AskingNotice, RemoteCurrent, Status, When } from './release.js';
 
 // The pages. Every value arrives ready to show; JSX escapes all text and attributes.
 
@@ -182,9 +183,10 @@ export function LogView(props: { row: ReleaseRow; log: string | undefined; viewe
   );
 }
 
-export function PipelinesView(props: { pipelines: PipelineView[]; viewer: Viewer; now: Date }) {
+export function PipelinesView(props: { pipelines: PipelineView[]; asking: boolean; viewer: Viewer; now: Date }) {
   return (
     <Layout title="Pipelines" nav="pipelines" viewer={props.viewer}>
+      {props.asking && <AskingNotice href="/pipelines" />}
       {props.pipelines.length === 0 && (
         <p>
           No pipelines on this host yet (<code>dokku pipeline:create &lt;production-app&gt;</code>).
@@ -193,10 +195,12 @@ export function PipelinesView(props: { pipelines: PipelineView[]; viewer: Viewer
       {props.pipelines.map((pipeline) => (
         <section aria-labelledby={`pipeline-${pipeline.name}`}>
           <h2 id={`pipeline-${pipeline.name}`}>{pipeline.name}</h2>
+          {pipeline.remote && <RemoteAsOf remote={pipeline.remote} now={props.now} />}
           <div class="stages">
-            {pipeline.stages.map(({ stage, cards }) => (
+            {pipeline.stages.map(({ stage, cards, mixed }) => (
               <section aria-label={`${pipeline.name} ${stage}`}>
                 <h3>{stageTitle(stage)}</h3>
+                {mixed && <p class="status-mixed">{mixed}</p>}
                 {cards.length === 0 ? (
                   <p class="note">No apps</p>
                 ) : (
@@ -215,6 +219,87 @@ export function PipelinesView(props: { pipelines: PipelineView[]; viewer: Viewer
         </section>
       ))}
     </Layout>
+  );
+}
+
+/** When this host last answered for the pipeline's apps on other stacks. */
+function RemoteAsOf(props: { remote: { askedAt: string | undefined; asking: boolean }; now: Date }) {
+  const { remote } = props;
+  return (
+    <p class="note">
+      Apps on other stacks: {remote.askedAt ? <>as this host last saw them, <When iso={remote.askedAt} now={props.now} /></> : 'not answered yet'}
+      {remote.asking && remote.askedAt ? ' (asking again)' : ''}.
+    </p>
+  );
+}
+
+export function StacksView(props: { page: StacksPage; viewer: Viewer; now: Date }) {
+  const { page } = props;
+  return (
+    <Layout title="Stacks" nav="stacks" viewer={props.viewer}>
+      {page.asking && <AskingNotice href="/stacks" />}
+      <p>
+        This host: {page.host.ownstack ? <OwnstackLine ownstack={page.host.ownstack} /> : page.host.why ? <span class="status-failed">{page.host.why}</span> : 'asking…'}
+      </p>
+      <p class="note">
+        This dashboard: ownstack {page.dashboard.version} ({page.dashboard.commit})
+      </p>
+      {page.warnings.length > 0 && (
+        <ul aria-label="Version warnings">
+          {page.warnings.map((warning) => (
+            <li class="status-running">{warning}</li>
+          ))}
+        </ul>
+      )}
+      {page.stacks.length === 0 ? (
+        <p>
+          No other stacks are known to this host (<code>dokku stacks:add &lt;name&gt; dokku@host[:port]</code>).
+        </p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Stack</th>
+              <th scope="col">Address</th>
+              <th scope="col">Reachability</th>
+              <th scope="col">ownstack</th>
+              <th scope="col">Schema versions</th>
+              <th scope="col">Asked</th>
+            </tr>
+          </thead>
+          <tbody>
+            {page.stacks.map((stack) => (
+              <tr>
+                <td>{stack.name}</td>
+                <td>
+                  <code>{stack.address}</code>
+                </td>
+                <td>
+                  <span class={stack.ok ? 'status-succeeded' : stack.reachability === 'asking' ? 'note' : 'status-unreachable'}>{stack.reachability}</span>
+                  {stack.message && <p class="note">{stack.message}</p>}
+                </td>
+                <td>{stack.ownstack ? `${stack.ownstack.version}${stack.ownstack.commit ? ` (${stack.ownstack.commit})` : ''}` : ''}</td>
+                <td>{stack.ownstack?.schemas ?? ''}</td>
+                <td>
+                  {stack.askedAt ? <When iso={stack.askedAt} now={props.now} /> : ''}
+                  {stack.asking && stack.askedAt ? ' (asking again)' : ''}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Layout>
+  );
+}
+
+function OwnstackLine(props: { ownstack: OwnstackVersion }) {
+  const { ownstack } = props;
+  return (
+    <>
+      ownstack {ownstack.version}
+      {ownstack.commit ? ` (${ownstack.commit})` : ''}, schema versions {ownstack.schemas}
+    </>
   );
 }
 
@@ -250,7 +335,9 @@ function Card(props: { card: PipelineCard; now: Date; promote: boolean }) {
         <strong>
           {card.app}@{card.stack}
         </strong>
-        <p class="note">On stack {card.stack}: not read in this version.</p>
+        <p>
+          Current: <RemoteCurrent remote={card.remote} now={props.now} />
+        </p>
       </div>
     );
   }

@@ -236,6 +236,49 @@ const scenarios = {
     });
   },
 
+  // other-stacks APP REACHABLE DARK VERSION CURRENT: production has APP here, APP@REACHABLE (a stack that
+  // answers, running ownstack VERSION) and APP@DARK (a host that accepts connections and never
+  // speaks). Neither page waits for DARK: the first load says it is asking, reloads itself, and
+  // then shows DARK unreachable with ssh's reason, and REACHABLE's card (its CURRENT release,
+  // e.g. "v4 · promote") and row as it answered.
+  async 'other-stacks'(app, reachable, dark, version, current) {
+    const card = (page, stack) => page.locator('li.card', { hasText: `${app}@${stack}` });
+    await withBrowser(async (page) => {
+      await visit(page, '/pipelines');
+      assert.match(await card(page, dark).innerText(), /asking…/, `${app}@${dark} waits for a first answer without holding the page`);
+      assert.equal(await page.locator('#asking').count(), 1, 'the page says it is asking, and reloads itself');
+      await card(page, dark).getByText(/unreachable: stack .* is unreachable \(no answer within 10s\)/).waitFor({ timeout: 90_000 });
+      const shown = await card(page, reachable).innerText();
+      assert.ok(shown.includes(`Current: ${current} · `) && /· succeeded/.test(shown), `${app}@${reachable} shows its current release ${current}: ${shown}`);
+      assert.equal(await page.locator('#asking').count(), 0, 'nothing is asked any more');
+      await check(page, 'pipelines-other-stacks');
+
+      const row = (stack) => page.locator('tbody tr', { has: page.locator('td', { hasText: new RegExp(`^${stack}$`) }) });
+      await visit(page, '/stacks');
+      assert.match(await row(dark).innerText(), /asking/, `${dark} waits for a first answer without holding the page`);
+      await row(dark).getByText('timed out', { exact: true }).waitFor({ timeout: 90_000 });
+      assert.match(await row(dark).innerText(), /is unreachable \(no answer within 10s\)/, 'the reason is shown');
+      const answered = await row(reachable).innerText();
+      assert.match(answered, new RegExp(`\\bok\\b[\\s\\S]*${version.replace(/[.]/g, '\\.')}`), `${reachable} answers with its ownstack version: ${answered}`);
+      assert.match(await text(page), new RegExp(`This host: ownstack ${version.replace(/[.]/g, '\\.')}`), 'this host\'s own version');
+      await check(page, 'stacks');
+    });
+  },
+
+  // promote-targets SOURCE TARGET…: the Promote confirmation names each target on another stack
+  // and what this host last said it runs (a release, or unreachable), before anything is posted.
+  async 'promote-targets'(source, ...targets) {
+    await withBrowser(async (page) => {
+      await visit(page, `/apps/${source}/promote`);
+      for (const target of targets) {
+        const item = page.locator('#promote-targets li', { hasText: `${target} (Production), now` });
+        assert.equal(await item.count(), 1, `the confirmation lists ${target}`);
+        assert.match(await item.innerText(), /now (v\d+ · |unreachable: )/, `what ${target} runs now`);
+      }
+      await page.getByRole('button', { name: new RegExp(`^Promote v\\d+ to .*${targets.map((t) => t.replace(/[.]/g, '\\.')).join(', ')}$`) }).waitFor();
+    });
+  },
+
   // deploy APP ID: Deploy now on the app page confirms, then lands on the log of the rebuild vID.
   async deploy(app, id) {
     await withBrowser(async (page) => {
