@@ -22,6 +22,9 @@ import { WEB_USER_OPTION, WEB_USER_SUFFIX, webUserOfSession } from '../lib/ident
 import type { DokkuPaths } from '../lib/dokku/env.js';
 import type { TargetDiff } from '../lib/pipelines/diff.js';
 import { streamReleaseLog, type StreamOptions } from './log-stream.js';
+import { DELIVERY_HEADER, EVENT_HEADER, GITHUB_WEB_USER, MAX_WEBHOOK_BODY, SIGNATURE_HEADER } from '../lib/dashboard/github.js';
+import { finishDelivery, lastLine, readDeliveries, recordDelivery } from '../lib/dashboard/deliveries.js';
+import { decideDelivery } from '../lib/dashboard/webhook.js';
 
 // The dashboard's web app: sign-in, sessions, CSRF and the read-only pages. It reads the ownstack
 // store through src/lib/ (pure reads only) and writes nothing but its own sessions and sign-in
@@ -30,6 +33,8 @@ import { streamReleaseLog, type StreamOptions } from './log-stream.js';
 
 export const SESSION_COOKIE = 'ownstack_session';
 const SIGN_IN_HINT = 'dokku ownstack:dashboard:login';
+/** The app page shows the newest webhook deliveries; the CLI lists them all. */
+const DELIVERIES_SHOWN = 10;
 
 export interface DashboardOptions {
   ctx: Context;
@@ -73,6 +78,49 @@ export function createDashboardApp(options: DashboardOptions) {
     c.header('Referrer-Policy', 'no-referrer');
     c.header('Cache-Control', 'no-store');
   });
+
+  // ---- GitHub push webhooks: a machine endpoint, signed instead of signed in -----------------
+  // No session or CSRF token: GitHub signs each delivery with the app's secret (X-Hub-Signature-256),
+  // checked over the raw body before anything is parsed. A push to the app's branch runs
+  // git:sync --build over ssh as every action does (WHO `github (dashboard)`); GitHub gets 202 at
+  // once and the delivery log gets the outcome when the command ends.
+  const runAction = options.runAction ?? sshActionRunner(ctx.paths);
+  app.post(
+    '/hooks/github/:app',
+    bodyLimit({ maxSize: MAX_WEBHOOK_BODY, onError: () => { throw new Refusal(400, 'Refused: the payload is too large'); } }),
+    async (c) => {
+      const decision = decideDelivery(ctx.paths, {
+        app: c.req.param('app'),
+        body: new Uint8Array(await c.req.arrayBuffer()),
+        signature: c.req.header(SIGNATURE_HEADER),
+        event: c.req.header(EVENT_HEADER),
+        delivery: c.req.header(DELIVERY_HEADER),
+        contentType: c.req.header('Content-Type'),
+      }, now());
+      const { record, command } = decision;
+      if (!record) return c.text(`${decision.text}\n`, decision.status);
+      const app = c.req.param('app');
+      if (!command) {
+        await recordDelivery(ctx.paths, app, record);
+        return c.text(`${decision.text}\n`, decision.status);
+      }
+      let run;
+      try {
+        run = runAction([...command, WEB_USER_OPTION, GITHUB_WEB_USER]);
+      } catch (error) {
+        if (!(error instanceof Refusal)) throw error;
+        await recordDelivery(ctx.paths, app, { ...record, outcome: 'failed', reason: error.message, finished_at: now().toISOString() });
+        throw error;
+      }
+      await recordDelivery(ctx.paths, app, record);
+      void run.exited
+        .then((result) => result.code === 0 ? finishDelivery(ctx.paths, app, record.delivery, 'succeeded', 'deployed', now())
+          : finishDelivery(ctx.paths, app, record.delivery, 'failed', `exit ${result.code}: ${lastLine(result.output)}`, now()))
+        .catch((error: unknown) => write?.(`webhook ${app} ${record.delivery}: the outcome was not recorded: ${String(error).split('\n')[0]}`));
+      return c.text(`${decision.text}\n`, decision.status);
+    },
+  );
+
   app.use(bodyLimit({ maxSize: 16 * 1024, onError: () => { throw new Refusal(400, 'Request body too large'); } }));
 
   // ---- sign-in: the only pages without a session ------------------------------------------
@@ -136,7 +184,8 @@ export function createDashboardApp(options: DashboardOptions) {
   app.get('/apps/:app', (c) => {
     const reader = appFromUrl(ctx, c.req.param('app'));
     const pageNumber = parsePage(singleValues(c.req.queries()).page);
-    return page(c, <AppView page={appHistoryPage(ctx, reader, pageNumber)} viewer={viewer(c)} now={now()} />);
+    const deliveries = readDeliveries(ctx.paths, reader.app).slice(0, DELIVERIES_SHOWN);
+    return page(c, <AppView page={appHistoryPage(ctx, reader, pageNumber)} deliveries={deliveries} viewer={viewer(c)} now={now()} />);
   });
 
   app.get('/apps/:app/releases/:id/log', (c) => {
@@ -149,7 +198,6 @@ export function createDashboardApp(options: DashboardOptions) {
   });
 
   // ---- actions: Dokku commands over ssh as the signed-in deployer (--web-user) ---------------
-  const runAction = options.runAction ?? sshActionRunner(ctx.paths);
   const followMs = options.followMs ?? 60_000;
   const actor = (c: HonoContext<Env>): string => {
     const session = c.var.session;
