@@ -23,7 +23,7 @@ import type { DokkuPaths } from '../lib/dokku/env.js';
 import type { TargetDiff } from '../lib/pipelines/diff.js';
 import { streamReleaseLog, type StreamOptions } from './log-stream.js';
 import { DELIVERY_HEADER, EVENT_HEADER, GITHUB_WEB_USER, MAX_WEBHOOK_BODY, SIGNATURE_HEADER } from '../lib/dashboard/github.js';
-import { finishDelivery, lastLine, readDeliveries, recordDelivery } from '../lib/dashboard/deliveries.js';
+import { commandOutcome, finishDelivery, readDeliveries, recordDelivery } from '../lib/dashboard/deliveries.js';
 import { decideDelivery } from '../lib/dashboard/webhook.js';
 
 // The dashboard's web app: sign-in, sessions, CSRF and the read-only pages. It reads the ownstack
@@ -97,26 +97,23 @@ export function createDashboardApp(options: DashboardOptions) {
         delivery: c.req.header(DELIVERY_HEADER),
         contentType: c.req.header('Content-Type'),
       }, now());
-      const { record, command } = decision;
-      if (!record) return c.text(`${decision.text}\n`, decision.status);
-      const app = c.req.param('app');
-      if (!command) {
-        await recordDelivery(ctx.paths, app, record);
-        return c.text(`${decision.text}\n`, decision.status);
+      const { app: hookApp, record, command } = decision;
+      if (record && command) {
+        let run;
+        try {
+          run = runAction([...command, WEB_USER_OPTION, GITHUB_WEB_USER]);
+        } catch (error) {
+          if (!(error instanceof Refusal)) throw error;
+          await recordDelivery(ctx.paths, hookApp, { ...record, outcome: 'failed', reason: error.message, finished_at: now().toISOString() });
+          throw error;
+        }
+        await recordDelivery(ctx.paths, hookApp, record);
+        void run.exited
+          .then((result) => finishDelivery(ctx.paths, hookApp, record.delivery, commandOutcome(result), now()))
+          .catch((error: unknown) => write?.(`webhook ${hookApp} ${record.delivery}: its outcome was not recorded: ${String(error).split('\n')[0]}`));
+      } else if (record) {
+        await recordDelivery(ctx.paths, hookApp, record);
       }
-      let run;
-      try {
-        run = runAction([...command, WEB_USER_OPTION, GITHUB_WEB_USER]);
-      } catch (error) {
-        if (!(error instanceof Refusal)) throw error;
-        await recordDelivery(ctx.paths, app, { ...record, outcome: 'failed', reason: error.message, finished_at: now().toISOString() });
-        throw error;
-      }
-      await recordDelivery(ctx.paths, app, record);
-      void run.exited
-        .then((result) => result.code === 0 ? finishDelivery(ctx.paths, app, record.delivery, 'succeeded', 'deployed', now())
-          : finishDelivery(ctx.paths, app, record.delivery, 'failed', `exit ${result.code}: ${lastLine(result.output)}`, now()))
-        .catch((error: unknown) => write?.(`webhook ${app} ${record.delivery}: the outcome was not recorded: ${String(error).split('\n')[0]}`));
       return c.text(`${decision.text}\n`, decision.status);
     },
   );

@@ -60,13 +60,17 @@ export function finishDelivery(
   paths: Pick<DokkuPaths, 'dashboardRoot'>,
   app: string,
   id: string,
-  outcome: Extract<DeliveryOutcome, 'succeeded' | 'failed'>,
-  reason: string,
+  ended: { outcome: Extract<DeliveryOutcome, 'succeeded' | 'failed'>; reason: string },
   at: Date,
 ): Promise<void> {
   return updateDeliveries(paths, app, (list) =>
-    list.map((entry) => (entry.delivery === id && entry.outcome === 'started' ? { ...entry, outcome, reason: oneLine(reason), finished_at: at.toISOString() } : entry)),
+    list.map((entry) => (entry.delivery === id && entry.outcome === 'started' ? { ...entry, ...ended, reason: oneLine(ended.reason), finished_at: at.toISOString() } : entry)),
   );
+}
+
+/** What a delivery's command came to: its exit code and, when it failed, its last line. */
+export function commandOutcome(result: { code: number; output: string }): { outcome: 'succeeded' | 'failed'; reason: string } {
+  return result.code === 0 ? { outcome: 'succeeded', reason: 'deployed' } : { outcome: 'failed', reason: `exit ${result.code}: ${lastLine(result.output)}` };
 }
 
 /** Whether GitHub already delivered this ID and it started a deploy (a replay runs nothing). */
@@ -84,8 +88,8 @@ export function eventNameOf(header: string | undefined): string {
   return header !== undefined && /^[a-z_]{1,40}$/.test(header) ? header : '?';
 }
 
-/** The last line that says something, printable and short: a failed command's reason. */
-export function lastLine(output: string): string {
+/** The last line that says something, without colours or Dokku's `!` mark: a failed command's reason. */
+function lastLine(output: string): string {
   const line = output.split('\n').map((entry) => entry.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').trim()).filter(Boolean).pop() ?? '';
   return line.replace(/^!\s*/, '');
 }

@@ -21,6 +21,8 @@ export interface DeliveryRequest {
 }
 
 export interface DeliveryDecision {
+  /** The app named in the URL, validated. */
+  app: string;
   status: 200 | 202 | 400 | 401 | 415;
   /** The one line answered to GitHub (GitHub shows it in the webhook's Recent Deliveries). */
   text: string;
@@ -49,6 +51,7 @@ export function decideDelivery(paths: DokkuPaths, request: DeliveryRequest, now:
   const known = fs.existsSync(paths.ownstackApp(app));
   const secret = known ? readSetting(paths, app, 'github-webhook-secret').app : undefined;
   const refuse = (reason: string): DeliveryDecision => ({
+    app,
     status: 401,
     text: SIGNATURE_REFUSED,
     record: known ? { ...base, outcome: 'refused', reason } : undefined,
@@ -59,6 +62,7 @@ export function decideDelivery(paths: DokkuPaths, request: DeliveryRequest, now:
 
   // Signed by someone who holds the secret: from here on the answers say what happened.
   const answer = (status: DeliveryDecision['status'], outcome: Delivery['outcome'], reason: string, extra: Partial<Delivery> = {}): DeliveryDecision => ({
+    app,
     status,
     text: `${outcome === 'started' ? 'Started' : outcome === 'refused' ? 'Refused' : 'Ignored'}: ${reason}`,
     record: { ...base, ...extra, outcome, reason },
