@@ -232,12 +232,13 @@ browser() { node "$HOST_REPO_ROOT/test/e2e/helpers/dashboard-browser.mjs" "$@"; 
 
 # push_payload REF SHA URL: the fields of GitHub's push event the dashboard reads
 push_payload() { jq -cn --arg ref "$1" --arg sha "$2" --arg url "$3" '{ref: $ref, after: $sha, deleted: false, repository: {clone_url: $url, default_branch: "main"}, head_commit: {message: "<script>x</script>"}}'; }
-# deliver SECRET DELIVERY-ID BODY: POSTs as GitHub does; prints the answer and its status
+# deliver SECRET DELIVERY-ID BODY: POSTs as GitHub does; prints the status and the answer's line
 deliver() {
-  local signature
+  local signature code answer="$BATS_TEST_TMPDIR/answer"
   signature="sha256=$(printf '%s' "$3" | openssl dgst -sha256 -hmac "$1" -r | cut -d' ' -f1)"
-  curl -s -w ' %{http_code}' -H 'Content-Type: application/json' -H 'X-GitHub-Event: push' -H "X-GitHub-Delivery: $2" \
-    -H "X-Hub-Signature-256: $signature" --data-binary "$3" "$(app_url "$DASH")/hooks/github/$APP"
+  code="$(curl -s -o "$answer" -w '%{http_code}' -H 'Content-Type: application/json' -H 'X-GitHub-Event: push' -H "X-GitHub-Delivery: $2" \
+    -H "X-Hub-Signature-256: $signature" --data-binary "$3" "$(app_url "$DASH")/hooks/github/$APP")"
+  printf '%s %s\n' "$code" "$(cat "$answer")"
 }
 # The dashboard answers 202 at once and records the outcome when git:sync ends: polls for it (a
 # build's time, bounded), as notify.bats waits for its background deliveries.
@@ -270,14 +271,14 @@ wait_for_delivery_end() {
   body="$(push_payload refs/heads/main "$sha" "$url")"
 
   run deliver "not-the-secret-$HOST_TOKEN" forged-1 "$body"
-  assert_output "Refused: no valid X-Hub-Signature-256 for this app (check the webhook secret) 401"
+  assert_output "401 Refused: no valid X-Hub-Signature-256 for this app (check the webhook secret)"
   run deliver "$secret" other-branch-1 "$(push_payload refs/heads/feature "$sha" "$url")"
-  assert_output "Ignored: a push to feature; $APP deploys main 200"
+  assert_output "200 Ignored: a push to feature; $APP deploys main"
   # nothing ran: production's history still ends with the approved promotion
   assert_equal "$(dokku ownstack:history "$APP" --format json | jq -r '.[0].id')" 4
 
   run deliver "$secret" signed-1 "$body"
-  assert_output "Started: deploying ${sha:0:7} of main (git:sync --build) 202"
+  assert_output "202 Started: deploying ${sha:0:7} of main (git:sync --build)"
   wait_for_delivery_end signed-1
   git_http_stop
   assert_equal "$(app_http "$APP")" "sample v3 greeting=none"
@@ -286,7 +287,7 @@ wait_for_delivery_end() {
     "5 succeeded github (dashboard) $sha git-sync $url#$sha"
   # the same delivery again (a replay) runs nothing
   run deliver "$secret" signed-1 "$body"
-  assert_output "Ignored: delivery signed-1 already started a deploy 200"
+  assert_output "200 Ignored: delivery signed-1 already started a deploy"
 }
 
 @test "ownstack:dashboard:deliveries lists each delivery and its outcome, never the secret or the body" {
