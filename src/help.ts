@@ -13,10 +13,11 @@ export const TOPICS = {
       { usage: 'ownstack:deploy-log <app> [<id>]', description: "Print a release's deploy log (the newest by default)" },
       { usage: 'ownstack:rollback <app> [<id>] [--skip-release] [--lock-wait <seconds>]', description: 'Deploy an earlier release again, without a rebuild' },
       { usage: 'ownstack:rebuild <app>', description: "Rebuild and deploy the app from its source (Dokku's ps:rebuild; the dashboard's Deploy now)" },
+      { usage: 'ownstack:git-sync <app> <repository> <sha>', description: "Fetch a commit from an http(s) repository and deploy it (Dokku's git:sync --build; the GitHub webhook's deploy)" },
       { usage: 'ownstack:deploy-image <app> <image> [--lock-wait <seconds>]', description: 'Deploy a pre-built image from a registry, without a rebuild' },
       { usage: 'ownstack:version [--format stdout|json]', description: 'Print the ownstack version' },
       { usage: 'ownstack:report [<app>|--global] [--format stdout|json] [--<flag>]', description: 'Display ownstack settings' },
-      { usage: 'ownstack:set <app>|--global <key> [<value>]', description: 'Set or clear a setting: retention, lock-wait, notify-url, notify-format, notify-secret, notify-timeout, dashboard-url, dashboard-ssh-host (--global)' },
+      { usage: 'ownstack:set <app>|--global <key> [<value>]', description: 'Set or clear a setting: retention, lock-wait, notify-url, notify-format, notify-secret, notify-timeout, dashboard-url, dashboard-ssh-host (--global), github-webhook-secret (from stdin: -), github-branch' },
       {
         usage: 'ownstack:config-push --file <path|-> (<app>...|--pipeline <pipeline> [--stage <stage>]) [--no-restart] [--dry-run]',
         description: 'Set the same config on many apps, in stage order, from a dotenv file or stdin',
@@ -28,6 +29,7 @@ export const TOPICS = {
       { usage: 'ownstack:dashboard:login [--viewer <name>] [--format stdout|json]', description: 'Print a single-use sign-in link for the dashboard (10 minutes; --viewer: read-only)' },
       { usage: 'ownstack:dashboard:sessions [--format stdout|json]', description: 'List the dashboard sessions' },
       { usage: 'ownstack:dashboard:revoke <id>|--all', description: 'End dashboard sessions' },
+      { usage: 'ownstack:dashboard:deliveries <app> [--format stdout|json]', description: "List the app's GitHub webhook deliveries and their outcomes, newest first" },
     ],
   },
   pipeline: {

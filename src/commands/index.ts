@@ -6,6 +6,7 @@ import info from './ownstack/info.js';
 import deployLog from './ownstack/deploy-log.js';
 import rollback from './ownstack/rollback.js';
 import rebuild from './ownstack/rebuild.js';
+import gitSync from './ownstack/git-sync.js';
 import deployImage from './ownstack/deploy-image.js';
 import version from './ownstack/version.js';
 import stacksAdd from './stacks/add.js';
@@ -43,10 +44,11 @@ import dashboardServe from './dashboard/serve.js';
 import dashboardEnable from './dashboard/enable.js';
 import dashboardDisable from './dashboard/disable.js';
 import dashboardReport from './dashboard/report.js';
+import dashboardDeliveries from './dashboard/deliveries.js';
 
 // Every command module, in help order. Add a module's default export here.
-export const COMMANDS: CommandModule[] = [ownstackHelp, history, info, deployLog, report, set, rollback, rebuild, deployImage, configPush, purge, version,
-  dashboardLogin, dashboardSessions, dashboardRevoke, dashboardServe, dashboardEnable, dashboardDisable, dashboardReport,
+export const COMMANDS: CommandModule[] = [ownstackHelp, history, info, deployLog, report, set, rollback, rebuild, gitSync, deployImage, configPush, purge, version,
+  dashboardLogin, dashboardSessions, dashboardRevoke, dashboardServe, dashboardEnable, dashboardDisable, dashboardReport, dashboardDeliveries,
   pipelineHelp, pipelineCreate, pipelineAddStaging, pipelineAdd, pipelineRemove, pipelineInfo, pipelineList, pipelineDestroy, pipelinePromote, pipelineDiff,
   pipelineRollback, pipelineReport, pipelineSet, pipelineRequests, pipelineApprove, pipelineReject,
   stacksAdd, stacksRemove, stacksList, stacksCheck,

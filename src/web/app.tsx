@@ -25,6 +25,9 @@ import { streamReleaseLog, type StreamOptions } from './log-stream.js';
 import { AnswerCache } from '../lib/dashboard/answers.js';
 import { ASK_TIMEOUT_MS, askHost, parsePipelineInfo, parseStackCheck, parseVersion, type AskHost } from '../lib/dashboard/remote.js';
 import { stacksPage } from '../lib/dashboard/stacks-page.js';
+import { DELIVERY_HEADER, EVENT_HEADER, GITHUB_WEB_USER, MAX_WEBHOOK_BODY, SIGNATURE_HEADER } from '../lib/dashboard/github.js';
+import { commandOutcome, finishDelivery, readDeliveries, recordDelivery } from '../lib/dashboard/deliveries.js';
+import { decideDelivery } from '../lib/dashboard/webhook.js';
 
 // The dashboard's web app: sign-in, sessions, CSRF and the read-only pages. It reads the ownstack
 // store through src/lib/ (pure reads only) and writes nothing but its own sessions and sign-in
@@ -33,6 +36,8 @@ import { stacksPage } from '../lib/dashboard/stacks-page.js';
 
 export const SESSION_COOKIE = 'ownstack_session';
 const SIGN_IN_HINT = 'dokku ownstack:dashboard:login';
+/** The app page shows the newest webhook deliveries; the CLI lists them all. */
+const DELIVERIES_SHOWN = 10;
 
 export interface DashboardOptions {
   ctx: Context;
@@ -78,6 +83,46 @@ export function createDashboardApp(options: DashboardOptions) {
     c.header('Referrer-Policy', 'no-referrer');
     c.header('Cache-Control', 'no-store');
   });
+
+  // ---- GitHub push webhooks: a machine endpoint, signed instead of signed in -----------------
+  // No session or CSRF token: GitHub signs each delivery with the app's secret (X-Hub-Signature-256),
+  // checked over the raw body before anything is parsed. A push to the app's branch runs
+  // git:sync --build over ssh as every action does (WHO `github (dashboard)`); GitHub gets 202 at
+  // once and the delivery log gets the outcome when the command ends.
+  const runAction = options.runAction ?? sshActionRunner(ctx.paths);
+  app.post(
+    '/hooks/github/:app',
+    bodyLimit({ maxSize: MAX_WEBHOOK_BODY, onError: () => { throw new Refusal(400, 'Refused: the payload is too large'); } }),
+    async (c) => {
+      const decision = decideDelivery(ctx.paths, {
+        app: c.req.param('app'),
+        body: new Uint8Array(await c.req.arrayBuffer()),
+        signature: c.req.header(SIGNATURE_HEADER),
+        event: c.req.header(EVENT_HEADER),
+        delivery: c.req.header(DELIVERY_HEADER),
+        contentType: c.req.header('Content-Type'),
+      }, now());
+      const { app: hookApp, record, command } = decision;
+      if (record && command) {
+        let run;
+        try {
+          run = runAction([...command, WEB_USER_OPTION, GITHUB_WEB_USER]);
+        } catch (error) {
+          if (!(error instanceof Refusal)) throw error;
+          await recordDelivery(ctx.paths, hookApp, { ...record, outcome: 'failed', reason: error.message, finished_at: now().toISOString() });
+          throw error;
+        }
+        await recordDelivery(ctx.paths, hookApp, record);
+        void run.exited
+          .then((result) => finishDelivery(ctx.paths, hookApp, record.delivery, commandOutcome(result), now()))
+          .catch((error: unknown) => write?.(`webhook ${hookApp} ${record.delivery}: its outcome was not recorded: ${String(error).split('\n')[0]}`));
+      } else if (record) {
+        await recordDelivery(ctx.paths, hookApp, record);
+      }
+      return c.text(`${decision.text}\n`, decision.status);
+    },
+  );
+
   app.use(bodyLimit({ maxSize: 16 * 1024, onError: () => { throw new Refusal(400, 'Request body too large'); } }));
 
   // ---- sign-in: the only pages without a session ------------------------------------------
@@ -132,7 +177,6 @@ export function createDashboardApp(options: DashboardOptions) {
   app.get('/', (c) => c.redirect('/pipelines', 302));
 
   // ---- other stacks: asked through this host over the actions' ssh path, never waited on ---------
-  const runAction = options.runAction ?? sshActionRunner(ctx.paths);
   const askHostRead: AskHost = (words) => runAction(words, { timeoutMs: ASK_TIMEOUT_MS }).exited;
   const answerOptions = { freshMs: 15_000, waitMs: 2_000, ...options.answers, now };
   const pipelineAnswers = new AnswerCache((pipeline) => askHost(askHostRead, ['pipeline:info', pipeline, '--format', 'json'], parsePipelineInfo), answerOptions);
@@ -161,7 +205,8 @@ export function createDashboardApp(options: DashboardOptions) {
   app.get('/apps/:app', (c) => {
     const reader = appFromUrl(ctx, c.req.param('app'));
     const pageNumber = parsePage(singleValues(c.req.queries()).page);
-    return page(c, <AppView page={appHistoryPage(ctx, reader, pageNumber)} viewer={viewer(c)} now={now()} />);
+    const deliveries = readDeliveries(ctx.paths, reader.app).slice(0, DELIVERIES_SHOWN);
+    return page(c, <AppView page={appHistoryPage(ctx, reader, pageNumber)} deliveries={deliveries} viewer={viewer(c)} now={now()} />);
   });
 
   app.get('/apps/:app/releases/:id/log', (c) => {

@@ -350,3 +350,45 @@ two' Q='say \"hi\" now' S='it'\\''s' SP='a b' |"
   assert_failure
   assert_output --partial "No public keys found."
 }
+
+# Not from a trace (the traces have no git:sync): Dokku 0.38's cmd-git-sync (plugins/git) on an
+# app with code fetches the repository, points the deploy branch at the ref, and with --build
+# runs the same build as ps:rebuild through receive-app, with the build capture's source git:sync
+# and the resolved SHA, then sets the source to git-sync "REPOSITORY#SHA". So the expected trace is
+# ps:rebuild's, with those three differences.
+@test "git:sync --build APP REPOSITORY SHA: ps:rebuild's build, as git:sync, then deploy-source-set git-sync" {
+  load helpers/git-http
+  git_http_start
+  host_set_version "$SRC" v-sync >/dev/null
+  local url sha trace_sha=50a0bad75c6a35f48b56a1ca488eb328e3fe45ce expected="$HOST_SANDBOX/git-sync.enter.log"
+  url="$(git_http_publish "$SRC" sample)"
+  sha="$(host_git "$SRC" rev-parse HEAD)"
+  host_set_version "$SRC" v-later >/dev/null
+  git_http_publish "$SRC" sample >/dev/null
+  # a fetch without --build builds nothing (Dokku still opens its build capture, as in cmd-git-sync)
+  mark="$(events_mark)"
+  run dokku git:sync "$APP" "$url"
+  assert_success
+  assert_equal "$(events_triggers_since "$mark" | grep -c -x -e receive-app -e deploy-source-set)" 0
+  mark="$(events_mark)"
+  run dokku git:sync --build "$APP" "$url" "$sha"
+  git_http_stop
+  assert_success
+  assert_equal "$(app_http "$APP")" "sample v-sync greeting=none"
+  # the app's deploy branch is the SHA asked for, not the repository's newer main
+  assert_equal "$(git -C "$DOKKU_ROOT/$APP" rev-parse refs/heads/main)" "$sha"
+  sed -e 's/DOKKU_BUILD_SOURCE=ps:rebuild/DOKKU_BUILD_SOURCE=git:sync/' \
+    -e 's/^\([0-9]* builds-record-start argv=\[.*\)"ps:rebuild"\]/\1"git:sync"]/' \
+    -e "s/^\\([0-9]* receive-app argv=\\)\\[\"t1\"\\]/\\1[\"t1\",\"$trace_sha\"]/" \
+    "$HOST_TRACES/09-ps-rebuild.enter.log" >"$expected"
+  grep -q '"git:sync"\]' "$expected" && grep -q "receive-app argv=\[\"t1\",\"$trace_sha\"\]" "$expected" || fail "the trace was not rewritten: $(grep -e builds-record-start -e receive-app "$expected")"
+  printf '%s deploy-source-set argv=["t1","git-sync","%s#%s"] user=dokku DOKKU_PID=14649 DOKKU_BUILD_ID=mwv7tnf3hshj4j DOKKU_BUILD_SOURCE=git:sync\n' \
+    0 "$url" "$trace_sha" >>"$expected"
+  events_since "$mark" >"$HOST_SANDBOX/git-sync.log"
+  run node "$BATS_TEST_DIRNAME/helpers/compare-events.mjs" "$expected" "$HOST_SANDBOX/git-sync.log" --map "$APP=t1" --map "$sha=$trace_sha"
+  assert_success
+  # a missing repository is Dokku's one line
+  run dokku git:sync "$APP"
+  assert_failure
+  assert_output --partial "Missing GIT_REMOTE parameter"
+}

@@ -16,6 +16,7 @@ load helpers/host
 load helpers/ownstack
 load helpers/stack
 load helpers/sshd
+load helpers/git-http
 
 # not system-user.bats's user: each file's sandbox is its user's home
 SYSTEM_USER=ownstack-dash
@@ -46,6 +47,7 @@ setup_file() {
 }
 
 teardown_file() {
+  git_http_stop
   # after a failed run: the app and the images it left (disable is the last test)
   dokku ownstack:dashboard:disable >/dev/null 2>&1 || true
   stop_pid_file "$HOST_SANDBOX/dark/pid"
@@ -264,6 +266,86 @@ browser() { node "$HOST_REPO_ROOT/test/e2e/helpers/dashboard-browser.mjs" "$@"; 
   dokku pipeline:remove "$APP@dark" >/dev/null
   dokku stacks:remove self >/dev/null
   dokku stacks:remove dark >/dev/null
+}
+
+# ---- GitHub push webhooks (issue 18 item 5): curl plays GitHub ------------------------------
+
+# push_payload REF SHA URL: the fields of GitHub's push event the dashboard reads
+push_payload() { jq -cn --arg ref "$1" --arg sha "$2" --arg url "$3" '{ref: $ref, after: $sha, deleted: false, repository: {clone_url: $url, default_branch: "main"}, head_commit: {message: "<script>x</script>"}}'; }
+# deliver SECRET DELIVERY-ID BODY: POSTs as GitHub does; prints the status and the answer's line
+deliver() {
+  local signature code answer="$BATS_TEST_TMPDIR/answer"
+  signature="sha256=$(printf '%s' "$3" | openssl dgst -sha256 -hmac "$1" -r | cut -d' ' -f1)"
+  code="$(curl -s -o "$answer" -w '%{http_code}' -H 'Content-Type: application/json' -H 'X-GitHub-Event: push' -H "X-GitHub-Delivery: $2" \
+    -H "X-Hub-Signature-256: $signature" --data-binary "$3" "$(app_url "$DASH")/hooks/github/$APP")"
+  printf '%s %s\n' "$code" "$(cat "$answer")"
+}
+# The dashboard answers 202 at once and records the outcome when git:sync ends: polls for it (a
+# build's time, bounded), as notify.bats waits for its background deliveries.
+wait_for_delivery_end() {
+  local i
+  for ((i = 0; i < 1500; i++)); do
+    [[ "$(dokku ownstack:dashboard:deliveries "$APP" --format json | jq -r --arg id "$1" '.[] | select(.delivery == $id) | .outcome')" != started ]] && return 0
+    sleep 0.2
+  done
+  fail "delivery $1 still started after 300 s"
+}
+
+@test "github-webhook-secret: read from stdin only, never shown, kept owner-only where the dashboard reads it" {
+  run dokku ownstack:set "$APP" github-webhook-secret "whsec-on-the-command-line"
+  assert_failure
+  assert_output --partial "github-webhook-secret is read from standard input only"
+  run bash -c 'printf "%s\n" "$1" | dokku ownstack:set "$2" github-webhook-secret -' _ "whsec-$HOST_TOKEN-0123456789" "$APP"
+  assert_success
+  refute_output --partial "whsec-"
+  assert_equal "$(dokku ownstack:report "$APP" --ownstack-github-webhook-secret)" '********'
+  assert_equal "$(stat -c '%U %a' "$DOKKU_LIB_ROOT/data/ownstack/$APP/github-webhook-secret")" "$SYSTEM_USER 600"
+}
+
+@test "a forged push gets 401 and runs nothing; a push to another branch is ignored; a signed push to main deploys it as github (dashboard)" {
+  local secret="whsec-$HOST_TOKEN-0123456789" url sha body
+  git_http_start
+  host_set_version "$HOST_SANDBOX/src" v3 >/dev/null
+  url="$(git_http_publish "$HOST_SANDBOX/src" "$APP")"
+  sha="$(host_git "$HOST_SANDBOX/src" rev-parse HEAD)"
+  body="$(push_payload refs/heads/main "$sha" "$url")"
+
+  run deliver "not-the-secret-$HOST_TOKEN" forged-1 "$body"
+  assert_output "401 Refused: no valid X-Hub-Signature-256 for this app (check the webhook secret)"
+  run deliver "$secret" other-branch-1 "$(push_payload refs/heads/feature "$sha" "$url")"
+  assert_output "200 Ignored: a push to feature; $APP deploys main"
+  # nothing ran: production's history still ends with the approved promotion
+  assert_equal "$(dokku ownstack:history "$APP" --format json | jq -r '.[0].id')" 4
+
+  run deliver "$secret" signed-1 "$body"
+  assert_output "202 Started: deploying ${sha:0:7} of main (git:sync --build)"
+  wait_for_delivery_end signed-1
+  git_http_stop
+  assert_equal "$(app_http "$APP")" "sample v3 greeting=none"
+  run dokku ownstack:history "$APP" --format json
+  assert_equal "$(jq -r '.[0] | "\(.id) \(.status) \(.who) \(.git_sha) \(.source) \(.source_metadata)"' <<<"$output")" \
+    "5 succeeded github (dashboard) $sha git-sync $url#$sha"
+  # the same delivery again (a replay) runs nothing
+  run deliver "$secret" signed-1 "$body"
+  assert_output "200 Ignored: delivery signed-1 already started a deploy"
+}
+
+@test "ownstack:dashboard:deliveries lists each delivery and its outcome, never the secret or the body" {
+  run dokku ownstack:dashboard:deliveries "$APP" --format json
+  assert_success
+  assert_equal "$(jq -r 'map("\(.delivery) \(.outcome)") | join(", ")' <<<"$output")" \
+    "signed-1 ignored, signed-1 succeeded, other-branch-1 ignored, forged-1 refused"
+  assert_equal "$(jq -r '.[1].reason' <<<"$output")" deployed
+  assert_equal "$(jq -r '.[3].reason' <<<"$output")" "the signature does not match the app's github-webhook-secret"
+  run dokku ownstack:dashboard:deliveries "$APP"
+  assert_success
+  assert_line --index 0 "=====> $APP GitHub webhook deliveries"
+  assert_line --regexp "other-branch-1 +push +refs/heads/feature +[0-9a-f]{7} +ignored +a push to feature; $APP deploys main$"
+  # the file: the dashboard's own, owner-only, with no secret and no payload
+  local file="$DOKKU_LIB_ROOT/data/ownstack-dashboard/deliveries/$APP.json"
+  assert_equal "$(stat -c '%U %a' "$file")" "$SYSTEM_USER 600"
+  run grep -c -e "whsec-" -e script "$file"
+  assert_output 0
 }
 
 @test "disable destroys the app and its images, keeps the sessions" {

@@ -107,7 +107,7 @@ as_sudo() {
   assert_equal "$(jq -c 'map(keys) | unique' <<<"$output")" "[$pipeline]"
   assert_equal "$(jq -c 'map(.stages | keys) | unique' <<<"$output")" "[$stages]"
 
-  local app_report='["computed-lock-wait","computed-notify-format","computed-notify-secret","computed-notify-timeout","computed-notify-url","computed-retention","global-dashboard-ssh-host","global-dashboard-url","global-lock-wait","global-notify-format","global-notify-secret","global-notify-timeout","global-notify-url","global-retention","lock-wait","notify-format","notify-secret","notify-timeout","notify-url","retention"]'
+  local app_report='["computed-github-branch","computed-github-webhook-secret","computed-lock-wait","computed-notify-format","computed-notify-secret","computed-notify-timeout","computed-notify-url","computed-retention","github-branch","github-webhook-secret","global-dashboard-ssh-host","global-dashboard-url","global-lock-wait","global-notify-format","global-notify-secret","global-notify-timeout","global-notify-url","global-retention","lock-wait","notify-format","notify-secret","notify-timeout","notify-url","retention"]'
   run dokku ownstack:report "$APP" --format json
   assert_success
   assert_equal "$(jq -c 'keys' <<<"$output")" "$app_report"

@@ -150,6 +150,32 @@ describe('hostile parameters', () => {
     expect(fs.existsSync(path.join(host.ctx.paths.dashboardRoot, 'logins'))).toBe(false);
   });
 
+  it('the GitHub webhook, with no session: hostile app names 400, hostile headers and bodies 401, one line, nothing runs or is written', async () => {
+    const sent: string[][] = [];
+    const app = createDashboardApp({ ctx: host.ctx, now: () => NOW, runAction: (words) => (sent.push(words), { exited: Promise.resolve({ code: 0, output: '', stdout: '' }) }) });
+    const body = JSON.stringify({ ref: 'refs/heads/main', after: 'a'.repeat(40), repository: { clone_url: 'https://github.com/a/b.git', default_branch: 'main' } });
+    const hook = (segment: string, headers: Record<string, string> = {}) =>
+      app.request(`/hooks/github/${segment}`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-GitHub-Event': 'push', ...headers }, body });
+    for (const segment of HOSTILE_SEGMENTS) {
+      const response = await hook(segment, { 'X-Hub-Signature-256': `sha256=${'0'.repeat(64)}` });
+      const text = await response.text();
+      expect([400, 401, 404], `${segment}: ${response.status} ${text}`).toContain(response.status);
+      expect(text.endsWith('\n') && !text.slice(0, -1).includes('\n'), segment).toBe(true);
+      expect(text, segment).not.toMatch(/Error:|stack|\.ts:\d+/);
+    }
+    // web has a store but no secret: every header, however hostile, is the same 401
+    for (const signature of ['', 'sha256=', `sha256=${'g'.repeat(64)}`, 'sha256=%00', `sha256=${'0'.repeat(64)}\t`, 'x'.repeat(300)]) {
+      for (const delivery of ['../../x', '<script>', 'a'.repeat(300)]) {
+        const response = await hook('web', { 'X-Hub-Signature-256': signature, 'X-GitHub-Delivery': delivery, 'X-GitHub-Event': '$(id)' });
+        expect(response.status, signature).toBe(401);
+      }
+    }
+    // GET and other methods on the hook are unknown routes behind the session wall
+    expect((await app.request('/hooks/github/web')).status).toBe(401);
+    expect(sent).toEqual([]);
+    expect(fs.readdirSync(path.join(host.ctx.paths.dashboardRoot, 'deliveries'))).toEqual(['web.json']);
+  });
+
   it('a damaged record is one line (500) naming it, never a stack', async () => {
     fs.writeFileSync(path.join(host.ctx.paths.ownstackApp('web'), 'releases', '2.json'), '{"id": 2, "trunc');
     const response = await request('/apps/web/releases/2/log');

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dokkuPaths, readDokkuEnv } from '../../src/lib/dokku/env.js';
-import { assertSettingKey, assertSettingValue, GLOBAL, readSetting, writeSetting } from '../../src/lib/settings/settings.js';
+import { assertSettingKey, assertSettingScope, assertSettingValue, GLOBAL, readSetting, shownValue, writeSetting } from '../../src/lib/settings/settings.js';
 
 let libRoot: string;
 let paths: ReturnType<typeof dokkuPaths>;
@@ -35,6 +35,21 @@ describe('settings', () => {
     const file = path.join(libRoot, 'config', 'ownstack', 'web', 'retention');
     expect(fs.readFileSync(file, 'utf8')).toBe('2\n');
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('the GitHub webhook settings are per app, kept owner-only in the app store the dashboard reads, and unset like the others', async () => {
+    await writeSetting(paths, 'web', 'github-webhook-secret', 'a-secret-of-enough-length');
+    const file = path.join(paths.ownstackApp('web'), 'github-webhook-secret');
+    expect(fs.readFileSync(file, 'utf8')).toBe('a-secret-of-enough-length\n');
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(fs.existsSync(paths.property('web', 'github-webhook-secret'))).toBe(false);
+    expect(readSetting(paths, 'web', 'github-webhook-secret')).toEqual({ app: 'a-secret-of-enough-length', global: undefined, computed: 'a-secret-of-enough-length' });
+    await writeSetting(paths, 'web', 'github-webhook-secret', '');
+    expect(fs.existsSync(file)).toBe(false);
+    expect(() => assertSettingScope('github-branch', GLOBAL)).toThrow('github-branch is set per app');
+    expect(shownValue('github-webhook-secret', 'a-secret-of-enough-length')).toBe('********');
+    expect(() => assertSettingValue('github-webhook-secret', 'short')).toThrow(/^Invalid github-webhook-secret: expected 16/);
+    expect(() => assertSettingValue('github-branch', '-x')).toThrow('Invalid github-branch "-x": expected a git branch name');
   });
 
   it('a hand-edited bad value falls back to the next level', () => {

@@ -15,7 +15,8 @@ function reportValues(ctx: Context, app: string | undefined): Record<string, str
     // A global-only key (dashboard-url) has no app value to show, only the host's.
     const perApp = app !== undefined && !SETTINGS[key].globalOnly;
     if (perApp) values[key] = shownValue(key, setting.app);
-    values[`global-${key}`] = shownValue(key, setting.global);
+    // A per-app-only key (github-webhook-secret) has no host-wide value.
+    if (!SETTINGS[key].inAppStore) values[`global-${key}`] = shownValue(key, setting.global);
     if (perApp) values[`computed-${key}`] = shownValue(key, setting.computed);
   }
   return values;

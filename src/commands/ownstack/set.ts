@@ -3,7 +3,7 @@ import type { CommandModule } from '../../program.js';
 import { assertAppExists } from '../../lib/context.js';
 import { UserError } from '../../lib/output/errors.js';
 import { log, printable } from '../../lib/output/log.js';
-import { assertSettingKey, assertSettingScope, assertSettingValue, GLOBAL, shownValue, writeSetting } from '../../lib/settings/settings.js';
+import { assertSettingKey, assertSettingScope, assertSettingValue, GLOBAL, SETTINGS, shownValue, writeSetting } from '../../lib/settings/settings.js';
 
 const register: CommandModule = (program, ctx) => {
   program
@@ -26,8 +26,11 @@ const register: CommandModule = (program, ctx) => {
         log.step(`Unsetting ${key}`);
         return;
       }
-      // A secret can come from standard input (`-`), so it stays out of argv and shell history.
-      const given = value === '-' && key === 'notify-secret' ? readFirstLine() : value;
+      // A secret can come from standard input (`-`), so it stays out of argv and shell history;
+      // some may come from nowhere else.
+      const stdin = SETTINGS[key].stdin;
+      if (stdin === 'only' && value !== '-') throw new UserError(`${key} is read from standard input only: ownstack:set <app> ${key} - (the value on stdin)`);
+      const given = value === '-' && stdin !== undefined ? readFirstLine() : value;
       await writeSetting(ctx().paths, scope, key, assertSettingValue(key, given));
       log.step(`Setting ${key} to ${shownValue(key, given)}`);
     });

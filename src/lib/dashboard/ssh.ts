@@ -6,6 +6,7 @@ import { DASHBOARD_KEY_NAME } from '../identity/web-user.js';
 import { UserError } from '../output/errors.js';
 import { printable } from '../output/log.js';
 import { Refusal } from './refusal.js';
+import { isRepositoryUrl } from './github.js';
 import { readSecretJson, writeSecretJson } from './secret-files.js';
 
 // How the dashboard acts: every action is a Dokku command run over ssh to this host with the
@@ -84,7 +85,8 @@ export function knownHostsLines(publicKeys: string[]): string {
 const WORD = /^[A-Za-z0-9][A-Za-z0-9._@+:=-]{0,127}$|^--[a-z][a-z-]{0,30}$/;
 
 export function assertCommandWords(words: string[]): string[] {
-  for (const word of words) if (!WORD.test(word)) throw new Refusal(400, `Refused: "${printable(word, 40)}" cannot be sent as a Dokku argument`);
+  // A repository URL (the GitHub webhook's git:sync) is a word of its own strict shape (github.ts).
+  for (const word of words) if (!WORD.test(word) && !isRepositoryUrl(word)) throw new Refusal(400, `Refused: "${printable(word, 40)}" cannot be sent as a Dokku argument`);
   return words;
 }
 

@@ -5,6 +5,7 @@ import { UserError } from '../output/errors.js';
 import { printable } from '../output/log.js';
 import type { DokkuPaths } from '../dokku/env.js';
 import { validSshHostSetting } from '../dashboard/ssh.js';
+import { isBranchName } from '../dashboard/github.js';
 
 // Properties in Dokku's layout (config/ownstack/<app|--global>/<key>), like letsencrypt:set.
 // Each key validates its value and has a default; the app value wins over the global one.
@@ -20,6 +21,17 @@ interface SettingSpec {
   globalOnly?: boolean;
   /** A refused value is not repeated (a URL may carry credentials by mistake). */
   quietRefusal?: boolean;
+  /**
+   * Set per app only, and kept in the app's own store directory (data/ownstack/<app>/<key>, 0600)
+   * rather than in config/: the dashboard reads the store (its read-only mount) and nothing of
+   * Dokku's config. It moves with apps:rename and goes with apps:destroy, as the app's history does.
+   */
+  inAppStore?: boolean;
+  /**
+   * A secret's value may be given on standard input (`-`), which keeps it out of argv (ps, shell
+   * history); `only` refuses it anywhere else.
+   */
+  stdin?: 'allowed' | 'only';
 }
 
 const wholeNumber = (min: number, max: number) => (value: string) =>
@@ -54,6 +66,7 @@ export const SETTINGS: Record<string, SettingSpec> = {
     defaultValue: '',
     validate: (value) => (/^[\x21-\x7e]{1,256}$/.test(value) ? undefined : 'expected 1 to 256 printable characters without spaces'),
     mask: (value) => (value ? '********' : ''),
+    stdin: 'allowed',
   },
   'notify-timeout': {
     description: 'seconds each notification attempt may take (3 attempts at most)',
@@ -72,6 +85,20 @@ export const SETTINGS: Record<string, SettingSpec> = {
     defaultValue: '',
     validate: validSshHostSetting,
     globalOnly: true,
+  },
+  'github-webhook-secret': {
+    description: "checks the X-Hub-Signature-256 of the app's GitHub push webhook (the dashboard's /hooks/github/<app>); given on standard input: ownstack:set <app> github-webhook-secret -",
+    defaultValue: '',
+    validate: (value) => (/^[\x21-\x7e]{16,256}$/.test(value) ? undefined : 'expected 16 to 256 printable characters without spaces'),
+    mask: (value) => (value ? '********' : ''),
+    inAppStore: true,
+    stdin: 'only',
+  },
+  'github-branch': {
+    description: "the branch whose GitHub pushes the webhook deploys (default: the repository's default branch, as the push names it)",
+    defaultValue: '',
+    validate: (value) => (isBranchName(value) ? undefined : 'expected a git branch name'),
+    inAppStore: true,
   },
 };
 
@@ -126,6 +153,12 @@ export function assertSettingKey(key: string | undefined): SettingKey {
 /** A global-only key refuses an app scope with one line. */
 export function assertSettingScope(key: SettingKey, scope: string): void {
   if (SETTINGS[key].globalOnly && scope !== GLOBAL) throw new UserError(`${key} is a global setting: use ownstack:set --global ${key} <value>`);
+  if (SETTINGS[key].inAppStore && scope === GLOBAL) throw new UserError(`${key} is set per app: use ownstack:set <app> ${key} …`);
+}
+
+/** Where a setting's value is kept for SCOPE (an app, or --global). */
+function settingFile(paths: DokkuPaths, scope: string, key: SettingKey): string {
+  return SETTINGS[key].inAppStore ? path.join(paths.ownstackApp(scope), key) : paths.property(scope, key);
 }
 
 export function assertSettingValue(key: SettingKey, value: string): string {
@@ -134,13 +167,15 @@ export function assertSettingValue(key: SettingKey, value: string): string {
   return value;
 }
 
-function readProperty(paths: DokkuPaths, scope: string, key: string): string | undefined {
+function readProperty(paths: DokkuPaths, scope: string, key: SettingKey): string | undefined {
+  if (SETTINGS[key].inAppStore && scope === GLOBAL) return undefined;
+  const file = settingFile(paths, scope, key);
   try {
-    const value = fs.readFileSync(paths.property(scope, key), 'utf8').trim();
+    const value = fs.readFileSync(file, 'utf8').trim();
     return value === '' ? undefined : value;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new UserError(`Cannot read setting ${paths.property(scope, key)}: ${(error as Error).message}`);
+    throw new UserError(`Cannot read setting ${file}: ${(error as Error).message}`);
   }
 }
 
@@ -164,7 +199,7 @@ export function settingNumber(paths: DokkuPaths, app: string | undefined, key: S
 }
 
 export async function writeSetting(paths: DokkuPaths, scope: string, key: SettingKey, value: string | undefined) {
-  const file = paths.property(scope, key);
+  const file = settingFile(paths, scope, key);
   if (value === undefined || value === '') {
     fs.rmSync(file, { force: true });
     return;

@@ -2,6 +2,7 @@ import type { AppHistoryPage, PipelineCard, PipelineView } from '../../lib/dashb
 import type { DeploymentsPage } from '../../lib/dashboard/deployments.js';
 import type { OwnstackVersion, StacksPage } from '../../lib/dashboard/stacks-page.js';
 import type { ReleaseRow } from '../../lib/dashboard/releases.js';
+import type { Delivery } from '../../lib/dashboard/deliveries.js';
 import { canRollBackTo } from '../../lib/dashboard/actions.js';
 import { RELEASE_STATUSES } from '../../lib/releases/record.js';
 import { LOG_SCRIPT } from '../assets.js';
@@ -133,7 +134,7 @@ function ReleaseTable(props: { rows: ReleaseRow[]; now: Date; showApp?: boolean;
   );
 }
 
-export function AppView(props: { page: AppHistoryPage; viewer: Viewer; now: Date }) {
+export function AppView(props: { page: AppHistoryPage; deliveries: Delivery[]; viewer: Viewer; now: Date }) {
   const { page } = props;
   return (
     <Layout title={`${page.app} releases`} viewer={props.viewer}>
@@ -154,7 +155,42 @@ export function AppView(props: { page: AppHistoryPage; viewer: Viewer; now: Date
       )}
       {page.unreadable.length > 0 && <p class="note">Unreadable records, not listed: {page.unreadable.map((id) => `v${id}`).join(', ')}.</p>}
       <Pager page={page.page} hasNext={page.hasNext} href={(n) => (n > 1 ? `${appHref(page.app)}?page=${n}` : appHref(page.app))} />
+      {props.deliveries.length > 0 && <DeliveriesTable app={page.app} deliveries={props.deliveries} now={props.now} />}
     </Layout>
+  );
+}
+
+/** The app's newest GitHub webhook deliveries (`ownstack:dashboard:deliveries` lists them all). */
+function DeliveriesTable(props: { app: string; deliveries: Delivery[]; now: Date }) {
+  return (
+    <section aria-labelledby="deliveries">
+      <h2 id="deliveries">GitHub webhook deliveries</h2>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">When</th>
+            <th scope="col">Delivery</th>
+            <th scope="col">Event</th>
+            <th scope="col">Ref</th>
+            <th scope="col">SHA</th>
+            <th scope="col">Outcome</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.deliveries.map((delivery) => (
+            <tr>
+              <td><When iso={delivery.received_at} now={props.now} /></td>
+              <td><code>{delivery.delivery}</code></td>
+              <td>{delivery.event}</td>
+              <td>{delivery.ref ?? ''}</td>
+              <td>{delivery.sha ? <code>{delivery.sha.slice(0, 7)}</code> : ''}</td>
+              <td class={`delivery-${delivery.outcome}`}>{delivery.outcome}: {delivery.reason}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p class="note">All of them: <code>dokku ownstack:dashboard:deliveries {props.app}</code></p>
+    </section>
   );
 }
 

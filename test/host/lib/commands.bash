@@ -197,6 +197,102 @@ git:from-image() {
   plugn trigger deploy-source-set "${args[0]}" docker-image "${args[1]}"
 }
 
+# `dokku git:sync [--build|--build-if-changes] [--skip-deploy-branch] APP REMOTE [REF]` (Dokku 0.38,
+# plugins/git cmd-git-sync): an app without code is cloned from REMOTE, one with code fetches it
+# (a mirror fetch) and points its deploy branch at REF. With --build (or --build-if-changes and a
+# moved branch) the build runs through receive-app with the resolved SHA, under the build capture
+# of source git:sync, and the source becomes git-sync "REMOTE#SHA".
+git:sync() {
+  local args=() flag="" skip_deploy_branch="" arg app remote ref root branch before after
+  for arg in "$@"; do
+    case "$arg" in
+      --build | --build-if-changes) flag="$arg" ;;
+      --skip-deploy-branch) skip_deploy_branch=true ;;
+      *) args+=("$arg") ;;
+    esac
+  done
+  app="${args[0]}" remote="${args[1]}" ref="${args[2]}"
+  verify_app_name "$app"
+  [[ -n "$remote" ]] || dokku_log_fail "Missing GIT_REMOTE parameter"
+  root="$DOKKU_ROOT/$app"
+  branch="$(git_deploy_branch "$app")"
+  before="$(git -C "$root" rev-parse -q --verify "$branch" 2>/dev/null || true)"
+  setup_build_capture "$app" git:sync
+  if [[ -z "$before" ]]; then
+    dokku_log_info1_quiet "Cloning $app from $remote#$ref"
+    git_sync_clone "$app" "$remote" "$ref" "$skip_deploy_branch"
+  else
+    dokku_log_verbose "Fetching remote code for $app from $remote#$ref"
+    git_sync_fetch "$app" "$remote" "$ref"
+  fi
+  branch="$(git_deploy_branch "$app")"
+  after="$(git -C "$root" rev-parse -q --verify "$branch" 2>/dev/null || true)"
+  case "$flag" in
+    --build) ;;
+    --build-if-changes)
+      if [[ "$before" == "$after" ]]; then
+        dokku_log_verbose "Skipping build as no changes were detected"
+        return 0
+      fi
+      ;;
+    *) return 0 ;;
+  esac
+  if [[ -n "$ref" ]]; then ref="$(git -C "$root" rev-parse "$ref")"; else ref="$after"; fi
+  plugn trigger receive-app "$app" "$ref"
+  plugn trigger deploy-source-set "$app" git-sync "$remote#$ref"
+}
+
+# A first sync: a clone of REMOTE at REF (a branch, which becomes the deploy branch unless told
+# not to, or any other ref, checked out onto the deploy branch) becomes the app's bare repo.
+git_sync_clone() {
+  declare APP="$1" REMOTE="$2" REF="$3" SKIP_DEPLOY_BRANCH="$4"
+  local root="$DOKKU_ROOT/$APP" clone is_ref=true branch
+  [[ -n "$REF" ]] || REF="$(git_deploy_branch "$APP")"
+  clone="$(mktemp -d "${TMPDIR:-/tmp}/dokku-$DOKKU_PID-git_sync_clone.XXXXXX")"
+  HOST_TMP_DIRS+=("$clone")
+  rmdir "$clone"
+  if GIT_TERMINAL_PROMPT=0 git clone -q -n --branch "$REF" "$REMOTE" "$clone" 2>/dev/null; then
+    is_ref=false
+    if [[ "$SKIP_DEPLOY_BRANCH" != "true" ]]; then
+      dokku_log_verbose "Detected branch, setting deploy-branch to $REF"
+      prop_set git "$APP" deploy-branch "$REF"
+    fi
+  else
+    GIT_TERMINAL_PROMPT=0 git clone -q -n "$REMOTE" "$clone" || dokku_log_fail "Unable to clone $REMOTE"
+    git -C "$clone" checkout -q "$REF"
+  fi
+  branch="$(git_deploy_branch "$APP")"
+  if [[ "$REF" != "$branch" ]]; then
+    [[ "$is_ref" == "false" ]] || git -C "$clone" branch -q -D "$branch" 2>/dev/null || true
+    git -C "$clone" checkout -q -b "$branch"
+  fi
+  mkdir -p "$root"
+  cp -a "$clone/.git/." "$root/"
+  git_write_hook "$APP"
+  git -C "$root" config --add core.bare true
+}
+
+# A later sync: REMOTE's refs mirrored into the app's repo, the deploy branch set to REF's commit
+# (without REF, only the deploy branch is fetched).
+git_sync_fetch() {
+  declare APP="$1" REMOTE="$2" REF="$3"
+  local root="$DOKKU_ROOT/$APP" branch
+  branch="$(git_deploy_branch "$APP")"
+  if ! git -C "$root" check-ref-format --branch "$branch" &>/dev/null; then
+    dokku_log_warn "Invalid branch name '$branch' specified via deploy-branch setting."
+    return 0
+  fi
+  git -C "$root" remote rm remote &>/dev/null || true
+  git -C "$root" remote add --mirror=fetch --no-tags remote "$REMOTE"
+  if [[ -z "$REF" ]]; then
+    GIT_TERMINAL_PROMPT=0 git -C "$root" fetch -q --update-head-ok remote "$branch"
+  else
+    GIT_TERMINAL_PROMPT=0 git -C "$root" fetch -q --update-head-ok remote
+    git -C "$root" update-ref "refs/heads/$branch" "$REF^{commit}"
+  fi
+  git -C "$root" config --add core.bare true
+}
+
 git/receive-app() {
   setup_build_capture "$1" git-hook
   git_receive_app "$@"
