@@ -7,8 +7,9 @@
 # pair's spread, so it needs more pairs than the others to be resolved at all.
 # BENCH_ONLY=notify runs figure 4b only (BENCH_ONLY=stacks: figure 8 only; BENCH_ONLY=startup:
 # figure 7 only; BENCH_ONLY=triggers: the per-trigger cost in TRIGGER_PUSHES (default 3) real
-# pushes, without notify-url; BENCH_ONLY=dashboard: figure 9 only), prints its statistics and
-# leaves BENCHMARKS.md alone.
+# pushes, without notify-url; BENCH_ONLY=dashboard: figure 9 only; BENCH_ONLY=dashboard-promote:
+# figure 10 only, a promotion from the dashboard against the CLI, with where each side's time
+# went), prints its statistics and leaves BENCHMARKS.md alone.
 # Figure 9, the dashboard, is not a ratio: page times, weights and RSS against issue 18's targets;
 # DASHBOARD_REQUESTS (default 200) requests per page.
 set -euo pipefail
@@ -100,6 +101,103 @@ dashboard_figure() {
   wait "$dashboard_pid" || true
   dashboard_pid=""
 }
+# 10. A promotion from the dashboard against the same from the CLI (issue 18, ≤ 1.05×). A sandbox
+# of its own with a system user, as Dokku's package runs a host, and a real sshd for it
+# (test/e2e/helpers/sshd.bash) on loopback and on the docker bridge's gateway with the host's own
+# key, as test/e2e/dashboard-app.bats has it. `ownstack:dashboard:enable` makes the dashboard a
+# Dokku app on the test host, creates its key and registers it; the dashboard then acts over that
+# sshd. A signs in with a minted link, GETs the Promote confirmation (untimed) and POSTs its form
+# with the CSRF token; B is `dokku pipeline:promote` run here. Both are timed from their start
+# to the new release's finished_at (bench/dashboard-promote.mjs). Writes
+# $work/dashboard-promote.{pairs,details,load}. In a subshell: the sandbox's env stays in it.
+dashboard_promote_figure() (
+  local dir="$work/dash" user=ownstack-bench dash=bw-dashboard stg=bw-dash-stg prod=bw-dash-prod
+  local image="" image_existed="" before store url link container_pid i a b
+  say "10. promotion from the dashboard (its Promote form, acted over ssh) against the CLI"
+  export HOST_SANDBOX="$dir" HOST_DIR="$repo/test/host" HOST_REPO_ROOT="$repo"
+  source test/e2e/helpers/sshd.bash
+  mkdir -p "$dir"
+  chmod 755 "$work" "$dir"
+  sshd_system_user "$user"
+  source "$(test/host/bin/dokku-host-setup "$dir/root" --user "$user")"
+  dash_cleanup() {
+    sshd_stop
+    for app in "$dash" "$prod" "$stg"; do
+      dokku --force apps:destroy "$app" >/dev/null 2>&1 || true
+      docker container ls -aq --filter "label=com.ownstack.app=$app" | xargs -r docker container rm --force --volumes >/dev/null 2>&1 || true
+    done
+    # only the dashboard image this run built: the engine is shared, and so is the tag's name
+    [[ -z "$image" || -n "$image_existed" ]] || docker image rm --force "$image" >/dev/null 2>&1 || true
+  }
+  trap dash_cleanup EXIT
+  dokku plugin:install "file://$repo/dist/ownstack-$version.tgz" --name ownstack >/dev/null
+  export SSHD_ALSO_LISTEN SSHD_HOST_KEY=/etc/ssh/ssh_host_ed25519_key
+  # the bridge's gateway; an engine whose default bridge names none in IPAM (this machine's
+  # Docker 20.10) has it as the address of the bridge's interface, docker0
+  SSHD_ALSO_LISTEN="$(docker network inspect bridge --format '{{range .IPAM.Config}}{{.Gateway}}{{end}}')"
+  [[ -n "$SSHD_ALSO_LISTEN" ]] || SSHD_ALSO_LISTEN="$(ip -4 -o addr show docker0 | awk '{ split($4, address, "/"); print address[1]; exit }')"
+  sshd_start
+  for app in "$stg" "$prod"; do
+    dokku apps:create "$app" >/dev/null
+    dokku scheduler:set "$app" shell /bin/sh >/dev/null
+  done
+  dokku pipeline:create "$prod" >/dev/null
+  dokku pipeline:add-staging "$prod" "$stg" >/dev/null
+  # the sample app, pushed as the system user (as over ssh); its own token keeps its build cache its own
+  cp -r test/fixtures/sample-app "$dir/src"
+  echo "bench-$$-$RANDOM" >"$dir/src/.sandbox"
+  git -C "$dir/src" init -q -b main && git -C "$dir/src" add -A
+  git -C "$dir/src" -c user.name=Bench -c user.email=bench@example.com commit -q -m v1
+  chown -R "$user:" "$dir/src"
+  HOME="$DOKKU_ROOT" setpriv --reuid="$user" --regid="$DOKKU_SYSTEM_GROUP" --init-groups \
+    git -C "$dir/src" -c safe.directory='*' push -q "$DOKKU_ROOT/$stg" main:main >>"$work/bench.log" 2>&1
+  dokku ownstack:set --global dashboard-ssh-host "$SSHD_ALSO_LISTEN:$SSHD_PORT" >/dev/null
+  before="$(docker image ls --filter label=com.ownstack.dashboard --format '{{.Repository}}:{{.Tag}}')"
+  dokku ownstack:dashboard:enable --app "$dash" >>"$work/bench.log" 2>&1 || { echo " !     ownstack:dashboard:enable failed (see $work/bench.log)" >&2; tail -20 "$work/bench.log" >&2; exit 1; }
+  image="$(dokku ownstack:dashboard:report --format json | jq -r .image)"
+  ! grep -qxF "$image" <<<"$before" || image_existed=1
+  url="$(app-url "$dash")"
+  link="$(NAME=bench dokku ownstack:dashboard:login --format json | jq -r .url)"
+  node bench/dashboard-promote.mjs sign-in "$link" "$dir/cookie"
+  store="$DOKKU_LIB_ROOT/data/ownstack/$prod"
+  container_pid="$(docker container inspect --format '{{.State.Pid}}' "$(cat "$DOKKU_ROOT/$dash/CONTAINER.web.1")")"
+  run_a() { node bench/dashboard-promote.mjs a "$url" "$dir/cookie" "$stg" "$store" "$SSHD_PID" "$container_pid"; }
+  run_b() { node bench/dashboard-promote.mjs b "$dir/root/env" "$stg" "$store"; }
+  # one of each, untimed: production's first deploy, and the dashboard's first action
+  run_b >/dev/null
+  run_a >/dev/null
+  : >"$work/dashboard-promote.pairs"
+  : >"$work/dashboard-promote.details"
+  cut -d' ' -f1 /proc/loadavg >"$work/dashboard-promote.load"
+  for ((i = 1; i <= PAIRS; i++)); do
+    a="$(run_a)"
+    b="$(run_b)"
+    jq -c '. + {side: "dashboard"}' <<<"$a" >>"$work/dashboard-promote.details"
+    jq -c '. + {side: "cli"}' <<<"$b" >>"$work/dashboard-promote.details"
+    echo "$(jq .total <<<"$a") $(jq .total <<<"$b")" >>"$work/dashboard-promote.pairs"
+    printf '       dashboard-promote pair %d: A %s, B %s\n' "$i" "$a" "$b" >&2
+  done
+  cut -d' ' -f1 /proc/loadavg >>"$work/dashboard-promote.load"
+  # ssh alone: one Dokku command over the dashboard's ssh (its key, its options, to the same sshd
+  # through the bridge's gateway) against the same command run here
+  local ssh_files="$DOKKU_LIB_ROOT/data/ownstack-dashboard/ssh"
+  ssh_version() {
+    time_ms ssh -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile="$ssh_files/known_hosts" \
+      -o GlobalKnownHostsFile=/dev/null -o HostKeyAlias=ownstack-dokku-host -o LogLevel=ERROR -o IdentitiesOnly=yes -i "$ssh_files/id_ed25519" \
+      -p "$SSHD_PORT" -l "$user" -- "$SSHD_ALSO_LISTEN" version
+  }
+  local_version() { time_ms dokku version; }
+  pairs dashboard-ssh $((PAIRS * 4)) ssh_version local_version
+)
+# the figure's row: what was measured, and the load average (1 min) before and after the pairs
+dashboard_promote_row() {
+  local load
+  load="$(paste -sd' ' "$work/dashboard-promote.load" | awk '{ printf "load average %s before the pairs, %s after", $1, $2 }')"
+  record_row "Promotion from the dashboard vs the CLI" "≤ 1.05×" \
+    "the same 1-target promotion (staging -> production), A: a signed-in deployer's POST of the Promote form with its CSRF token (confirmation page fetched before, untimed) to the dashboard, run as a Dokku app by ownstack:dashboard:enable, which runs dokku pipeline:promote over real ssh with its own key; B: dokku pipeline:promote on the host. Each from its start (POST sent / CLI started) to the new release's finished_at in its record; $load" \
+    "dashboard" "CLI" "$work/dashboard-promote.pairs"
+  record_row "Dashboard's ssh vs local" "(reference)" "dokku version over the dashboard's ssh (its key and options, the same sshd, through the bridge's gateway) vs dokku version run on the host: what one action's ssh adds" "over ssh" "local" "$work/dashboard-ssh.pairs"
+}
 if [[ "${BENCH_ONLY:-}" == dashboard ]]; then
   dashboard_figure
   node bench/dashboard-report.mjs "$work/dashboard.json"
@@ -107,6 +205,14 @@ if [[ "${BENCH_ONLY:-}" == dashboard ]]; then
 fi
 
 test/host/bin/base-image >/dev/null
+if [[ "${BENCH_ONLY:-}" == dashboard-promote ]]; then
+  dashboard_promote_figure
+  node bench/stats.mjs "$work/dashboard-promote.pairs"
+  node bench/dashboard-promote.mjs summary "$work/dashboard-promote.details"
+  node bench/stats.mjs "$work/dashboard-ssh.pairs"
+  echo "load average (1 min) before / after the pairs: $(paste -sd' ' "$work/dashboard-promote.load")"
+  exit 0
+fi
 
 # Two sandboxes on the same Docker engine: "with" has ownstack installed, "without" does not.
 test/host/bin/dokku-host-setup "$work/with" >/dev/null
@@ -435,6 +541,8 @@ pairs startup $((PAIRS * 4)) startup_binary startup_node
 record_row "Start-up" "(report)" "build/ownstack --version vs node -e 0, both started from bash" "ownstack" "node -e 0" "$work/startup.pairs"
 
 dashboard_figure
+dashboard_promote_figure
+dashboard_promote_row
 
 say "2. promotion against a rebuild (heavy build: ~1 min of compression, built with --no-cache)"
 create in_with bw-heavy-stg bw-heavy-prod
