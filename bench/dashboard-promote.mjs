@@ -51,13 +51,18 @@ async function finishedRecord(store, id) {
  * time in clock ticks since boot (/proc/<pid>/stat) against the uptime now, so to ~10 ms. The
  * child lives until the promotion ends, so it is there when the POST has been answered.
  */
-function sshSpawnedAt(serve) {
-  const ssh = childrenOf(serve).filter((pid) => fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'ssh');
+function actionSsh(serve) {
+  // Not the shared connection's master (`ssh: <socket> [mux]`), which the container's first process
+  // inherits when ssh puts it in the background: the action's own ssh, which rides on it.
+  const ssh = childrenOf(serve).filter((pid) => fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'ssh' && !commandLine(pid).join(' ').includes('[mux]'));
   if (ssh.length !== 1) fail(`the dashboard (pid ${serve}) has ${ssh.length} ssh children, expected its action's one`);
+  return ssh[0];
+}
+function sshSpawnedAt(ssh) {
   const now = Date.now();
   const uptime = Number(fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
   // the fields after the command's name, which is in parentheses and may hold blanks
-  const stat = fs.readFileSync(`/proc/${ssh[0]}/stat`, 'utf8');
+  const stat = fs.readFileSync(`/proc/${ssh}/stat`, 'utf8');
   const startTicks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
   return now - (uptime - startTicks / CLOCK_TICKS) * 1000;
 }
@@ -85,7 +90,7 @@ if (mode === 'sign-in') {
   if (signIn.status !== 303 || !cookie?.startsWith('ownstack_session=')) fail(`sign-in by POST of the link failed: ${signIn.status}`);
   fs.writeFileSync(cookieFile, cookie, { mode: 0o600 });
 } else if (mode === 'a') {
-  const [base, cookieFile, staging, store, sshdPid, containerPid] = args;
+  const [base, cookieFile, staging, store, , containerPid] = args; // the 5th, the sshd pid, is not needed since the connection is shared
   const servePid = serveProcess(containerPid);
   const cookie = fs.readFileSync(cookieFile, 'utf8');
   const formStarted = performance.now();
@@ -107,12 +112,13 @@ if (mode === 'sign-in') {
   await answer.arrayBuffer();
   const post = performance.now() - postStarted;
   if (answer.status !== 303) fail(`POST ${action[1]}: ${answer.status}`);
-  const sshSpawned = sshSpawnedAt(servePid);
+  const ssh = actionSsh(servePid);
+  const sshSpawned = sshSpawnedAt(ssh);
   const record = await finishedRecord(store, id);
   if (!record.who.endsWith(' (dashboard)')) fail(`release v${id} is not the dashboard's: who = ${record.who}`);
-  // the command's ssh session: over when the sshd has no session process left
-  const children = `/proc/${sshdPid}/task/${sshdPid}/children`;
-  for (const deadline = Date.now() + WAIT_MS; fs.readFileSync(children, 'utf8').trim(); await sleep(100)) {
+  // the command is over when the action's ssh has exited (it ends with the remote command; the
+  // shared connection, and the sshd process that serves it, stay for the next action)
+  for (const deadline = Date.now() + WAIT_MS; fs.existsSync(`/proc/${ssh}`); await sleep(100)) {
     if (Date.now() > deadline) fail('the dashboard\'s ssh session did not end');
   }
   // toSsh: the dashboard's own work before it acts (HTTP, session, CSRF, its store reads);

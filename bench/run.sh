@@ -178,8 +178,9 @@ dashboard_promote_figure() (
     printf '       dashboard-promote pair %d: A %s, B %s\n' "$i" "$a" "$b" >&2
   done
   cut -d' ' -f1 /proc/loadavg >>"$work/dashboard-promote.load"
-  # ssh alone: one Dokku command over the dashboard's ssh (its key, its options, to the same sshd
-  # through the bridge's gateway) against the same command run here
+  # ssh alone: one Dokku command over a new ssh connection with the dashboard's key and options (to
+  # the same sshd through the bridge's gateway) against the same command run here: what an action
+  # pays when no shared connection is open (the dashboard's first after a minute unused)
   local ssh_files="$DOKKU_LIB_ROOT/data/ownstack-dashboard/ssh"
   ssh_version() {
     time_ms ssh -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile="$ssh_files/known_hosts" \
@@ -196,7 +197,7 @@ dashboard_promote_row() {
   record_row "Promotion from the dashboard vs the CLI" "≤ 1.05×" \
     "the same 1-target promotion (staging -> production), A: a signed-in deployer's POST of the Promote form with its CSRF token (confirmation page fetched before, untimed) to the dashboard, run as a Dokku app by ownstack:dashboard:enable, which runs dokku pipeline:promote over real ssh with its own key; B: dokku pipeline:promote on the host. Each from its start (POST sent / CLI started) to the new release's finished_at in its record; $load" \
     "dashboard" "CLI" "$work/dashboard-promote.pairs"
-  record_row "Dashboard's ssh vs local" "(reference)" "dokku version over the dashboard's ssh (its key and options, the same sshd, through the bridge's gateway) vs dokku version run on the host: what one action's ssh adds" "over ssh" "local" "$work/dashboard-ssh.pairs"
+  record_row "Dashboard's new ssh connection vs local" "(reference)" "dokku version over a new ssh connection with the dashboard's key and options (the same sshd, through the bridge's gateway) vs dokku version run on the host: what an action adds when no shared connection is open (the first after a minute unused)" "new ssh" "local" "$work/dashboard-ssh.pairs"
 }
 if [[ "${BENCH_ONLY:-}" == dashboard ]]; then
   dashboard_figure

@@ -28,7 +28,7 @@ export function sshActionRunner(paths: Pick<DokkuPaths, 'dashboardRoot'>): Actio
   return (words, options = {}) => {
     const target = readSshTarget(paths);
     if (!target) throw new Refusal(503, 'Actions are not set up here: run dokku ownstack:dashboard:enable (the dashboard acts over ssh with its own key)');
-    const run = runSsh(dashboardIdentity(sshFiles(paths)), target, assertCommandWords(words), { timeoutMs: options.timeoutMs });
+    const run = runSsh(dashboardIdentity(sshFiles(paths), target), target, assertCommandWords(words), { timeoutMs: options.timeoutMs });
     // ssh's own failure (no client, host unreachable) has no output of the command: say what it was.
     return { exited: run.then((result) => ({
       code: result.exitCode,

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDashboardApp } from '../../src/web/app.js';
 import type { ActionRunner } from '../../src/web/ssh-actions.js';
-import { assertCommandWords, dashboardIdentity, knownHostsLines, parseSshHost } from '../../src/lib/dashboard/ssh.js';
+import { assertCommandWords, controlSocketName, dashboardIdentity, knownHostsLines, parseSshHost } from '../../src/lib/dashboard/ssh.js';
 import { sshArgvFor } from '../../src/lib/dokku/ssh.js';
 import { addRequest } from '../../src/lib/approvals/model.js';
 import { updateRequests } from '../../src/lib/approvals/store.js';
@@ -220,11 +220,23 @@ describe('refusals', () => {
 describe('ssh', () => {
   it('the command goes as separate words after the host, with our key and known host only', () => {
     const files = { dir: '/d/ssh', privateKey: '/d/ssh/id_ed25519', knownHosts: '/d/ssh/known_hosts', target: '/d/ssh/target.json' };
-    const args = sshArgvFor(dashboardIdentity(files), { user: 'dokku', host: '172.17.0.1', port: 2222 }, ['pipeline:promote', 'web', '--web-user', 'alice']);
+    const target = { user: 'dokku', host: '172.17.0.1', port: 2222 };
+    const args = sshArgvFor(dashboardIdentity(files, target), target, ['pipeline:promote', 'web', '--web-user', 'alice']);
     expect(args.slice(-6)).toEqual(['--', '172.17.0.1', 'pipeline:promote', 'web', '--web-user', 'alice']);
     expect(args).toEqual(expect.arrayContaining(['-i', '/d/ssh/id_ed25519', 'StrictHostKeyChecking=yes', 'UserKnownHostsFile=/d/ssh/known_hosts', 'BatchMode=yes', '-p', '2222', '-l', 'dokku']));
     expect(args.slice(0, 2)).toEqual(['-F', '/dev/null']);
     expect(args).toEqual(expect.arrayContaining(['GlobalKnownHostsFile=/dev/null', 'HostKeyAlias=ownstack-dokku-host']));
+    // one shared connection per target, in the dashboard's own ssh directory
+    expect(args).toEqual(expect.arrayContaining(['ControlMaster=auto', 'ControlPath=mux-dokku@172.17.0.1-2222', 'ControlPersist=60']));
+  });
+
+  it('shares no connection when its socket name would not fit a unix socket (a connection per command instead)', () => {
+    const long = { user: 'dokku', host: `${'h'.repeat(80)}.example.com`, port: 2222 };
+    expect(controlSocketName({ user: 'dokku', host: '172.17.0.1', port: 2222 })).toBe('mux-dokku@172.17.0.1-2222');
+    expect(controlSocketName(long)).toBeUndefined();
+    const files = { dir: '/d/ssh', privateKey: '/d/ssh/id_ed25519', knownHosts: '/d/ssh/known_hosts', target: '/d/ssh/target.json' };
+    expect(sshArgvFor(dashboardIdentity(files, long), long, ['version']).join(' ')).not.toMatch(/Control/);
+    expect(dashboardIdentity(files, { user: 'dokku', host: '172.17.0.1', port: 2222 }).control).toEqual({ dir: '/d/ssh', name: 'mux-dokku@172.17.0.1-2222' });
   });
 
   it('a word Dokku would re-parse into something else is refused', () => {

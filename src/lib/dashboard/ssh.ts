@@ -90,7 +90,29 @@ export function assertCommandWords(words: string[]): string[] {
   return words;
 }
 
-/** The dashboard's own key, and only this host's keys as enable wrote them down. */
-export function dashboardIdentity(files: SshFiles): SshIdentity {
-  return { keyFiles: [files.privateKey], knownHostsFile: files.knownHosts, pinnedHostAlias: HOST_KEY_ALIAS };
+/**
+ * The dashboard's own key, and only this host's keys as enable wrote them down. Its commands share
+ * one ssh connection (a new one costs ~0.2 s, most of what an action adds to the same command
+ * typed on the host: BENCHMARKS.md), through a socket in its own ssh directory named by the target,
+ * so a changed target never rides on the old connection.
+ */
+export function dashboardIdentity(files: SshFiles, target: SshTarget): SshIdentity {
+  const name = controlSocketName(target);
+  return {
+    keyFiles: [files.privateKey],
+    knownHostsFile: files.knownHosts,
+    pinnedHostAlias: HOST_KEY_ALIAS,
+    ...(name ? { control: { dir: files.dir, name } } : {}),
+  };
+}
+
+// ssh binds the socket under its name plus 17 characters (`.` and 16 random ones) before renaming
+// it into place, and a unix socket's path holds at most 107 bytes.
+const SOCKET_NAME_MAX = 107 - 17;
+
+/** The shared connection's socket, in the ssh directory; none (a connection per command) when too long. */
+export function controlSocketName(target: SshTarget): string | undefined {
+  // user, host and port are checked by readSshTarget: letters, digits, `.`, `_` and `-`, so no ssh `%` token
+  const name = `mux-${target.user}@${target.host}-${target.port}`;
+  return name.length <= SOCKET_NAME_MAX ? name : undefined;
 }

@@ -42,7 +42,18 @@ export interface SshIdentity {
    * hosts, no inherited ssh environment: its container has none of its own to rely on).
    */
   pinnedHostAlias?: string;
+  /**
+   * Share one connection between the commands to this address (OpenSSH's ControlMaster): the first
+   * command opens it, later ones ride on it, and it closes after a minute unused. The dashboard's
+   * actions and reads go to one host, and a new connection is most of what an action adds. The
+   * socket is `name` in `dir`, which ssh is started in, so the socket's path is short (a unix
+   * socket's path holds at most 107 bytes, whatever the directory's).
+   */
+  control?: { dir: string; name: string };
 }
+
+/** How long a shared connection stays open unused (ControlPersist). */
+export const SSH_CONTROL_PERSIST_SECONDS = 60;
 
 /** The Dokku user's own keys and known hosts, as stacks are reached. */
 export function stackIdentity(ctx: Context): SshIdentity {
@@ -69,6 +80,9 @@ export function sshArgvFor(identity: SshIdentity, address: StackAddress, words: 
     '-o', `StrictHostKeyChecking=${pinned ? 'yes' : 'accept-new'}`,
     '-o', `UserKnownHostsFile=${identity.knownHostsFile}`,
     ...(pinned ? ['-o', 'GlobalKnownHostsFile=/dev/null', '-o', `HostKeyAlias=${pinned}`] : []),
+    ...(identity.control
+      ? ['-o', 'ControlMaster=auto', '-o', `ControlPath=${identity.control.name}`, '-o', `ControlPersist=${SSH_CONTROL_PERSIST_SECONDS}`]
+      : []),
     '-o', 'LogLevel=ERROR',
     ...(identity.keyFiles.length > 0 ? ['-o', 'IdentitiesOnly=yes', ...identity.keyFiles.flatMap((file) => ['-i', file])] : []),
     '-p', String(address.port),
@@ -140,7 +154,7 @@ export async function runSsh(identity: SshIdentity, address: StackAddress, words
   const argv = sshArgvFor(identity, address, words);
   // A pinned identity inherits nothing: ssh finds no agent, config or home of the caller's.
   const env = identity.pinnedHostAlias ? { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/nonexistent' } : undefined;
-  const child = spawn('ssh', argv, { stdio: ['pipe', 'pipe', 'pipe'], env });
+  const child = spawn('ssh', argv, { stdio: ['pipe', 'pipe', 'pipe'], env, cwd: identity.control?.dir });
   const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => child.kill('SIGTERM'), options.timeoutMs);
   const all: Buffer[] = [];
   const out: Buffer[] = [];
