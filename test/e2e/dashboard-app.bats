@@ -177,6 +177,11 @@ browser() { node "$HOST_REPO_ROOT/test/e2e/helpers/dashboard-browser.mjs" "$@"; 
   assert_equal "$(app_http "$APP")" "sample v2 greeting=none"
   run dokku ownstack:history "$APP" --format json
   assert_equal "$(jq -r '.[0] | "\(.id) \(.kind) \(.status) \(.who)"' <<<"$output")" "2 promote succeeded alice (dashboard)"
+  # the confirmation's read and the promotion rode on one ssh connection, whose socket the dashboard
+  # keeps in its own ssh directory, the system user's alone
+  local socket="$DOKKU_LIB_ROOT/data/ownstack-dashboard/ssh/mux-$SYSTEM_USER@$SSHD_ALSO_LISTEN-$SSHD_PORT"
+  [[ -S "$socket" ]] || fail "no shared ssh connection: $(ls -la "$DOKKU_LIB_ROOT/data/ownstack-dashboard/ssh")"
+  assert_equal "$(stat -c '%U %a' "$socket")" "$SYSTEM_USER 600"
 }
 
 @test "a browser rolls production back; the rollback is the web user's" {
