@@ -9,6 +9,7 @@ export const TOPICS = {
     summary: 'Release history, rollback without a rebuild, and image retention',
     entries: [
       { usage: 'ownstack:history <app> [--limit N] [--format stdout|json]', description: 'List the releases of an app, newest first' },
+      { usage: 'ownstack:history <app>@<stack> [--limit N] [--format stdout|json]', description: 'List the releases of an app on another stack, as it lists them' },
       { usage: 'ownstack:info <app> [--format stdout|json]', description: 'Show the current release of an app' },
       { usage: 'ownstack:deploy-log <app> [<id>]', description: "Print a release's deploy log (the newest by default)" },
       { usage: 'ownstack:rollback <app> [<id>] [--skip-release] [--lock-wait <seconds>]', description: 'Deploy an earlier release again, without a rebuild' },

@@ -5,7 +5,8 @@ import type { JSX } from 'hono/jsx/jsx-runtime';
 import { streamSSE } from 'hono/streaming';
 import type { Context } from '../lib/context.js';
 import { anyAsking, appFromUrl, appHistoryPage, pipelinesView, releaseFromUrl, releaseLog } from '../lib/dashboard/app-pages.js';
-import { deploymentsPage, parseDeploymentFilters, parsePage } from '../lib/dashboard/deployments.js';
+import { deploymentsPage, parseDeploymentFilters, parsePage, REMOTE_LIMIT, remoteHistoryOf, remoteMembers } from '../lib/dashboard/deployments.js';
+import { parseHistoryAnswer } from '../lib/stacks/history.js';
 import { consumeLogin, peekLogin } from '../lib/dashboard/logins.js';
 import { Refusal } from '../lib/dashboard/refusal.js';
 import { readReleases, releaseRow } from '../lib/dashboard/releases.js';
@@ -186,6 +187,11 @@ export function createDashboardApp(options: DashboardOptions) {
   // The commit list of a promotion names other stacks' releases too: the same bound for its page.
   // Keyed `<app> v<source release>`, so a new source release is a new question.
   const commitAnswers = new AnswerCache((key) => commitList(runAction, key.split(' ')[0]), answerOptions);
+  // Keyed `<app>@<stack>`: the newest releases of an app on another stack, for the Deployments page.
+  const historyAnswers = new AnswerCache(
+    (member) => askHost(askHostRead, ['ownstack:history', member, '--format', 'json', '--limit', String(REMOTE_LIMIT)], parseHistoryAnswer),
+    answerOptions,
+  );
 
   app.get('/pipelines', async (c) => {
     const pipelines = await pipelinesView(ctx, now(), (pipeline) => pipelineAnswers.read(pipeline));
@@ -197,9 +203,11 @@ export function createDashboardApp(options: DashboardOptions) {
     return page(c, <StacksView page={view} viewer={viewer(c)} now={now()} />);
   });
 
-  app.get('/deployments', (c) => {
+  app.get('/deployments', async (c) => {
     const filters = parseDeploymentFilters(singleValues(c.req.queries()));
-    return page(c, <DeploymentsView page={deploymentsPage(ctx.paths, filters)} viewer={viewer(c)} now={now()} />);
+    // all asked side by side, each bounded by the first wait
+    const remote = await Promise.all(remoteMembers(ctx.paths, filters).map(async (member) => remoteHistoryOf(member, await historyAnswers.read(member))));
+    return page(c, <DeploymentsView page={deploymentsPage(ctx.paths, filters, remote)} viewer={viewer(c)} now={now()} />);
   });
 
   app.get('/apps/:app', (c) => {

@@ -235,7 +235,7 @@ browser() { node "$HOST_REPO_ROOT/test/e2e/helpers/dashboard-browser.mjs" "$@"; 
   assert_equal "$(dokku ownstack:history "$APP" --format json | jq -r '.[0].id')" 4
 }
 
-@test "apps on other stacks: one that does not answer is shown unreachable and holds no page; the Stacks page" {
+@test "apps on other stacks: one that does not answer is shown unreachable and holds no page; the Stacks and Deployments pages, ownstack:history <app>@<stack>" {
   local key="$DOKKU_ROOT/.ssh/id_ed25519" dir="$HOST_SANDBOX/dark" pipeline port current version
   # this host as a stack of its own: its sshd, with the Dokku user's key (a reachable stack, no second host)
   [[ -f "$key" ]] || ssh-keygen -q -t ed25519 -N '' -C this-host -f "$key"
@@ -266,6 +266,18 @@ browser() { node "$HOST_REPO_ROOT/test/e2e/helpers/dashboard-browser.mjs" "$@"; 
   # the Promote confirmation names each target on another stack with what it runs
   DASHBOARD_URL="$(app_url "$DASH")" run browser promote-targets "$STG" "$APP@self" "$APP@dark"
   assert_success
+  # the Deployments page: the releases of $APP@self among the rows, $APP@dark unreachable, no page held
+  DASHBOARD_URL="$(app_url "$DASH")" run browser deployments-other-stacks "$APP" self dark "$(dokku ownstack:history "$APP" --format json | jq -r '[.[].id] | join(",")')"
+  assert_success
+  # ownstack:history <app>@<stack>: that stack's own answer, in the shape of the local one
+  assert_equal "$(dokku ownstack:history "$APP@self" --format json --limit 3 | jq -c '[.[] | keys]')" "$(dokku ownstack:history "$APP" --format json --limit 3 | jq -c '[.[] | keys]')"
+  assert_equal "$(dokku ownstack:history "$APP@self" --format json | jq -c '[.[] | {id, status, current}]')" "$(dokku ownstack:history "$APP" --format json | jq -c '[.[] | {id, status, current}]')"
+  run --separate-stderr dokku ownstack:history "$APP@self"
+  assert_success
+  assert_line --index 0 --regexp "^=====> $APP@self Releases - Current: v[0-9]+$"
+  run --separate-stderr dokku ownstack:history "$APP@nowhere"
+  assert_failure
+  [[ "$(printf '%s\n' "$stderr" | wc -l)" == 1 ]]
   stop_pid_file "$dir/pid"
   dokku pipeline:remove "$APP@self" >/dev/null
   dokku pipeline:remove "$APP@dark" >/dev/null

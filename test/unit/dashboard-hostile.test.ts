@@ -101,6 +101,7 @@ describe('hostile parameters', () => {
       (v: string) => `/deployments?app=${v}`,
       (v: string) => `/deployments?pipeline=${v}`,
       (v: string) => `/deployments?status=${v}`,
+      (v: string) => `/deployments?stack=${v}`,
       (v: string) => `/apps/web?page=${v}`,
       (v: string) => `/apps/web/releases/1/log/stream?from=${v}`,
     ];

@@ -56,7 +56,7 @@ afterAll(async () => {
 function countedPage(made: TestHost, filters: DeploymentFilters, maxScanned?: number) {
   const reads = vi.spyOn(fs, 'readFileSync');
   try {
-    const page = deploymentsPage(made.ctx.paths, filters, maxScanned);
+    const page = deploymentsPage(made.ctx.paths, filters, [], maxScanned);
     const recordReads = reads.mock.calls.filter(([file]) => /releases\/\d+\.json$/.test(String(file))).length;
     return { page, recordReads };
   } finally {

@@ -8,6 +8,9 @@ import { addStackTo, parseStackAddress } from '../../src/lib/stacks/model.js';
 import { updateStacks } from '../../src/lib/stacks/store.js';
 import { SCHEMA_VERSIONS } from '../../src/lib/schema-version.js';
 import { VERSION } from '../../src/lib/version.js';
+import { publicRelease } from '../../src/lib/releases/public.js';
+import { parseHistoryAnswer, parseHistoryOutput } from '../../src/lib/stacks/history.js';
+import { releaseRecord } from './support.js';
 import { addPipeline, addRelease, makeHost, signIn, snapshotTree, type SignedIn, type TestHost } from './dashboard-support.js';
 
 // Other stacks, as the dashboard learns of them: through this host (`pipeline:info`, `stacks:check`,
@@ -147,6 +150,25 @@ describe('answers of this host', () => {
   });
 });
 
+describe('ownstack:history --format json from another stack', () => {
+  const release = publicRelease(releaseRecord({ id: 3, app: 'web' }), { currentId: 3, expired: false });
+
+  it('takes a list of public releases as they are, after notices on earlier lines', () => {
+    expect(parseHistoryAnswer([release])).toEqual([release]);
+    expect(parseHistoryAnswer([])).toEqual([]);
+    expect(parseHistoryOutput(`-----> a notice\n${JSON.stringify([release])}\n`)).toEqual([release]);
+  });
+
+  it('refuses anything else: not a list, a wrong type in a shown field, an unknown status', () => {
+    for (const bad of [{}, null, 'x', [null], [{ ...release, id: '3' }], [{ ...release, id: 0 }], [{ ...release, status: 'done' }], [{ ...release, display_status: 'gone' }],
+      [{ ...release, description: 5 }], [{ ...release, current: 'yes' }], [{ ...release, git_sha: 7 }], [{ ...release, started_at: null }], [{ ...release, kind: 'magic' }]]) {
+      expect(parseHistoryAnswer(bad), JSON.stringify(bad)).toBeUndefined();
+    }
+    expect(parseHistoryOutput('not json')).toBeUndefined();
+    expect(parseHistoryOutput('')).toBeUndefined();
+  });
+});
+
 describe('the pages', () => {
   let host: TestHost;
   let alice: SignedIn;
@@ -212,6 +234,55 @@ describe('the pages', () => {
     const html = await (await dashboard.request('/pipelines', { headers: { Cookie: alice.cookie } })).text();
     expect(html).toContain('v7 · promote');
     expect(html).not.toContain('data-asking');
+  });
+
+  /** A public release as `ownstack:history --format json` prints it, on stack eu. */
+  const euRelease = (id: number, startedAt: string, fields: Record<string, unknown> = {}) => ({
+    ...publicRelease(releaseRecord({ id, app: 'web', kind: 'promote', git_sha: SHA, who: 'ann', started_at: startedAt, finished_at: startedAt }), { currentId: 2, expired: false }),
+    ...fields,
+  });
+
+  it('/deployments: releases of apps on other stacks merged newest first, labelled app@stack, no log link; a dark stack unreachable', async () => {
+    const euHistory = [euRelease(2, '2026-03-01T11:00:00.000Z', { description: '<img src=x>\u001b[31m' }), euRelease(1, '2026-03-01T09:00:00.000Z', { status: 'failed', display_status: 'failed', phase: 'deploy', reason: 'boom' })];
+    answer = async (words) =>
+      words[1] === 'web@eu' ? { code: 0, stdout: `${JSON.stringify(euHistory)}\n` } : { code: 1, stdout: '' };
+    const before = snapshotTree(host.ctx.paths.ownstackRoot);
+    const dashboard = createDashboardApp({ ctx: host.ctx, now: () => NOW, runAction });
+    const get = async (url: string) => (await dashboard.request(url, { headers: { Cookie: alice.cookie } })).text();
+    const html = await get('/deployments');
+    expect(asked.map((words) => words.join(' ')).sort()).toEqual(['ownstack:history web@dark --format json --limit 50', 'ownstack:history web@eu --format json --limit 50']);
+    const order = [...html.matchAll(/<tr><td>(?:<a href="[^"]+">)?([a-z@-]+)(?:<\/a>)?<\/td><td>v(\d+)/g)].map((match) => `${match[1]} v${match[2]}`);
+    expect(order).toEqual(['web@eu v2', 'web v1', 'web-staging v1', 'web@eu v1']);
+    expect(html).not.toContain('href="/apps/web%40eu');
+    expect(html).not.toContain('Log of web v2');
+    expect(html).toContain('&lt;img src=x&gt;\\u001b[31m');
+    expect(html).toContain('<span class="status-failed">failed (deploy: boom)</span>');
+    expect(html).toContain('web@eu: 2 releases, asked');
+    expect(html).toMatch(/web@dark: <span class="status-unreachable">unreachable: ownstack:history exited with code 1<\/span>/);
+    expect(html).not.toContain('data-asking');
+    // the filters: a stack, this host, a status, an app on every stack
+    const rowsOf = (page: string) => [...page.matchAll(/<tr><td>(?:<a href="[^"]+">)?([a-z@-]+)(?:<\/a>)?<\/td><td>v(\d+)/g)].map((match) => `${match[1]} v${match[2]}`);
+    expect(rowsOf(await get('/deployments?stack=eu'))).toEqual(['web@eu v2', 'web@eu v1']);
+    expect(rowsOf(await get('/deployments?stack=-'))).toEqual(['web v1', 'web-staging v1']);
+    expect(rowsOf(await get('/deployments?status=failed'))).toEqual(['web@eu v1']);
+    expect(rowsOf(await get('/deployments?app=web-staging'))).toEqual(['web-staging v1']);
+    expect(rowsOf(await get('/deployments?pipeline=shop&app=web'))).toEqual(['web@eu v2', 'web v1', 'web@eu v1']);
+    expect((await dashboard.request('/deployments?stack=nowhere', { headers: { Cookie: alice.cookie } })).status).toBe(404);
+    // all within freshMs: each member asked once
+    expect(asked).toHaveLength(2);
+    expect(snapshotTree(host.ctx.paths.ownstackRoot)).toEqual(before);
+  });
+
+  it('/deployments while a stack has not answered: "asking…" for its app, this host\'s rows, the reload script', async () => {
+    const never = deferred<{ code: number; stdout: string }>();
+    answer = (words) => (words[1] === 'web@dark' ? never.promise : Promise.resolve({ code: 0, stdout: '[]' }));
+    const dashboard = createDashboardApp({ ctx: host.ctx, now: () => NOW, runAction, answers: { waitMs: 10 } });
+    const html = await (await dashboard.request('/deployments?status=succeeded', { headers: { Cookie: alice.cookie } })).text();
+    expect(html).toContain('web@dark: <span class="note">asking…</span>');
+    expect(html).toContain('web@eu: 0 releases, asked');
+    expect(html).toContain('data-asking=""');
+    expect(html).toContain('href="/deployments?status=succeeded">Refresh</a>');
+    expect(html).toContain('Log of web v1');
   });
 
   it('the Promote confirmation lists each remote target with what it runs now', async () => {

@@ -7,6 +7,8 @@ import { log, printable } from '../../lib/output/log.js';
 import { historyHeader, historyTable, needsImageCheck, withDisplayStatus } from '../../lib/releases/format.js';
 import { publicRelease } from '../../lib/releases/public.js';
 import { touchStore, warn, message } from '../../lib/releases/trigger-support.js';
+import { remoteHistory } from '../../lib/stacks/history.js';
+import { formatAppRef, parseAppRef } from '../../lib/stacks/model.js';
 
 export const DEFAULT_HISTORY_LIMIT = 20;
 const MAX_HISTORY_LIMIT = 100_000;
@@ -20,15 +22,28 @@ export function parseLimit(raw: string | undefined): number {
 }
 
 // `heroku releases`, Dokku-shaped: a header naming the current release, then the newest releases.
+// `<app>@<stack>` asks that stack for its own history of the app (over the stacks' ssh path).
 const register: CommandModule = (program, ctx) => {
   program
     .command('ownstack:history')
     .description('list the releases of an app, newest first')
-    .argument('[app]')
+    .argument('[app]', 'an app of this host, or <app>@<stack>')
     .option('--limit <n>', 'how many releases to show', String(DEFAULT_HISTORY_LIMIT))
     .option('--format <format>', 'stdout or json')
     .action(async (appArg: string | undefined, options: { limit?: string; format?: string }) => {
       const format = parseFormat(options.format);
+      if (appArg?.includes('@')) {
+        const ref = parseAppRef(appArg);
+        const releases = await remoteHistory(ctx(), ref.stack!, ref.app, parseLimit(options.limit));
+        if (format === 'json') {
+          log.out(JSON.stringify(releases));
+          return;
+        }
+        // The stack's current release, when it is among those listed.
+        log.out(historyHeader(formatAppRef(ref), releases.find((release) => release.current)?.id));
+        log.out(releases.length === 0 ? `       ${formatAppRef(ref)} has no releases yet` : historyTable(releases, new Date()));
+        return;
+      }
       const app = assertAppExists(ctx(), appArg);
       const limit = parseLimit(options.limit);
       const store = await touchStore(ctx(), app);

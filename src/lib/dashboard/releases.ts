@@ -61,10 +61,18 @@ export interface ReleaseRow {
   startedAt: string;
   finishedAt: string | null;
   duration: string | null;
+  /** The stack another host's release is on (as that stack listed it); absent on this host. */
+  stack?: string;
 }
 
 export function releaseRow(record: ReleaseRecord, currentId: number | undefined): ReleaseRow {
-  const status = storedDisplayStatus(record, currentId);
+  return rowOf(record, storedDisplayStatus(record, currentId), record.id === currentId);
+}
+
+/** The release fields a row is built from: a stored record's, or a public release another stack listed. */
+export type RowFields = Pick<ReleaseRecord, 'app' | 'id' | 'kind' | 'status' | 'phase' | 'reason' | 'description' | 'git_sha' | 'who' | 'started_at' | 'finished_at'>;
+
+export function rowOf(record: RowFields, status: DisplayStatus, current: boolean, stack?: string): ReleaseRow {
   const started = Date.parse(record.started_at);
   const finished = record.finished_at ? Date.parse(record.finished_at) : NaN;
   return {
@@ -72,7 +80,7 @@ export function releaseRow(record: ReleaseRecord, currentId: number | undefined)
     id: record.id,
     kind: record.kind,
     status,
-    current: record.id === currentId,
+    current,
     phase: record.phase,
     failure: record.status === 'failed' ? `${record.phase}: ${firstLine(record.reason) ?? 'no reason recorded'}` : null,
     description: record.description,
@@ -81,6 +89,7 @@ export function releaseRow(record: ReleaseRecord, currentId: number | undefined)
     startedAt: record.started_at,
     finishedAt: record.finished_at,
     duration: Number.isFinite(started) && Number.isFinite(finished) ? formatDuration(finished - started) : null,
+    ...(stack === undefined ? {} : { stack }),
   };
 }
 

@@ -34,7 +34,7 @@ export function relativeTime(iso: string | null, now: Date): string {
   return timeago(iso, 'en_US', { relativeDate: now });
 }
 
-function statusCell(record: DisplayedRecord): string {
+function statusCell(record: Pick<DisplayedRecord, 'display_status' | 'phase'>): string {
   if (record.display_status === 'failed' || record.display_status === 'running') return `${record.display_status} (${record.phase})`;
   return record.display_status;
 }
@@ -60,7 +60,10 @@ export function historyHeader(app: string, currentId: number | undefined): strin
   return `=====> ${app} Releases - Current: ${currentId === undefined ? 'none' : `v${currentId}`}`;
 }
 
-export function historyTable(records: DisplayedRecord[], now: Date): string {
+/** The fields a history row shows: a stored record's, or a public release another stack listed. */
+export type HistoryRowFields = Pick<DisplayedRecord, 'id' | 'kind' | 'git_sha' | 'display_status' | 'phase' | 'started_at' | 'who' | 'description'>;
+
+export function historyTable(records: HistoryRowFields[], now: Date): string {
   const rows = records.map((record) => [
     `v${record.id}`,
     record.kind,

@@ -12,11 +12,12 @@ export const logHref = (app: string, id: number) => `/apps/${encodeURIComponent(
 export const appHref = (app: string) => `/apps/${encodeURIComponent(app)}`;
 
 /** A link to /deployments keeping the filters, for another page. */
-export function deploymentsHref(filters: { app?: string; pipeline?: string; status?: string }, page: number): string {
+export function deploymentsHref(filters: { app?: string; pipeline?: string; status?: string; stack?: string }, page: number): string {
   const query = new URLSearchParams();
   if (filters.app) query.set('app', filters.app);
   if (filters.pipeline) query.set('pipeline', filters.pipeline);
   if (filters.status) query.set('status', filters.status);
+  if (filters.stack) query.set('stack', filters.stack);
   if (page > 1) query.set('page', String(page));
   const text = query.toString();
   return text ? `/deployments?${text}` : '/deployments';

@@ -1,5 +1,5 @@
 import type { AppHistoryPage, PipelineCard, PipelineView } from '../../lib/dashboard/app-pages.js';
-import type { DeploymentsPage } from '../../lib/dashboard/deployments.js';
+import { REMOTE_LIMIT, rowLabel, THIS_HOST, type DeploymentsPage, type RemoteHistory } from '../../lib/dashboard/deployments.js';
 import type { OwnstackVersion, StacksPage } from '../../lib/dashboard/stacks-page.js';
 import type { ReleaseRow } from '../../lib/dashboard/releases.js';
 import type { Delivery } from '../../lib/dashboard/deliveries.js';
@@ -40,6 +40,16 @@ export function DeploymentsView(props: { page: DeploymentsPage; viewer: Viewer; 
           </select>
         </label>
         <label>
+          Stack
+          <select name="stack">
+            <option value="">All stacks</option>
+            <option value={THIS_HOST} selected={filters.stack === THIS_HOST}>This host</option>
+            {page.stacks.map((name) => (
+              <option value={name} selected={name === filters.stack}>{name}</option>
+            ))}
+          </select>
+        </label>
+        <label>
           Status
           <select name="status">
             <option value="">Any status</option>
@@ -50,6 +60,8 @@ export function DeploymentsView(props: { page: DeploymentsPage; viewer: Viewer; 
         </label>
         <button type="submit">Filter</button>
       </form>
+      {page.asking && <AskingNotice href={deploymentsHref(filters, filters.page)} />}
+      {page.remote.length > 0 && <RemoteHistories remote={page.remote} now={now} />}
       {page.rows.length === 0 ? (
         <p>No releases match{filters.page > 1 ? ' on this page' : ''}.</p>
       ) : (
@@ -61,6 +73,28 @@ export function DeploymentsView(props: { page: DeploymentsPage; viewer: Viewer; 
       )}
       <Pager page={filters.page} hasNext={page.hasNext} href={(n) => deploymentsHref(filters, n)} />
     </Layout>
+  );
+}
+
+/** What each app on another stack last answered; its releases are among the rows. */
+function RemoteHistories(props: { remote: RemoteHistory[]; now: Date }) {
+  return (
+    <section aria-label="Apps on other stacks">
+      <p class="note">
+        Apps on other stacks, as this host last asked them (their newest {REMOTE_LIMIT} releases each; older pages list only this host's releases past those; their logs are on their stacks):
+      </p>
+      <ul id="remote-histories">
+        {props.remote.map((history) => (
+          <li>
+            {history.member}:{' '}
+            {history.state === 'asking' && <span class="note">asking…</span>}
+            {history.state === 'unreachable' && <span class="status-unreachable">unreachable: {history.why}</span>}
+            {history.state === 'answered' && <>{history.releases!.length} releases, asked <When iso={history.askedAt!} now={props.now} /></>}
+            {history.asking && history.askedAt ? ' (asking again)' : ''}
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }
 
@@ -95,11 +129,7 @@ function ReleaseTable(props: { rows: ReleaseRow[]; now: Date; showApp?: boolean;
       <tbody>
         {props.rows.map((row) => (
           <tr>
-            {props.showApp && (
-              <td>
-                <a href={appHref(row.app)}>{row.app}</a>
-              </td>
-            )}
+            {props.showApp && <td>{row.stack ? rowLabel(row) : <a href={appHref(row.app)}>{row.app}</a>}</td>}
             <td>
               v{row.id}
               {row.current ? ' (current)' : ''}
@@ -116,7 +146,11 @@ function ReleaseTable(props: { rows: ReleaseRow[]; now: Date; showApp?: boolean;
             </td>
             <td>{row.duration ?? ''}</td>
             <td>
-              <a href={logHref(row.app, row.id)} aria-label={`Log of ${row.app} v${row.id}`}>log</a>
+              {!row.stack && (
+                <a href={logHref(row.app, row.id)} aria-label={`Log of ${row.app} v${row.id}`}>
+                  log
+                </a>
+              )}
             </td>
             {props.rollback && (
               <td>

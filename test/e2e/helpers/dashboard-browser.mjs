@@ -265,6 +265,27 @@ const scenarios = {
     });
   },
 
+  // deployments-other-stacks APP REACHABLE DARK IDS: the Deployments page asks each app on another
+  // stack for its history without being held: APP@DARK first "asking…", then unreachable with
+  // ssh's reason; APP@REACHABLE's releases (IDS, comma-separated, newest first) as rows labelled
+  // APP@REACHABLE, with no log link (their logs are on their stack).
+  async 'deployments-other-stacks'(app, reachable, dark, ids) {
+    const item = (page, stack) => page.locator('#remote-histories li', { hasText: `${app}@${stack}:` });
+    await withBrowser(async (page) => {
+      await visit(page, `/deployments?app=${app}`);
+      assert.match(await item(page, dark).innerText(), /asking…/, `${app}@${dark} waits for a first answer without holding the page`);
+      assert.equal(await page.locator('#asking').count(), 1, 'the page says it is asking, and reloads itself');
+      await item(page, dark).getByText(/unreachable: stack .* is unreachable \(no answer within 10s\)/).waitFor({ timeout: 90_000 });
+      assert.match(await item(page, reachable).innerText(), /\d+ releases, asked/, `${app}@${reachable} answered`);
+      await check(page, 'deployments-other-stacks');
+
+      await visit(page, `/deployments?stack=${reachable}`);
+      const rows = await page.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => `${tr.cells[0].innerText} ${tr.cells[1].innerText.split(' ')[0]}`));
+      assert.deepEqual(rows, ids.split(',').map((id) => `${app}@${reachable} v${id}`), `the releases of ${app}@${reachable}, newest first`);
+      assert.equal(await page.locator('tbody a').count(), 0, 'no links: neither an app page nor a log of this host');
+    });
+  },
+
   // promote-targets SOURCE TARGET…: the Promote confirmation names each target on another stack
   // and what this host last said it runs (a release, or unreachable), before anything is posted.
   async 'promote-targets'(source, ...targets) {
