@@ -12,6 +12,7 @@ export const TOPICS = {
       { usage: 'ownstack:history <app>@<stack> [--limit N] [--format stdout|json]', description: 'List the releases of an app on another stack, as it lists them' },
       { usage: 'ownstack:info <app> [--format stdout|json]', description: 'Show the current release of an app' },
       { usage: 'ownstack:deploy-log <app> [<id>]', description: "Print a release's deploy log (the newest by default)" },
+      { usage: 'ownstack:deploy-log <app>@<stack> [<id>]', description: "Print a release's deploy log from another stack (its last 1 MiB, control characters escaped)" },
       { usage: 'ownstack:rollback <app> [<id>] [--skip-release] [--lock-wait <seconds>]', description: 'Deploy an earlier release again, without a rebuild' },
       { usage: 'ownstack:rebuild <app>', description: "Rebuild and deploy the app from its source (Dokku's ps:rebuild; the dashboard's Deploy now)" },
       { usage: 'ownstack:git-sync <app> <repository> <sha>', description: "Fetch a commit from an http(s) repository and deploy it (Dokku's git:sync --build; the GitHub webhook's deploy)" },

@@ -13,7 +13,7 @@ import { readReleases, releaseRow } from '../lib/dashboard/releases.js';
 import { createSession, csrfToken, csrfTokenMatches, endSession, SESSION_IDLE_MS, touchSession, type Session } from '../lib/dashboard/sessions.js';
 import { UserError } from '../lib/output/errors.js';
 import { CONTENT_SECURITY_POLICY } from './assets.js';
-import { AppView, DeploymentsView, LoginView, LogView, MessageView, PipelinesView, StacksView } from './views/pages.js';
+import { AppView, DeploymentsView, LoginView, LogView, MessageView, PipelinesView, RemoteLogView, StacksView } from './views/pages.js';
 import type { Viewer } from './views/layout.js';
 import { appHref, logHref } from './views/format.js';
 import { ActionOutcomeView, DeployConfirmView, PromoteView, RollbackConfirmView, type CommitList } from './views/actions.js';
@@ -24,7 +24,8 @@ import type { DokkuPaths } from '../lib/dokku/env.js';
 import type { TargetDiff } from '../lib/pipelines/diff.js';
 import { streamReleaseLog, type StreamOptions } from './log-stream.js';
 import { AnswerCache } from '../lib/dashboard/answers.js';
-import { ASK_TIMEOUT_MS, askHost, parsePipelineInfo, parseStackCheck, parseVersion, type AskHost } from '../lib/dashboard/remote.js';
+import { remoteLogFromUrl, remoteLogView, remoteLogWords } from '../lib/dashboard/remote-log.js';
+import { ASK_TIMEOUT_MS, askHost, askHostText, parsePipelineInfo, parseStackCheck, parseVersion, type AskHost } from '../lib/dashboard/remote.js';
 import { stacksPage } from '../lib/dashboard/stacks-page.js';
 import { DELIVERY_HEADER, EVENT_HEADER, GITHUB_WEB_USER, MAX_WEBHOOK_BODY, SIGNATURE_HEADER } from '../lib/dashboard/github.js';
 import { commandOutcome, finishDelivery, readDeliveries, recordDelivery } from '../lib/dashboard/deliveries.js';
@@ -192,6 +193,8 @@ export function createDashboardApp(options: DashboardOptions) {
     (member) => askHost(askHostRead, ['ownstack:history', member, '--format', 'json', '--limit', String(REMOTE_LIMIT)], parseHistoryAnswer),
     answerOptions,
   );
+  // Keyed `<app>@<stack> <id>`: a log of a release on another stack. Logs are large: few are kept.
+  const remoteLogAnswers = new AnswerCache((key) => askHostText(askHostRead, ['ownstack:deploy-log', ...key.split(' ')]), { ...answerOptions, maxAnswers: 20 });
 
   app.get('/pipelines', async (c) => {
     const pipelines = await pipelinesView(ctx, now(), (pipeline) => pipelineAnswers.read(pipeline));
@@ -224,6 +227,12 @@ export function createDashboardApp(options: DashboardOptions) {
     const row = releaseRow(record, reader.currentId());
     const streamHref = `${logHref(row.app, row.id)}/stream?from=${log?.length ?? 0}`;
     return page(c, <LogView row={row} log={log} viewer={viewer(c)} now={now()} streamHref={streamHref} />);
+  });
+
+  app.get('/stacks/:stack/apps/:app/releases/:id/log', async (c) => {
+    const ref = remoteLogFromUrl(ctx.paths, c.req.param('stack'), c.req.param('app'), c.req.param('id'));
+    const reading = await remoteLogAnswers.read(remoteLogWords(ref).slice(1).join(' '));
+    return page(c, <RemoteLogView log={remoteLogView(ref, reading)} href={c.req.path} viewer={viewer(c)} now={now()} />);
   });
 
   // ---- actions: Dokku commands over ssh as the signed-in deployer (--web-user) ---------------

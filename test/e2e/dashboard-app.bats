@@ -235,8 +235,8 @@ browser() { node "$HOST_REPO_ROOT/test/e2e/helpers/dashboard-browser.mjs" "$@"; 
   assert_equal "$(dokku ownstack:history "$APP" --format json | jq -r '.[0].id')" 4
 }
 
-@test "apps on other stacks: one that does not answer is shown unreachable and holds no page; the Stacks and Deployments pages, ownstack:history <app>@<stack>" {
-  local key="$DOKKU_ROOT/.ssh/id_ed25519" dir="$HOST_SANDBOX/dark" pipeline port current version
+@test "apps on other stacks: one that does not answer is shown unreachable and holds no page; the Stacks and Deployments pages, ownstack:history and deploy-log <app>@<stack>" {
+  local key="$DOKKU_ROOT/.ssh/id_ed25519" dir="$HOST_SANDBOX/dark" pipeline port current version newest line
   # this host as a stack of its own: its sshd, with the Dokku user's key (a reachable stack, no second host)
   [[ -f "$key" ]] || ssh-keygen -q -t ed25519 -N '' -C this-host -f "$key"
   chown "$SYSTEM_USER:" "$key" "$key.pub"
@@ -266,9 +266,20 @@ browser() { node "$HOST_REPO_ROOT/test/e2e/helpers/dashboard-browser.mjs" "$@"; 
   # the Promote confirmation names each target on another stack with what it runs
   DASHBOARD_URL="$(app_url "$DASH")" run browser promote-targets "$STG" "$APP@self" "$APP@dark"
   assert_success
-  # the Deployments page: the releases of $APP@self among the rows, $APP@dark unreachable, no page held
-  DASHBOARD_URL="$(app_url "$DASH")" run browser deployments-other-stacks "$APP" self dark "$(dokku ownstack:history "$APP" --format json | jq -r '[.[].id] | join(",")')"
+  # the Deployments page: the releases of $APP@self among the rows, $APP@dark unreachable, no page held;
+  # the newest one's log link shows a line of its log as this host prints it
+  newest="$(dokku ownstack:history "$APP" --format json | jq -r '.[0].id')"
+  line="$(dokku ownstack:deploy-log "$APP" "$newest" | grep -m1 -E '^[[:print:]]*[[:alnum:]][[:print:]]*$')"
+  [[ -n "$line" ]]
+  DASHBOARD_URL="$(app_url "$DASH")" run browser deployments-other-stacks "$APP" self dark "$(dokku ownstack:history "$APP" --format json | jq -r '[.[].id] | join(",")')" "$line"
   assert_success
+  # ownstack:deploy-log <app>@<stack> <id>: that stack's log of the release
+  run --separate-stderr dokku ownstack:deploy-log "$APP@self" "$newest"
+  assert_success
+  assert_line "$line"
+  run --separate-stderr dokku ownstack:deploy-log "$APP@nowhere" "$newest"
+  assert_failure
+  [[ "$(printf '%s\n' "$stderr" | wc -l)" == 1 ]]
   # ownstack:history <app>@<stack>: that stack's own answer, in the shape of the local one
   assert_equal "$(dokku ownstack:history "$APP@self" --format json --limit 3 | jq -c '[.[] | keys]')" "$(dokku ownstack:history "$APP" --format json --limit 3 | jq -c '[.[] | keys]')"
   assert_equal "$(dokku ownstack:history "$APP@self" --format json | jq -c '[.[] | {id, status, current}]')" "$(dokku ownstack:history "$APP" --format json | jq -c '[.[] | {id, status, current}]')"

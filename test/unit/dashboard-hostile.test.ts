@@ -77,6 +77,24 @@ describe('hostile parameters', () => {
     expect(sent).toEqual([]);
   });
 
+  it('on the log route of a release on another stack: 400 or 404, one line, before this host is asked', async () => {
+    const routes = [
+      (s: string) => `/stacks/${s}/apps/web/releases/1/log`,
+      (s: string) => `/stacks/eu/apps/${s}/releases/1/log`,
+      (s: string) => `/stacks/eu/apps/web/releases/${s}/log`,
+    ];
+    const sent: string[][] = [];
+    const asking = createDashboardApp({ ctx: host.ctx, now: () => NOW, runAction: (words) => (sent.push(words), { exited: Promise.resolve({ code: 0, output: '', stdout: '' }) }) });
+    for (const route of routes) {
+      for (const segment of HOSTILE_SEGMENTS) {
+        const url = route(segment);
+        const response = await asking.request(url, { headers: { Cookie: alice.cookie } });
+        assertOneLineRefusal(response.status, await response.text(), response.headers.get('content-type'), url);
+      }
+    }
+    expect(sent).toEqual([]);
+  });
+
   it('`.` and `..` segments are resolved by URL parsing before any route sees them', async () => {
     for (const url of ['/apps/..', '/apps/%2E%2E', '/apps/.%2e']) {
       const response = await request(url);

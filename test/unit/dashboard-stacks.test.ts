@@ -242,7 +242,7 @@ describe('the pages', () => {
     ...fields,
   });
 
-  it('/deployments: releases of apps on other stacks merged newest first, labelled app@stack, no log link; a dark stack unreachable', async () => {
+  it('/deployments: releases of apps on other stacks merged newest first, labelled app@stack, each log linked to its stack; a dark stack unreachable', async () => {
     const euHistory = [euRelease(2, '2026-03-01T11:00:00.000Z', { description: '<img src=x>\u001b[31m' }), euRelease(1, '2026-03-01T09:00:00.000Z', { status: 'failed', display_status: 'failed', phase: 'deploy', reason: 'boom' })];
     answer = async (words) =>
       words[1] === 'web@eu' ? { code: 0, stdout: `${JSON.stringify(euHistory)}\n` } : { code: 1, stdout: '' };
@@ -283,6 +283,50 @@ describe('the pages', () => {
     expect(html).toContain('data-asking=""');
     expect(html).toContain('href="/deployments?status=succeeded">Refresh</a>');
     expect(html).toContain('Log of web v1');
+  });
+
+  it('a log of a release on another stack: linked from its row, asked of this host, shown whole and inert; a failure one line', async () => {
+    const euHistory = [euRelease(2, '2026-03-01T11:00:00.000Z')];
+    const euLog = '-----> Deploying web\n<script>alert(1)</script>\n\u001b[31mred\u009b2J\tdone\n';
+    answer = async (words) => {
+      if (words[0] === 'ownstack:history') return words[1] === 'web@eu' ? { code: 0, stdout: JSON.stringify(euHistory) } : { code: 1, stdout: '' };
+      if (words[1] === 'web@eu') return { code: 0, stdout: euLog };
+      return { code: 1, stdout: ' !     stack dark (dokku@127.0.0.1:2299) is unreachable (no answer within 10s): Connection timed out\u001b[2J\n' };
+    };
+    const before = snapshotTree(host.ctx.paths.ownstackRoot);
+    const dashboard = createDashboardApp({ ctx: host.ctx, now: () => NOW, runAction });
+    const get = (url: string) => dashboard.request(url, { headers: { Cookie: alice.cookie } });
+    expect(await (await get('/deployments?stack=eu')).text()).toContain('<a href="/stacks/eu/apps/web/releases/2/log" aria-label="Log of web@eu v2">');
+
+    const response = await get('/stacks/eu/apps/web/releases/2/log');
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    expect(asked.at(-1)).toEqual(['ownstack:deploy-log', 'web@eu', '2']);
+    expect(html).toContain('-----&gt; Deploying web\n&lt;script&gt;alert(1)&lt;/script&gt;\n\\u001b[31mred\\u009b2J\tdone\n</pre>');
+    expect(html).not.toContain('<script>alert');
+    expect(html).not.toMatch(/[\u001b\u009b]/);
+    expect(html).not.toContain('data-asking');
+
+    const failed = await (await get('/stacks/dark/apps/web/releases/5/log')).text();
+    expect(asked.at(-1)).toEqual(['ownstack:deploy-log', 'web@dark', '5']);
+    expect(failed).toContain('<p id="log-status" role="status" class="status-unreachable">No log: stack dark (dokku@127.0.0.1:2299) is unreachable (no answer within 10s): Connection timed out\\u001b[2J</p>');
+    expect(failed).not.toContain('<pre');
+    // a stack this host does not know, an app in no pipeline of it: 404, nothing asked
+    const count = asked.length;
+    expect((await get('/stacks/nowhere/apps/web/releases/2/log')).status).toBe(404);
+    expect((await get('/stacks/eu/apps/other/releases/2/log')).status).toBe(404);
+    expect(asked).toHaveLength(count);
+    expect(snapshotTree(host.ctx.paths.ownstackRoot)).toEqual(before);
+  });
+
+  it('a log of a release on a stack that has not answered: "asking…" at once, the reload script', async () => {
+    const never = deferred<{ code: number; stdout: string }>();
+    answer = () => never.promise;
+    const dashboard = createDashboardApp({ ctx: host.ctx, now: () => NOW, runAction, answers: { waitMs: 10 } });
+    const html = await (await dashboard.request('/stacks/dark/apps/web/releases/5/log', { headers: { Cookie: alice.cookie } })).text();
+    expect(html).toContain('data-asking=""');
+    expect(html).toContain('href="/stacks/dark/apps/web/releases/5/log">Refresh</a>');
+    expect(html).not.toContain('<pre');
   });
 
   it('the Promote confirmation lists each remote target with what it runs now', async () => {

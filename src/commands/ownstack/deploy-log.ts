@@ -5,17 +5,29 @@ import { UserError } from '../../lib/output/errors.js';
 import { dokkuBuildLog } from '../../lib/dokku/host-files.js';
 import type { ReleaseRecord } from '../../lib/releases/record.js';
 import { touchStore } from '../../lib/releases/trigger-support.js';
+import { log } from '../../lib/output/log.js';
+import { REMOTE_LOG_KEPT_BYTES, remoteDeployLog } from '../../lib/stacks/deploy-log.js';
+import { formatAppRef, parseAppRef } from '../../lib/stacks/model.js';
 
 // `heroku releases:output`: the full log of one deploy, the newest by default. Our gzip copy
 // outlives Dokku's 20 builds; a deploy still running shows its log so far: the one a promotion,
 // rollback or image deploy writes as it runs (live-log.ts), else Dokku's live build log.
+// `<app>@<stack>` asks that stack for its own log of the app (over the stacks' ssh path).
 const register: CommandModule = (program, ctx) => {
   program
     .command('ownstack:deploy-log')
     .description("print a release's deploy log (the newest by default)")
-    .argument('[app]')
+    .argument('[app]', 'an app of this host, or <app>@<stack>')
     .argument('[id]')
     .action(async (appArg: string | undefined, idArg: string | undefined) => {
+      if (appArg?.includes('@')) {
+        const ref = parseAppRef(appArg);
+        const remote = await remoteDeployLog(ctx(), ref.stack!, ref.app, idArg === undefined ? undefined : parseReleaseId(idArg));
+        log.out(remote.text);
+        // after the log, where a reader of a long log looks last
+        if (remote.cut) log.warn(`The deploy log of ${formatAppRef(ref)} is longer than ${REMOTE_LOG_KEPT_BYTES / 1024 / 1024} MiB: only its last ${REMOTE_LOG_KEPT_BYTES / 1024 / 1024} MiB is shown`);
+        return;
+      }
       const app = assertAppExists(ctx(), appArg);
       const requested = idArg === undefined ? undefined : parseReleaseId(idArg);
       const store = await touchStore(ctx(), app);

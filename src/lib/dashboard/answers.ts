@@ -25,6 +25,8 @@ export interface AnswerCacheOptions {
   freshMs: number;
   /** How long a page waits for a first answer. */
   waitMs: number;
+  /** How many answers are kept (fewer when an answer is large, a log). */
+  maxAnswers?: number;
   now?: () => Date;
 }
 
@@ -64,7 +66,7 @@ export class AnswerCache<T> {
           // Keys are pipelines, stacks and source releases of this host: few, but bounded all the same.
           this.answers.delete(key);
           this.answers.set(key, { value, at: this.now() });
-          if (this.answers.size > MAX_ANSWERS) this.answers.delete(this.answers.keys().next().value!);
+          if (this.answers.size > (this.options.maxAnswers ?? MAX_ANSWERS)) this.answers.delete(this.answers.keys().next().value!);
         },
         // An asker that broke its promise leaves the last answer; the next read asks again.
         () => undefined,

@@ -39,6 +39,18 @@ export async function askHost<T>(ask: AskHost, words: string[], parse: (json: un
   return { ok: false, why: `${words[0]} gave no answer this dashboard can read` };
 }
 
+/** Runs WORDS on this host and keeps its standard output as text (a log); a failure is one line. */
+export async function askHostText(ask: AskHost, words: string[]): Promise<Asked<string>> {
+  let result;
+  try {
+    result = await ask(words);
+  } catch (error) {
+    return { ok: false, why: oneLine(error instanceof Error ? error.message : String(error)) };
+  }
+  if (result.code === 0) return { ok: true, value: result.stdout };
+  return { ok: false, why: oneLine(lastErrorLine(result.output) ?? `${words[0]} exited with code ${result.code}`) };
+}
+
 /** Another host's text as one printable line (control characters escaped), at most 300 characters. */
 const oneLine = (text: string) => controlsEscaped(text.replace(/^\s*!\s*/, '')).slice(0, 300);
 

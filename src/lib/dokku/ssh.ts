@@ -111,6 +111,8 @@ export interface RemoteRun {
   /** Standard output and error, in order. */
   output: string;
   stdout: string;
+  /** keepLastBytes dropped the start of standard output. */
+  stdoutCut?: boolean;
   /** Set when ssh itself failed (exit 255): what went wrong, for one clear line. */
   failure?: RemoteFailure;
   failureCause?: RemoteFailureCause;
@@ -143,6 +145,8 @@ export interface RemoteOptions {
   holdStdinOpen?: boolean;
   /** Hang up after this long (a read that must not hold a web page). */
   timeoutMs?: number;
+  /** Keep only the last this many bytes of each of stdout and all output (a log may be large). */
+  keepLastBytes?: number;
 }
 
 /** A Dokku command on a stack, with the Dokku user's keys. */
@@ -159,11 +163,22 @@ export async function runSsh(identity: SshIdentity, address: StackAddress, words
   const all: Buffer[] = [];
   const out: Buffer[] = [];
   const err: Buffer[] = [];
+  let stdoutCut = false;
+  const keep = (chunks: Buffer[], chunk: Buffer): boolean => {
+    chunks.push(chunk);
+    const cap = options.keepLastBytes;
+    if (cap === undefined) return false;
+    let total = chunks.reduce((sum, kept) => sum + kept.length, 0);
+    if (total <= cap) return false;
+    while (total - chunks[0].length >= cap) total -= chunks.shift()!.length;
+    if (total > cap) chunks[0] = chunks[0].subarray(total - cap);
+    return true;
+  };
   const forward = (stream: NodeJS.ReadableStream, sink: Buffer[]) => {
     let pending = '';
     stream.on('data', (chunk: Buffer) => {
-      all.push(chunk);
-      sink.push(chunk);
+      keep(all, chunk);
+      if (keep(sink, chunk) && sink === out) stdoutCut = true;
       pending += chunk.toString('utf8');
       const lines = pending.split('\n');
       pending = lines.pop() ?? '';
@@ -189,6 +204,7 @@ export async function runSsh(identity: SshIdentity, address: StackAddress, words
   if (timer) clearTimeout(timer);
   child.stdin.destroy();
   const run: RemoteRun = { exitCode, output: Buffer.concat(all).toString('utf8'), stdout: Buffer.concat(out).toString('utf8') };
+  if (stdoutCut) run.stdoutCut = true;
   if (exitCode === 255 || exitCode === 127) {
     const classified = exitCode === 127
       ? { failure: 'unreachable' as const, cause: 'no-ssh-client' as const, text: 'ssh is not installed on this host' }

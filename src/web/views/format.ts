@@ -9,6 +9,8 @@ export function ago(iso: string, now: Date): string {
 }
 
 export const logHref = (app: string, id: number) => `/apps/${encodeURIComponent(app)}/releases/${id}/log`;
+/** The log page of a release of APP on another stack. */
+export const remoteLogHref = (stack: string, app: string, id: number) => `/stacks/${encodeURIComponent(stack)}/apps/${encodeURIComponent(app)}/releases/${id}/log`;
 export const appHref = (app: string) => `/apps/${encodeURIComponent(app)}`;
 
 /** A link to /deployments keeping the filters, for another page. */

@@ -3,11 +3,12 @@ import { REMOTE_LIMIT, rowLabel, THIS_HOST, type DeploymentsPage, type RemoteHis
 import type { OwnstackVersion, StacksPage } from '../../lib/dashboard/stacks-page.js';
 import type { ReleaseRow } from '../../lib/dashboard/releases.js';
 import type { Delivery } from '../../lib/dashboard/deliveries.js';
+import type { RemoteLogView as RemoteLog } from '../../lib/dashboard/remote-log.js';
 import { canRollBackTo } from '../../lib/dashboard/actions.js';
 import { RELEASE_STATUSES } from '../../lib/releases/record.js';
 import { LOG_SCRIPT } from '../assets.js';
 import { Layout, type Viewer } from './layout.js';
-import { appHref, deploymentsHref, logHref, stageTitle } from './format.js';
+import { appHref, deploymentsHref, logHref, remoteLogHref, stageTitle } from './format.js';
 import { AskingNotice, RemoteCurrent, Status, When } from './release.js';
 
 // The pages. Every value arrives ready to show; JSX escapes all text and attributes.
@@ -81,7 +82,7 @@ function RemoteHistories(props: { remote: RemoteHistory[]; now: Date }) {
   return (
     <section aria-label="Apps on other stacks">
       <p class="note">
-        Apps on other stacks, as this host last asked them (their newest {REMOTE_LIMIT} releases each; older pages list only this host's releases past those; their logs are on their stacks):
+        Apps on other stacks, as this host last asked them (their newest {REMOTE_LIMIT} releases each; older pages list only this host's releases past those; each log is asked from its stack when opened):
       </p>
       <ul id="remote-histories">
         {props.remote.map((history) => (
@@ -146,11 +147,9 @@ function ReleaseTable(props: { rows: ReleaseRow[]; now: Date; showApp?: boolean;
             </td>
             <td>{row.duration ?? ''}</td>
             <td>
-              {!row.stack && (
-                <a href={logHref(row.app, row.id)} aria-label={`Log of ${row.app} v${row.id}`}>
-                  log
-                </a>
-              )}
+              <a href={row.stack ? remoteLogHref(row.stack, row.app, row.id) : logHref(row.app, row.id)} aria-label={`Log of ${rowLabel(row)} v${row.id}`}>
+                log
+              </a>
             </td>
             {props.rollback && (
               <td>
@@ -249,6 +248,31 @@ export function LogView(props: { row: ReleaseRow; log: string | undefined; viewe
         </pre>
       )}
       {running && <script dangerouslySetInnerHTML={{ __html: LOG_SCRIPT }} />}
+    </Layout>
+  );
+}
+
+/** A log of a release on another stack, as this host last asked it: whole, no live view. */
+export function RemoteLogView(props: { log: RemoteLog; href: string; viewer: Viewer; now: Date }) {
+  const { log } = props;
+  const label = `${log.ref.member} v${log.ref.id}`;
+  return (
+    <Layout title={`${label} log`} viewer={props.viewer}>
+      <p>
+        {label}: the deploy log as stack {log.ref.stack} keeps it, asked through this host{log.askedAt ? <> <When iso={log.askedAt} now={props.now} /></> : ''} (control characters shown
+        escaped; the end of a very long log only; no live view for a release on another stack: <a href={props.href}>reload</a> for more of a running one).
+      </p>
+      {log.state === 'asking' && <AskingNotice href={props.href} />}
+      {log.state === 'unreachable' && (
+        <p id="log-status" role="status" class="status-unreachable">
+          No log: {log.why}
+        </p>
+      )}
+      {log.state === 'answered' && (
+        <pre class="log" id="log" role="region" tabindex={0} aria-label="Deploy log">
+          {log.text}
+        </pre>
+      )}
     </Layout>
   );
 }

@@ -265,11 +265,11 @@ const scenarios = {
     });
   },
 
-  // deployments-other-stacks APP REACHABLE DARK IDS: the Deployments page asks each app on another
+  // deployments-other-stacks APP REACHABLE DARK IDS LINE: the Deployments page asks each app on another
   // stack for its history without being held: APP@DARK first "asking…", then unreachable with
   // ssh's reason; APP@REACHABLE's releases (IDS, comma-separated, newest first) as rows labelled
-  // APP@REACHABLE, with no log link (their logs are on their stack).
-  async 'deployments-other-stacks'(app, reachable, dark, ids) {
+  // APP@REACHABLE, each with a link to its log on its stack: the newest one's shows LINE.
+  async 'deployments-other-stacks'(app, reachable, dark, ids, line) {
     const item = (page, stack) => page.locator('#remote-histories li', { hasText: `${app}@${stack}:` });
     await withBrowser(async (page) => {
       await visit(page, `/deployments?app=${app}`);
@@ -282,7 +282,14 @@ const scenarios = {
       await visit(page, `/deployments?stack=${reachable}`);
       const rows = await page.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => `${tr.cells[0].innerText} ${tr.cells[1].innerText.split(' ')[0]}`));
       assert.deepEqual(rows, ids.split(',').map((id) => `${app}@${reachable} v${id}`), `the releases of ${app}@${reachable}, newest first`);
-      assert.equal(await page.locator('tbody a').count(), 0, 'no links: neither an app page nor a log of this host');
+      const logLinks = await page.locator('tbody a').evaluateAll((links) => links.map((link) => link.getAttribute('href')));
+      const newest = ids.split(',')[0];
+      assert.deepEqual(logLinks, ids.split(',').map((id) => `/stacks/${reachable}/apps/${app}/releases/${id}/log`), 'only links to the logs on their stack');
+      await page.getByRole('link', { name: `Log of ${app}@${reachable} v${newest}` }).click();
+      // the first visit may find the log still being asked: the page says so and reloads itself
+      await page.locator('#log').filter({ hasText: line }).waitFor({ timeout: 30_000 });
+      assert.equal(new URL(page.url()).pathname, `/stacks/${reachable}/apps/${app}/releases/${newest}/log`);
+      await check(page, 'remote-log');
     });
   },
 
