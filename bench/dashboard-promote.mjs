@@ -10,7 +10,7 @@
 // ends (the sshd has no session child left), so the next run starts on a quiet host.
 // Usage:
 //   dashboard-promote.mjs sign-in <sign-in-link> <cookie-file>
-//   dashboard-promote.mjs a <base-url> <cookie-file> <staging-app> <production-store-dir> <sshd-pid> <container-pid>
+//   dashboard-promote.mjs a <base-url> <cookie-file> <staging-app> <production-store-dir> <container-pid>
 //   dashboard-promote.mjs b <env-file> <staging-app> <production-store-dir>
 //   dashboard-promote.mjs summary <details.jsonl>   (the a and b lines, each with "side" added)
 // a and b print one JSON line: total, toStart, release (ms) and, for A, toSsh (until the dashboard
@@ -90,7 +90,7 @@ if (mode === 'sign-in') {
   if (signIn.status !== 303 || !cookie?.startsWith('ownstack_session=')) fail(`sign-in by POST of the link failed: ${signIn.status}`);
   fs.writeFileSync(cookieFile, cookie, { mode: 0o600 });
 } else if (mode === 'a') {
-  const [base, cookieFile, staging, store, , containerPid] = args; // the 5th, the sshd pid, is not needed since the connection is shared
+  const [base, cookieFile, staging, store, containerPid] = args;
   const servePid = serveProcess(containerPid);
   const cookie = fs.readFileSync(cookieFile, 'utf8');
   const formStarted = performance.now();

@@ -161,7 +161,7 @@ dashboard_promote_figure() (
   node bench/dashboard-promote.mjs sign-in "$link" "$dir/cookie"
   store="$DOKKU_LIB_ROOT/data/ownstack/$prod"
   container_pid="$(docker container inspect --format '{{.State.Pid}}' "$(cat "$DOKKU_ROOT/$dash/CONTAINER.web.1")")"
-  run_a() { node bench/dashboard-promote.mjs a "$url" "$dir/cookie" "$stg" "$store" "$SSHD_PID" "$container_pid"; }
+  run_a() { node bench/dashboard-promote.mjs a "$url" "$dir/cookie" "$stg" "$store" "$container_pid"; }
   run_b() { node bench/dashboard-promote.mjs b "$dir/root/env" "$stg" "$store"; }
   # one of each, untimed: production's first deploy, and the dashboard's first action
   run_b >/dev/null
