@@ -3,8 +3,9 @@ import { log } from '../lib/output/log.js';
 import { VERSION } from '../lib/version.js';
 import { reportError } from '../lib/output/errors.js';
 import { runInTriggerScope } from '../lib/dokku/trigger-scope.js';
-import type { RelayRequest, RelayWrite } from '../lib/dokku/trigger-relay.js';
+import { answerRelayedTriggersWith, type RelayRequest, type RelayWrite } from '../lib/dokku/trigger-relay.js';
 import { replayTriggerNotes, type TriggerNote } from '../lib/dokku/trigger-notes.js';
+import { keepingStoreLocks } from '../lib/releases/store.js';
 import install from './install.js';
 import buildsRecordStart from './builds-record-start.js';
 import preReceiveApp from './pre-receive-app.js';
@@ -108,6 +109,13 @@ export function replayNotedTriggers(ctx: Context, options: { makeDir?: boolean; 
   return replayTriggerNotes(ctx.paths.ownstackRoot, runNotedTrigger, options);
 }
 
+/** `ownstack trigger NAME ARGS…`, as Dokku's shims run it (src/cli.ts starts it without the program). */
+export function runTriggerCommand(name: string, args: string[]): Promise<number> {
+  // as buildProgram does: a deploy this trigger starts answers its own triggers in this process
+  answerRelayedTriggersWith(runRelayedTrigger);
+  return runTriggerHandler(createContext(), name, args);
+}
+
 export async function runTriggerHandler(ctx: Context, name: string, args: string[]): Promise<number> {
   const handler = Object.hasOwn(HANDLERS, name) ? HANDLERS[name] : undefined;
   if (!handler) {
@@ -116,6 +124,7 @@ export async function runTriggerHandler(ctx: Context, name: string, args: string
     log.warn(`ownstack ${VERSION} has no ${name} trigger (a file left by an older ownstack? plugin:install removes it); nothing was done`);
     return 0;
   }
-  if (name !== 'install') await replayNotedTriggers(ctx, { makeDir: true });
+  // the replayed triggers only record facts: each store's lock is taken once for all of them
+  if (name !== 'install') await keepingStoreLocks(() => replayNotedTriggers(ctx, { makeDir: true }));
   return handler(ctx, args);
 }

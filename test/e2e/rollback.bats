@@ -338,3 +338,44 @@ trigger post-deploy"
   assert_equal "$(record "$APP" "$(newest_id "$APP")" '[.kind, .status] | join(" ")')" "push succeeded"
   mv "$binary.real" "$binary"
 }
+
+@test "ownstack asks docker over its socket in a push and a rollback; under a docker context it runs the CLI, as Dokku does, to the same records" {
+  local real bin="$BATS_TEST_TMPDIR/docker-bin" calls="$BATS_TEST_TMPDIR/docker-calls" id socket_host
+  real="$(command -v docker)"
+  socket_host="$(docker context inspect default --format '{{.Endpoints.docker.Host}}')"
+  mkdir -p "$bin"
+  # every docker run, with the name of the process that started it (ownstack's binary names itself)
+  printf '#!/usr/bin/env bash\necho "$(cat /proc/$PPID/comm) $1 $2" >>"%s"\nexec "%s" "$@"\n' "$calls" "$real" >"$bin/docker"
+  chmod +x "$bin/docker"
+  # what a release's record must say whichever way docker was reached
+  assert_recorded() { # APP ID KIND
+    assert_equal "$(record "$1" "$2" '[.kind, .status] | join(" ")')" "$3 succeeded"
+    assert_equal "$(current_id "$1")" "$2"
+    assert_equal "$(record "$1" "$2" .image_id)" "$(running_image "$1")"
+    assert_equal "$(record "$1" "$2" .retained_by)" "$(docker container ls -a --filter "label=com.ownstack.app=$1" --filter "label=com.ownstack.release=$2" --format '{{.Names}}')"
+  }
+
+  host_set_version "$SRC" v6
+  PATH="$bin:$PATH" host_push "$APP" "$SRC" >/dev/null
+  assert_recorded "$APP" "$(newest_id "$APP")" push
+  PATH="$bin:$PATH" dokku ownstack:rollback "$APP" >/dev/null
+  assert_recorded "$APP" "$(newest_id "$APP")" rollback
+  grep -q . "$calls" || fail "the wrapper saw no docker run at all"
+  run grep '^ownstack ' "$calls"
+  assert_failure # the test host ran docker; ownstack never did
+
+  # a docker context (as `docker context use` would select): ownstack cannot tell where the CLI
+  # would go, so it runs the CLI
+  export DOCKER_CONFIG="$BATS_TEST_TMPDIR/docker-config"
+  docker context create ownstack-cli --docker "host=$socket_host" >/dev/null
+  : >"$calls"
+  host_set_version "$SRC" v7
+  DOCKER_CONTEXT=ownstack-cli PATH="$bin:$PATH" host_push "$APP" "$SRC" >/dev/null
+  assert_recorded "$APP" "$(newest_id "$APP")" push
+  DOCKER_CONTEXT=ownstack-cli PATH="$bin:$PATH" dokku ownstack:rollback "$APP" >/dev/null
+  assert_recorded "$APP" "$(newest_id "$APP")" rollback
+  run grep -c '^ownstack container create' "$calls"
+  assert_output 2 # the two new releases' holders, made by the CLI
+  grep -q '^ownstack image tag' "$calls" || fail "the rollback did not tag through the CLI: $(cat "$calls")"
+  unset DOCKER_CONFIG
+}

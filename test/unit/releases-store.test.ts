@@ -4,7 +4,8 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { UserError } from '../../src/lib/output/errors.js';
-import { FileReleaseStore } from '../../src/lib/releases/store.js';
+import { FileReleaseStore, keepingStoreLocks } from '../../src/lib/releases/store.js';
+import { isFileLocked } from '../../src/lib/dokku/lock.js';
 import type { ReleaseRecord } from '../../src/lib/releases/record.js';
 
 let root: string;
@@ -59,6 +60,43 @@ describe('release IDs', () => {
     expect(store.currentId()).toBe(2);
     expect(store.runningIds()).toEqual([1]);
     expect((await store.create({ kind: 'push', pid: null })).id).toBe(4);
+  });
+});
+
+describe('keepingStoreLocks', () => {
+  it('holds the lock from the first write to the end of the work, lets no write interleave, then frees it', async () => {
+    const store = makeStore();
+    await store.create({ kind: 'push', pid: null });
+    const lockFile = path.join(store.dir, '.lock');
+    const heldBetween: boolean[] = [];
+    await keepingStoreLocks(async () => {
+      heldBetween.push(isFileLocked(lockFile)); // no write yet: not taken
+      await store.update(1, (record) => void record.events.push({ at: '2025-01-01T00:00:00Z', what: 'a', who: 'x' }));
+      heldBetween.push(isFileLocked(lockFile)); // another process would wait here
+      // concurrent writes inside the scope still run one after the other: none is lost
+      await Promise.all(
+        ['b', 'c', 'd'].map((what) => store.update(1, (record) => void record.events.push({ at: '2025-01-01T00:00:00Z', what, who: 'x' }))),
+      );
+      await store.create({ kind: 'push', pid: null });
+    });
+    expect(heldBetween).toEqual([false, true]);
+    expect(isFileLocked(lockFile)).toBe(false);
+    expect(store.get(1)?.events.map((event) => event.what)).toEqual(['a', 'b', 'c', 'd']);
+    expect(store.runningIds()).toEqual([1, 2]);
+  });
+
+  it('a failed write inside the scope fails alone, and the lock is still freed', async () => {
+    const store = makeStore();
+    await store.create({ kind: 'push', pid: null });
+    await expect(
+      keepingStoreLocks(async () => {
+        await expect(store.update(1, (record) => void ((record as { status: string }).status = 'bogus'))).rejects.toThrow();
+        await store.update(1, (record) => void (record.status = 'failed'));
+        throw new Error('work failed');
+      }),
+    ).rejects.toThrow('work failed');
+    expect(store.get(1)?.status).toBe('failed');
+    expect(isFileLocked(path.join(store.dir, '.lock'))).toBe(false);
   });
 });
 

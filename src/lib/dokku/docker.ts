@@ -1,36 +1,120 @@
 import fs from 'node:fs';
 import { runProgram } from './exec.js';
+import { engineError, engineRequest, engineSocket, labelFilters, refPath, type EngineAnswer } from './engine.js';
 
-// The only module that runs docker. Arguments are always arrays; no shell is ever involved.
+// The only module that talks to docker: through the Engine API's socket where that is the CLI's
+// own target (engine.ts says when, and why), otherwise by running the CLI. Arguments are always
+// arrays; no shell is ever involved.
 const docker = (args: string[]) => runProgram('docker', args);
 
+/**
+ * `viaEngine` on the socket when it is the CLI's target; the CLI (`viaCli`) otherwise, and when
+ * the request fails before an answer (the socket missing or refused, the connection cut): the
+ * CLI then gives its own answer or error, as it always did.
+ */
+async function either<T>(viaEngine: (socket: string) => Promise<T>, viaCli: () => Promise<T>): Promise<T> {
+  const socket = engineSocket();
+  if (socket !== undefined) {
+    try {
+      return await viaEngine(socket);
+    } catch {
+      // fall through to the CLI
+    }
+  }
+  return viaCli();
+}
+
+/** GET of one image's or container's inspect document; undefined when docker knows no such thing. */
+async function inspectDocument(socket: string, kind: 'images' | 'containers', ref: string): Promise<Record<string, unknown> | undefined> {
+  const answer = await engineRequest(socket, 'GET', `/${kind}/${ref}/json`);
+  if (answer.status === 404) return undefined;
+  if (answer.status !== 200) throw new Error(engineError(answer));
+  return JSON.parse(answer.body) as Record<string, unknown>;
+}
+
+/** The CLI for a reference the socket's URL cannot carry as is (the CLI refuses it in its words). */
+function withRef<T>(ref: string, viaEngine: (socket: string, ref: string) => Promise<T>, viaCli: () => Promise<T>): Promise<T> {
+  const safe = refPath(ref);
+  return safe === undefined ? viaCli() : either((socket) => viaEngine(socket, safe), viaCli);
+}
+
+const config = (doc: Record<string, unknown> | undefined) => (doc?.Config ?? {}) as { Labels?: Record<string, string> | null; WorkingDir?: string };
+
 export async function imageId(ref: string): Promise<string | undefined> {
-  const result = await docker(['image', 'inspect', '--format', '{{.Id}}', ref]);
-  return result.exitCode === 0 ? result.stdout.trim() : undefined;
+  return withRef(
+    ref,
+    async (socket, safe) => (await inspectDocument(socket, 'images', safe))?.Id as string | undefined,
+    async () => {
+      const result = await docker(['image', 'inspect', '--format', '{{.Id}}', ref]);
+      return result.exitCode === 0 ? result.stdout.trim() : undefined;
+    },
+  );
 }
 
 export async function imageLabels(ref: string): Promise<Record<string, string> | undefined> {
-  const result = await docker(['image', 'inspect', '--format', '{{json .Config.Labels}}', ref]);
-  if (result.exitCode !== 0) return undefined;
-  return (JSON.parse(result.stdout.trim() || 'null') as Record<string, string> | null) ?? {};
+  return withRef(
+    ref,
+    async (socket, safe) => {
+      const doc = await inspectDocument(socket, 'images', safe);
+      return doc === undefined ? undefined : (config(doc).Labels ?? {});
+    },
+    async () => {
+      const result = await docker(['image', 'inspect', '--format', '{{json .Config.Labels}}', ref]);
+      if (result.exitCode !== 0) return undefined;
+      return (JSON.parse(result.stdout.trim() || 'null') as Record<string, string> | null) ?? {};
+    },
+  );
 }
 
 /** Every image ID on the engine, in one call, for marking expired releases. */
 export async function allImageIds(): Promise<Set<string>> {
-  const result = await docker(['image', 'ls', '--all', '--quiet', '--no-trunc']);
-  if (result.exitCode !== 0) throw new Error(`docker image ls failed: ${result.stderr.trim()}`);
-  return new Set(result.stdout.split('\n').map((line) => line.trim()).filter(Boolean));
+  return either(
+    async (socket) => {
+      const answer = await engineRequest(socket, 'GET', '/images/json?all=1');
+      if (answer.status !== 200) throw new Error(`docker image ls failed: ${engineError(answer)}`);
+      return new Set((JSON.parse(answer.body) as { Id: string }[]).map((image) => image.Id));
+    },
+    async () => {
+      const result = await docker(['image', 'ls', '--all', '--quiet', '--no-trunc']);
+      if (result.exitCode !== 0) throw new Error(`docker image ls failed: ${result.stderr.trim()}`);
+      return new Set(result.stdout.split('\n').map((line) => line.trim()).filter(Boolean));
+    },
+  );
 }
 
 export async function tagImage(source: string, target: string): Promise<void> {
-  const result = await docker(['image', 'tag', source, target]);
-  if (result.exitCode !== 0) throw new Error(`docker image tag ${source} ${target} failed: ${result.stderr.trim()}`);
+  const viaCli = async () => {
+    const result = await docker(['image', 'tag', source, target]);
+    if (result.exitCode !== 0) throw new Error(`docker image tag ${source} ${target} failed: ${result.stderr.trim()}`);
+  };
+  // repository[:tag]: the tag is what follows the last colon after the last slash
+  const slash = target.lastIndexOf('/');
+  const colon = target.lastIndexOf(':');
+  const [repo, tag] = colon > slash ? [target.slice(0, colon), target.slice(colon + 1)] : [target, 'latest'];
+  if (refPath(target) === undefined || target.includes('@')) return viaCli();
+  let answer: EngineAnswer | undefined;
+  await withRef(
+    source,
+    async (socket, safe) => {
+      answer = await engineRequest(socket, 'POST', `/images/${safe}/tag?repo=${encodeURIComponent(repo)}&tag=${encodeURIComponent(tag)}`);
+    },
+    viaCli,
+  );
+  if (answer !== undefined && answer.status !== 201 && answer.status !== 200) {
+    throw new Error(`docker image tag ${source} ${target} failed: ${engineError(answer)}`);
+  }
 }
 
 /** The image a container runs, or undefined when the container is gone. */
 export async function containerImage(containerId: string): Promise<string | undefined> {
-  const result = await docker(['container', 'inspect', '--format', '{{.Image}}', containerId]);
-  return result.exitCode === 0 ? result.stdout.trim() : undefined;
+  return withRef(
+    containerId,
+    async (socket, safe) => (await inspectDocument(socket, 'containers', safe))?.Image as string | undefined,
+    async () => {
+      const result = await docker(['container', 'inspect', '--format', '{{.Image}}', containerId]);
+      return result.exitCode === 0 ? result.stdout.trim() : undefined;
+    },
+  );
 }
 
 export interface CreatedContainer {
@@ -47,19 +131,50 @@ export async function createHoldingContainer(
   image: string,
   labels: Record<string, string>,
 ): Promise<CreatedContainer> {
-  const labelArgs = Object.entries(labels).flatMap(([key, value]) => ['--label', `${key}=${value}`]);
-  const result = await docker([
-    'container', 'create', '--name', name, '--network', 'none', '--restart', 'no',
-    '--entrypoint', '/ownstack-retained-image', ...labelArgs, image,
-  ]);
-  if (result.exitCode !== 0) throw new Error(`docker container create ${name} failed: ${result.stderr.trim()}`);
-  return { id: result.stdout.trim() };
+  const viaCli = async () => {
+    const labelArgs = Object.entries(labels).flatMap(([key, value]) => ['--label', `${key}=${value}`]);
+    const result = await docker([
+      'container', 'create', '--name', name, '--network', 'none', '--restart', 'no',
+      '--entrypoint', '/ownstack-retained-image', ...labelArgs, image,
+    ]);
+    if (result.exitCode !== 0) throw new Error(`docker container create ${name} failed: ${result.stderr.trim()}`);
+    return { id: result.stdout.trim() };
+  };
+  let answer: EngineAnswer | undefined;
+  const created = await withRef(
+    image,
+    async (socket, safe) => {
+      // what the CLI sends for those flags (docker's own anonymous volumes for VOLUME included)
+      answer = await engineRequest(socket, 'POST', `/containers/create?name=${encodeURIComponent(name)}`, {
+        Image: safe,
+        Entrypoint: ['/ownstack-retained-image'],
+        Labels: labels,
+        HostConfig: { NetworkMode: 'none', RestartPolicy: { Name: 'no' } },
+      });
+      return answer.status === 201 ? { id: String((JSON.parse(answer.body) as { Id: unknown }).Id) } : undefined;
+    },
+    viaCli,
+  );
+  if (created) return created;
+  throw new Error(`docker container create ${name} failed: ${answer ? engineError(answer) : 'no answer'}`);
+}
+
+/** DELETE of a container with its anonymous volumes (`rm --force --volumes`); false when it was not removed. */
+function removeContainerWithVolumes(nameOrId: string): Promise<boolean> {
+  return withRef(
+    nameOrId,
+    async (socket, safe) => (await engineRequest(socket, 'DELETE', `/containers/${safe}?force=1&v=1`)).status === 204,
+    async () => (await docker(['container', 'rm', '--force', '--volumes', nameOrId])).exitCode === 0,
+  );
 }
 
 /** Plain removal, as Dokku's retire does: refused while a container or a child image uses it. */
 export async function removeImage(id: string): Promise<boolean> {
-  const result = await docker(['image', 'rm', id]);
-  return result.exitCode === 0;
+  return withRef(
+    id,
+    async (socket, safe) => (await engineRequest(socket, 'DELETE', `/images/${safe}`)).status === 200,
+    async () => (await docker(['image', 'rm', id])).exitCode === 0,
+  );
 }
 
 /**
@@ -67,8 +182,7 @@ export async function removeImage(id: string): Promise<boolean> {
  * image's VOLUME declarations, which a plain `rm --force` would leave behind on every release.
  */
 export async function removeHoldingContainer(nameOrId: string): Promise<boolean> {
-  const result = await docker(['container', 'rm', '--force', '--volumes', nameOrId]);
-  return result.exitCode === 0;
+  return removeContainerWithVolumes(nameOrId);
 }
 
 export interface LabelledContainer {
@@ -79,19 +193,34 @@ export interface LabelledContainer {
 
 /** Containers carrying a label (`key` or `key=value`), with the values of the labels asked for. */
 export async function containersWithLabels(filter: string, keys: string[]): Promise<LabelledContainer[]> {
-  // Go templates quote the key, so any label name is safe here; tabs cannot occur in labels we set.
-  const columns = ['{{.ID}}', '{{.Names}}', ...keys.map((key) => `{{.Label ${JSON.stringify(key)}}}`)];
-  const result = await docker([
-    'container', 'ls', '--all', '--no-trunc', '--filter', `label=${filter}`, '--format', columns.join('\t'),
-  ]);
-  if (result.exitCode !== 0) throw new Error(`docker container ls failed: ${result.stderr.trim()}`);
-  return result.stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      const [id, name, ...values] = line.split('\t');
-      return { id, name, labels: Object.fromEntries(keys.map((key, i) => [key, values[i] ?? ''])) };
-    });
+  return either(
+    async (socket) => {
+      const answer = await engineRequest(socket, 'GET', `/containers/json?all=1&${labelFilters([filter])}`);
+      if (answer.status !== 200) throw new Error(engineError(answer));
+      const listed = JSON.parse(answer.body) as { Id: string; Names?: string[] | null; Labels?: Record<string, string> | null }[];
+      // as the CLI's {{.Names}} prints them: without the leading slash, comma-separated
+      return listed.map((container) => ({
+        id: container.Id,
+        name: (container.Names ?? []).map((name) => name.replace(/^\//, '')).join(','),
+        labels: Object.fromEntries(keys.map((key) => [key, container.Labels?.[key] ?? ''])),
+      }));
+    },
+    async () => {
+      // Go templates quote the key, so any label name is safe here; tabs cannot occur in labels we set.
+      const columns = ['{{.ID}}', '{{.Names}}', ...keys.map((key) => `{{.Label ${JSON.stringify(key)}}}`)];
+      const result = await docker([
+        'container', 'ls', '--all', '--no-trunc', '--filter', `label=${filter}`, '--format', columns.join('\t'),
+      ]);
+      if (result.exitCode !== 0) throw new Error(`docker container ls failed: ${result.stderr.trim()}`);
+      return result.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => {
+          const [id, name, ...values] = line.split('\t');
+          return { id, name, labels: Object.fromEntries(keys.map((key, i) => [key, values[i] ?? ''])) };
+        });
+    },
+  );
 }
 
 // ---- Dokku's deployment-task containers --------------------------------------------------------
@@ -111,6 +240,25 @@ export interface TaskContainer {
  * removes it itself once `docker container wait` has returned (dokku-internals.md, section 2).
  */
 export async function taskContainers(app: string): Promise<TaskContainer[]> {
+  return either(
+    async (socket) => {
+      const answer = await engineRequest(socket, 'GET', `/containers/json?all=1&${labelFilters([`com.dokku.app-name=${app}`, 'dokku_phase_script'])}`);
+      if (answer.status !== 200) throw new Error(engineError(answer));
+      const found: TaskContainer[] = [];
+      for (const { Id } of JSON.parse(answer.body) as { Id: string }[]) {
+        // One that went away between the two requests is simply not there.
+        const doc = await inspectDocument(socket, 'containers', Id);
+        if (doc === undefined) continue;
+        const state = (doc.State ?? {}) as { Running?: unknown };
+        found.push({ id: String(doc.Id), created: String(doc.Created), running: state.Running === true, phase: String(config(doc).Labels?.dokku_phase_script ?? '') });
+      }
+      return found;
+    },
+    () => taskContainersViaCli(app),
+  );
+}
+
+async function taskContainersViaCli(app: string): Promise<TaskContainer[]> {
   const listed = await docker(['container', 'ls', '--all', '--quiet', '--no-trunc', '--filter', `label=com.dokku.app-name=${app}`, '--filter', 'label=dokku_phase_script']);
   if (listed.exitCode !== 0) throw new Error(`docker container ls failed: ${lastLine(listed.stderr)}`);
   const ids = listed.stdout.split('\n').map((line) => line.trim()).filter(Boolean);
@@ -141,8 +289,7 @@ export async function containerLogs(id: string): Promise<string> {
 
 /** Removes a container, as Dokku's cleanupDeploymentContainer does after a task. */
 export async function removeContainer(id: string): Promise<boolean> {
-  const result = await docker(['container', 'rm', '--force', '--volumes', id]);
-  return result.exitCode === 0;
+  return removeContainerWithVolumes(id);
 }
 
 // ---- images from a registry (image deploys, cross-host promotion) ------------------------------
@@ -156,6 +303,25 @@ export interface ImageFacts {
 }
 
 export async function inspectImage(ref: string): Promise<ImageFacts | undefined> {
+  return withRef(
+    ref,
+    async (socket, safe) => {
+      const doc = await inspectDocument(socket, 'images', safe);
+      if (doc === undefined) return undefined;
+      const digests = doc.RepoDigests;
+      const { WorkingDir: workingDir, Labels: labels } = config(doc);
+      return {
+        id: String(doc.Id),
+        repoDigests: Array.isArray(digests) ? digests.map(String) : [],
+        workingDir: typeof workingDir === 'string' ? workingDir : '',
+        labels: labels ?? {},
+      };
+    },
+    () => inspectImageViaCli(ref),
+  );
+}
+
+async function inspectImageViaCli(ref: string): Promise<ImageFacts | undefined> {
   const result = await docker(['image', 'inspect', '--format', '{{json .Id}}\t{{json .RepoDigests}}\t{{json .Config.WorkingDir}}\t{{json .Config.Labels}}', ref]);
   if (result.exitCode !== 0) return undefined;
   const [id, digests, workingDir, labels] = result.stdout.trim().split('\t').map((part) => JSON.parse(part) as unknown);

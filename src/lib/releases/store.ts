@@ -1,10 +1,11 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import writeFileAtomic from 'write-file-atomic';
 import * as z from 'zod/mini';
 import type { Context } from '../context.js';
-import { acquireFileLock } from '../dokku/lock.js';
+import { acquireFileLock, type HeldLock } from '../dokku/lock.js';
 import { triggerNow } from '../dokku/trigger-scope.js';
 import { UserError } from '../output/errors.js';
 import { log } from '../output/log.js';
@@ -22,7 +23,8 @@ import type { CorruptRecord, NewRelease, ReleaseStore, Snapshot } from './store-
 //   snapshots/<id>.json  the Procfile and app.json the release deployed
 //   logs/<id>.log.gz     our copy of the deploy log; pruned with the app's retention
 //   logs/<id>.log        the log of a promote/rollback/image deploy while it runs (live-log.ts)
-//   .lock                the store's own lock, held for one read-modify-write only
+//   .lock                the store's own lock, held for one read-modify-write only (or for
+//                        one short run of them: keepingStoreLocks)
 //
 // Why a state file: listing the newest N reads the state and then N record files downward from
 // the newest ID, so it costs the same with 100 or 100,000 releases (no directory scan). The next
@@ -45,6 +47,24 @@ const BUILD_ID_LOOKBACK = 50;
 /** Events (ps:restart, …) kept per record. */
 export const MAX_EVENTS = 50;
 const LOCK_WAIT_SECONDS = 60;
+
+// Every lock is a `flock` child process (lock.ts), and a trigger that writes several times (the
+// replay of a push's notes, post-deploy) paid one per write. Inside keepingStoreLocks, a store's
+// lock is taken once, at its first write, and kept until the work ends; the writes inside still
+// run one at a time. Only for work that starts no process which could want the same lock (our
+// own triggers through Dokku would wait for it): the replay of noted triggers, which only record
+// facts, and post-deploy's record keeping, which runs docker and nothing else.
+const keptLocks = new AsyncLocalStorage<Map<string, Promise<{ lock: HeldLock; turn: Promise<unknown> }>>>();
+
+export async function keepingStoreLocks<T>(work: () => Promise<T>): Promise<T> {
+  if (keptLocks.getStore()) return work();
+  const kept = new Map<string, Promise<{ lock: HeldLock; turn: Promise<unknown> }>>();
+  try {
+    return await keptLocks.run(kept, work);
+  } finally {
+    for (const entry of kept.values()) await entry.then(({ lock }) => lock.release(), () => undefined);
+  }
+}
 
 export interface StoreOptions {
   dir: string;
@@ -169,11 +189,25 @@ export class FileReleaseStore implements ReleaseStore {
     // A store written by a newer ownstack is refused before anything (even the lock file) is made.
     if (this.exists()) this.readState();
     this.ensureDirs();
-    const lock = await acquireFileLock(path.join(this.dir, '.lock'), {
-      waitSeconds: LOCK_WAIT_SECONDS,
-      what: `The release history of ${this.app}`,
-      heldBy: 'another ownstack process',
-    });
+    const take = () =>
+      acquireFileLock(path.join(this.dir, '.lock'), {
+        waitSeconds: LOCK_WAIT_SECONDS,
+        what: `The release history of ${this.app}`,
+        heldBy: 'another ownstack process',
+      });
+    const kept = keptLocks.getStore();
+    if (kept) {
+      let entry = kept.get(this.dir);
+      if (!entry) {
+        entry = take().then((lock) => ({ lock, turn: Promise.resolve() as Promise<unknown> }));
+        kept.set(this.dir, entry);
+      }
+      const held = await entry;
+      const mine = held.turn.then(work);
+      held.turn = mine.catch(() => undefined);
+      return mine;
+    }
+    const lock = await take();
     try {
       return await work();
     } finally {
