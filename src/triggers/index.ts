@@ -75,7 +75,7 @@ export function runRelayedTrigger(request: RelayRequest, write: RelayWrite): Pro
  * triggers/note-functions, which says when each one notes): facts about a deploy in progress
  * that no later step waits for. Each is idempotent: replayed twice, it records the same.
  */
-const NOTED_TRIGGERS = new Set(['builds-record-start', 'pre-receive-app', 'pre-release-builder', 'builds-record-finalize', 'deploy-source-set']);
+const NOTED_TRIGGERS = new Set(['builds-record-start', 'pre-receive-app', 'pre-release-builder', 'post-release-builder', 'builds-record-finalize', 'deploy-source-set']);
 
 export function notedTriggers(): string[] {
   return [...NOTED_TRIGGERS].sort();
@@ -89,7 +89,7 @@ export async function runNotedTrigger(note: TriggerNote): Promise<void> {
     return;
   }
   const env = { ...withoutNotedVariables(process.env), ...note.env };
-  await runInTriggerScope({ env, write, notedAt: note.at, notedPidStart: note.pidStart }, async () => {
+  await runInTriggerScope({ env, write, notedAt: note.at, notedPidStart: note.pidStart, notedFiles: note.files }, async () => {
     try {
       await HANDLERS[note.name](createContext(env, note.loginUid), note.args);
     } catch (error) {

@@ -8,7 +8,9 @@ import { deployingTasks, appArg, ensureRecord, isFirstDeploy, message, touchStor
 // run-once postdeploy, so the release phase succeeded; the deploy comes next, with this image.
 // The one trigger that may stop a deploy: if the record cannot be written at all (a full disk,
 // a broken store), the deploy stops here, before the switch, so the history never misses a
-// release that serves.
+// release that serves. In a git push into a store that is there, ours and writable, its shim
+// only notes it, with the files it reads as they are then (note-functions); post-deploy's start
+// replays it, and a full disk, where the note cannot be written, still starts the binary here.
 const postReleaseBuilder: TriggerHandler = async (ctx, args) => {
   const [, appRaw, image] = args;
   let app: string;

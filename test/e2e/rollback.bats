@@ -330,12 +330,15 @@ ownstack-retain.$ret.v4 created"
 
   : >"$calls"
   host_set_version "$SRC" v5 && host_push "$APP" "$SRC" >/dev/null
-  # a push starts the binary twice: post-release-builder (which may stop the deploy) and
-  # post-deploy (the image to hold, the files deployed); its other triggers only note their facts
-  # (note-functions), which the next start records before anything reads the history
-  assert_equal "$(cat "$calls")" "trigger post-release-builder
-trigger post-deploy"
-  assert_equal "$(record "$APP" "$(newest_id "$APP")" '[.kind, .status] | join(" ")')" "push succeeded"
+  # a push starts the binary once, for post-deploy (the image to hold, the files deployed): its
+  # other triggers only note their facts (note-functions), post-release-builder with the files it
+  # reads, and the next start records them before anything reads the history
+  assert_equal "$(cat "$calls")" "trigger post-deploy"
+  id="$(newest_id "$APP")"
+  assert_equal "$(record "$APP" "$id" '[.kind, .status, .phase] | join(" ")')" "push succeeded postdeploy"
+  # what post-release-builder records: the image the release phase ran, its tasks
+  assert_equal "$(record "$APP" "$id" .image_id)" "$(running_image "$APP")"
+  assert_equal "$(record "$APP" "$id" '.tasks | map(select(.name == "release")) | .[0].status')" succeeded
   mv "$binary.real" "$binary"
 }
 

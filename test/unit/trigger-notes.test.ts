@@ -19,6 +19,7 @@ const { runTriggerHandler, replayNotedTriggers } = await import('../../src/trigg
 const { openStore } = await import('../../src/lib/releases/store.js');
 const { parseNote, replayTriggerNotes, notesDir } = await import('../../src/lib/dokku/trigger-notes.js');
 const { processStartTime } = await import('../../src/lib/dokku/host-files.js');
+const { touchStore } = await import('../../src/lib/releases/trigger-support.js');
 
 const repo = path.resolve(__dirname, '../..');
 const SHA = '1a2b3c4d5e6f7a8b9c0d1a2b3c4d5e6f7a8b9c0d';
@@ -93,7 +94,7 @@ describe('the shims of noted triggers', () => {
       ['builds-record-finalize', [APP, 'b1', '1'], {}, false], // a failure is judged from what runs now
       ['deploy-source-set', [APP, 'git-push', SHA], {}, true],
       ['deploy-source-set', ['../x', 'git-push', SHA], {}, false],
-      ['post-release-builder', ['dockerfile', APP, `dokku/${APP}:latest`], {}, false],
+      ['post-release-builder', ['dockerfile', APP, `dokku/${APP}:latest`], {}, false], // no store yet (a first deploy)
       ['post-deploy', [APP, '', '', 'latest'], {}, false],
     ];
     for (const [name, args, extra, expectNoted] of cases) {
@@ -255,3 +256,113 @@ describe('a git push whose shims note five triggers', { timeout: 30_000 }, () =>
     expect(notesDir(dataFile('ownstack'))).toBe(noted());
   });
 });
+
+/** The release's deploy phase as post-release-builder records it, a push of APP in flight. */
+function releasePhaseEnv(buildId: string) {
+  env.DOKKU_BUILD_ID = buildId;
+  env.DOKKU_BUILD_SOURCE = 'git-hook';
+  env.DOKKU_BUILD_LOG_FILE = dataFile('builds', APP, `${buildId}.log`);
+  write(env.DOKKU_BUILD_LOG_FILE, `output of ${buildId}\n`);
+}
+
+describe('post-release-builder, noted', { timeout: 30_000 }, () => {
+  const PRB = ['dockerfile', APP, `dokku/${APP}:latest`];
+  const storeDir = () => dataFile('ownstack', APP);
+
+  it('only for a git push into a store that is there, ours and writable; the files it reads go with it', async () => {
+    await replayNotedTriggers(ctx(), { makeDir: true });
+    releasePhaseEnv('b1');
+    expect(shim('post-release-builder', PRB).binaryRan).toBe(true); // no store yet
+    fs.mkdirSync(path.join(storeDir(), 'releases'), { recursive: true, mode: 0o700 });
+    expect(shim('post-release-builder', PRB, { DOKKU_BUILD_SOURCE: 'ps:rebuild' }).binaryRan).toBe(true);
+    expect(shim('post-release-builder', PRB, { DOKKU_PID: '' }).binaryRan).toBe(true);
+    fs.chmodSync(path.join(storeDir(), 'releases'), 0o500);
+    const asRoot = process.geteuid?.() === 0; // root may write anyway: -w says so too
+    expect(shim('post-release-builder', PRB).binaryRan).toBe(!asRoot);
+    fs.chmodSync(path.join(storeDir(), 'releases'), 0o700);
+    for (const name of notes()) fs.rmSync(path.join(noted(), name));
+
+    write(path.join(root, 'home', APP, 'CONTAINER.web.1'), 'abc123def456\n');
+    write(dataFile('app-json', APP, `app.json.${process.pid}`), '{"scripts":{"postdeploy":"./seed \\"x\\" $HOME"}}\n\n');
+    const run = shim('post-release-builder', PRB);
+    expect(run).toMatchObject({ code: 0, binaryRan: false, stdout: '', stderr: '' });
+    const note = parseNote(fs.readFileSync(path.join(noted(), notes()[0])));
+    if (note === 'torn') throw new Error('torn note');
+    expect(note.name).toBe('post-release-builder');
+    expect(Object.fromEntries(note.files!)).toEqual({
+      [path.join(root, 'home', APP, 'CONTAINER.web.1')]: 'abc123def456\n',
+      [dataFile('ps', APP, `Procfile.${process.pid}`)]: 'web: serve\nrelease: ./migrate\n',
+      [dataFile('ps', APP, 'Procfile')]: null,
+      [dataFile('app-json', APP, `app.json.${process.pid}`)]: '{"scripts":{"postdeploy":"./seed \\"x\\" $HOME"}}\n\n',
+      [dataFile('app-json', APP, 'app.json')]: null,
+    });
+    // a file that holds a NUL cannot be carried whole: the binary runs instead
+    write(dataFile('app-json', APP, `app.json.${process.pid}`), '{"a":1}\0tail');
+    expect(shim('post-release-builder', PRB).binaryRan).toBe(true);
+    // every cut of a note with files is torn
+    const data = fs.readFileSync(path.join(noted(), notes()[0]));
+    for (let cut = 0; cut < data.length; cut++) expect(parseNote(data.subarray(0, cut)), `cut at ${cut}`).toBe('torn');
+  });
+
+  // Push 1 fails in its release task (no release serves yet, so push 2 is the app's first deploy:
+  // Heroku's postdeploy runs), then push 2 deploys. Between post-release-builder and post-deploy,
+  // Dokku starts the new web container and promotes the Procfile and app.json; the record must be
+  // the one post-release-builder would have written at its moment.
+  async function firstDeployAfterAFailure(viaShims: boolean) {
+    await replayNotedTriggers(ctx(), { makeDir: true });
+    write(dataFile('app-json', APP, `app.json.${process.pid}`), '{"scripts":{"postdeploy":"./seed"}}\n');
+    releasePhaseEnv('b1');
+    await runTriggerHandler(ctx(), 'builds-record-start', [APP, 'b1', String(process.pid), 'git-hook']);
+    await runTriggerHandler(ctx(), 'pre-release-builder', PRB);
+    await runTriggerHandler(ctx(), 'builds-record-finalize', [APP, 'b1', '1']);
+    releasePhaseEnv('b2');
+    await runTriggerHandler(ctx(), 'builds-record-start', [APP, 'b2', String(process.pid), 'git-hook']);
+    await runTriggerHandler(ctx(), 'pre-release-builder', PRB);
+    if (viaShims) expect(shim('post-release-builder', PRB)).toMatchObject({ code: 0, binaryRan: false });
+    else expect(await runTriggerHandler(ctx(), 'post-release-builder', PRB)).toBe(0);
+    // Dokku's deploy: the new container serves, core-post-deploy promotes the files
+    write(path.join(root, 'home', APP, 'CONTAINER.web.1'), `${'f'.repeat(64)}\n`);
+    fs.renameSync(dataFile('ps', APP, `Procfile.${process.pid}`), dataFile('ps', APP, 'Procfile'));
+    write(dataFile('ps', APP, 'Procfile'), 'web: serve\nrelease: ./migrate --changed-after-the-fact\n');
+    fs.renameSync(dataFile('app-json', APP, `app.json.${process.pid}`), dataFile('app-json', APP, 'app.json'));
+    await runTriggerHandler(ctx(), 'post-deploy', [APP, '', '', 'latest']);
+    await runTriggerHandler(ctx(), 'builds-record-finalize', [APP, 'b2', '0']);
+    return comparable(2);
+  }
+
+  it('a push killed after its post-release-builder note: the next start records the deploy phase before it judges the dead push', async () => {
+    await replayNotedTriggers(ctx(), { makeDir: true });
+    fs.mkdirSync(path.join(storeDir(), 'releases'), { recursive: true, mode: 0o700 });
+    // the push's dokku process, gone by the time anything reads the history
+    const dokku = (await import('node:child_process')).spawn('cat', [], { stdio: ['pipe', 'ignore', 'ignore'] });
+    releasePhaseEnv('b1');
+    env.DOKKU_PID = String(dokku.pid);
+    fs.renameSync(dataFile('ps', APP, `Procfile.${process.pid}`), dataFile('ps', APP, `Procfile.${dokku.pid}`));
+    for (const [name, args] of [
+      ['builds-record-start', [APP, 'b1', String(dokku.pid), 'git-hook']],
+      ['pre-receive-app', [APP, 'dockerfile', '/tmp/build', SHA]],
+      ['pre-release-builder', PRB],
+      ['post-release-builder', PRB],
+    ] as const) expect(shim(name, [...args]), name).toMatchObject({ code: 0, binaryRan: false });
+    dokku.stdin!.end();
+    await new Promise((resolve) => dokku.once('exit', resolve));
+    // any start (here a read, as ownstack:history): the notes first, then what still runs is judged
+    await replayNotedTriggers(ctx());
+    await touchStore(ctx(), APP);
+    expect(store().get(1)).toMatchObject({ status: 'failed', phase: 'deploy' });
+    expect(store().get(1)!.tasks.find((task) => task.name === 'release')).toMatchObject({ status: 'succeeded', command: './migrate' });
+  });
+
+  it('replayed by the next start, records what it would have recorded when it fired: the first deploy, the tasks deployed', async () => {
+    const direct = await firstDeployAfterAFailure(false);
+    expect(direct.tasks.find((task) => task.name === 'postdeploy')).toMatchObject({ status: 'succeeded', command: './seed' });
+    expect(direct.tasks.find((task) => task.name === 'release')).toMatchObject({ command: './migrate' });
+    fs.rmSync(path.join(root, 'lib'), { recursive: true });
+    fs.rmSync(path.join(root, 'home', APP, 'CONTAINER.web.1'));
+    fs.mkdirSync(dataFile('ownstack'), { recursive: true, mode: 0o700 });
+    write(dataFile('ps', APP, `Procfile.${process.pid}`), 'web: serve\nrelease: ./migrate\n');
+    expect(await firstDeployAfterAFailure(true)).toEqual(direct);
+    expect(notes()).toHaveLength(0);
+  });
+});
+

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Context } from '../context.js';
 import type { DokkuBuildRecord } from '../releases/lifecycle.js';
 import type { Snapshot } from '../releases/store-api.js';
+import { triggerScope } from './trigger-scope.js';
 
 // Part of the seam: a read-only window on the host for the release history, /proc and Dokku's
 // own files found through ctx.paths. Nothing is written and no process runs; lib/releases
@@ -33,6 +34,10 @@ export function processAlive(pid: number | null, pidStart: string | null): boole
 }
 
 function readText(file: string): string | null {
+  // a replayed trigger reads the files its note carries as they were when it fired
+  const noted = triggerScope()?.notedFiles;
+  const normalized = noted && path.normalize(file);
+  if (noted && normalized !== undefined && noted.has(normalized)) return noted.get(normalized) ?? null;
   try {
     return fs.readFileSync(file, 'utf8');
   } catch {

@@ -20,8 +20,12 @@ import { processAlive, processStartTime } from './host-files.js';
 // One note, NUL-terminated fields: MAGIC, trigger, time (bash's EPOCHREALTIME), the writer's
 // login uid, the start time of the PID argument (builds-record-start) or "", argc, args…, envc,
 // "K=V"…, then END and a newline. Named `<EPOCHREALTIME digits>-<writer pid>-<writer start>`.
+// A note with the files its trigger reads (post-release-builder's) is MAGIC_WITH_FILES, and has
+// after the environment: filec, then for each file its path, "1" or "0" (there or absent) and its
+// whole text; the replay reads those files as they were noted (host-files.ts).
 
 export const NOTE_MAGIC = 'ownstack-note-1';
+export const NOTE_MAGIC_WITH_FILES = 'ownstack-note-2';
 const NOTE_END = 'ownstack-note-end\n';
 const NOTE_NAME = /^([0-9]{10,20})-([1-9][0-9]{0,9})-([0-9]{1,20})$/;
 const NOTE_TIME = /^([0-9]{1,12})[.,]([0-9]{6})$/;
@@ -35,6 +39,8 @@ export interface TriggerNote {
   pidStart: string | undefined;
   args: string[];
   env: Record<string, string>;
+  /** The files the trigger reads, as they were when it fired (null: absent), by normalized path. */
+  files?: Map<string, string | null>;
 }
 
 export function notesDir(ownstackRoot: string): string {
@@ -47,14 +53,27 @@ export function parseNote(data: Buffer): TriggerNote | 'torn' {
   if (!text.endsWith(`\0${NOTE_END}`)) return 'torn';
   const fields = text.slice(0, -NOTE_END.length - 1).split('\0');
   const [magic, name, time, loginUid, pidStart, argcText] = fields;
-  if (magic !== NOTE_MAGIC || !/^[a-z-]{1,40}$/.test(name ?? '') || !/^[0-9]{1,4}$/.test(argcText ?? '')) return 'torn';
+  if ((magic !== NOTE_MAGIC && magic !== NOTE_MAGIC_WITH_FILES) || !/^[a-z-]{1,40}$/.test(name ?? '') || !/^[0-9]{1,4}$/.test(argcText ?? '')) return 'torn';
   const timeMatch = NOTE_TIME.exec(time ?? '');
   if (!timeMatch) return 'torn';
   const argc = Number(argcText);
   const envcIndex = 6 + argc;
-  if (!/^[0-9]{1,4}$/.test(fields[envcIndex] ?? '') || fields.length !== envcIndex + 1 + Number(fields[envcIndex])) return 'torn';
+  if (!/^[0-9]{1,4}$/.test(fields[envcIndex] ?? '')) return 'torn';
+  const envEnd = envcIndex + 1 + Number(fields[envcIndex]);
+  let files: Map<string, string | null> | undefined;
+  if (magic === NOTE_MAGIC_WITH_FILES) {
+    if (!/^[0-9]{1,2}$/.test(fields[envEnd] ?? '') || fields.length !== envEnd + 1 + 3 * Number(fields[envEnd])) return 'torn';
+    files = new Map();
+    for (let at = envEnd + 1; at < fields.length; at += 3) {
+      const [file, present, text] = fields.slice(at, at + 3);
+      if (!path.isAbsolute(file) || (present !== '0' && present !== '1')) return 'torn';
+      files.set(path.normalize(file), present === '1' ? text : null);
+    }
+  } else if (fields.length !== envEnd) {
+    return 'torn';
+  }
   const env: Record<string, string> = {};
-  for (const entry of fields.slice(envcIndex + 1)) {
+  for (const entry of fields.slice(envcIndex + 1, envEnd)) {
     const eq = entry.indexOf('=');
     if (eq <= 0) return 'torn';
     env[entry.slice(0, eq)] = entry.slice(eq + 1);
@@ -66,6 +85,7 @@ export function parseNote(data: Buffer): TriggerNote | 'torn' {
     pidStart: /^[0-9]{1,20}$/.test(pidStart ?? '') ? pidStart : undefined,
     args: fields.slice(6, envcIndex),
     env,
+    ...(files ? { files } : {}),
   };
 }
 

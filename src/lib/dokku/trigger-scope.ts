@@ -11,8 +11,10 @@ export interface TriggerScope {
   write(stream: 'stdout' | 'stderr', text: string): void;
   /** A noted trigger replayed later (trigger-notes.ts): the time it fired... */
   notedAt?: Date;
-  /** ...and the /proc start time of the PID it named, read when it fired. */
+  /** ...and the /proc start time of the PID it named, read when it fired... */
   notedPidStart?: string;
+  /** ...and the host files it reads, as they were then (null: absent), by normalized path. */
+  notedFiles?: Map<string, string | null>;
 }
 
 const storage = new AsyncLocalStorage<TriggerScope>();

@@ -2,7 +2,7 @@ import type { Context } from '../context.js';
 import { containerImage } from '../dokku/docker.js';
 import { isFileLocked } from '../dokku/lock.js';
 import { assertValidAppName } from '../dokku/validate.js';
-import { currentEnv, triggerNow } from '../dokku/trigger-scope.js';
+import { currentEnv, triggerNow, triggerScope } from '../dokku/trigger-scope.js';
 import { UserError } from '../output/errors.js';
 import { log } from '../output/log.js';
 import { deployingFiles, dokkuBuildLog, dokkuBuildRecord, processAlive, webContainerId, webContainerImage } from '../dokku/host-files.js';
@@ -31,7 +31,10 @@ export function reconcileProbes(ctx: Context, app: string): ReconcileProbes {
 /** Opens the store and finishes records whose process is gone (cheap when nothing runs). */
 export async function touchStore(ctx: Context, app: string): Promise<FileReleaseStore> {
   const store = openStore(ctx, app);
-  if (store.exists()) {
+  // A replayed note is a fact from before now: whether its deploy still runs is judged once every
+  // note is recorded (by the start's own trigger or command), or a push killed after its switch
+  // would be judged before its post-release-builder's image and phase were written.
+  if (store.exists() && triggerScope()?.notedAt === undefined) {
     try {
       // Inside a promote/rollback's own deploy (a trigger it caused), that record is alive by definition.
       const skipId = ownstackReleaseId(app, currentEnv().OWNSTACK_RELEASE);
