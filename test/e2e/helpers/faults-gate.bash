@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A stand-in for `docker`, `flock` and `curl` (linked under those names into a directory that is
+# A stand-in for `docker`, `flock`, `curl` and `plugn` (linked under those names into a directory that is
 # put first on PATH) that runs the real tool, except that once per armed gate it stops: before or
 # after the real tool runs, it writes its pid to $FAULT_GATE_DIR/reached and waits until
 # $FAULT_GATE_DIR/go exists. That lets test/e2e/faults.bats stop a promotion or a rollback at an
@@ -8,7 +8,7 @@
 #
 # The gate is armed by $FAULT_GATE_DIR/rule, a bash file defining:
 #   GATE_WHEN=before|after
-#   gate_match   returns 0 for the call to stop at; it sees GATE_TOOL (docker|flock|curl), the
+#   gate_match   returns 0 for the call to stop at; it sees GATE_TOOL (docker|flock|curl|plugn), the
 #                call's arguments as "$@", GATE_FD3 (what fd 3 names, for flock) and
 #                GATE_PARENT (the caller's command line).
 # It fires once: the first matching call takes $FAULT_GATE_DIR/fired (mkdir is atomic).

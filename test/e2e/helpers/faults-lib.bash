@@ -12,12 +12,12 @@ faults_install_ownstack() {
   dokku plugin:install "$plugin" --name ownstack >/dev/null
 }
 
-# $GATE_BIN: docker, flock and curl stand-ins that stop once where $FAULT_GATE_DIR/rule says.
+# $GATE_BIN: docker, flock, curl and plugn stand-ins that stop once where $FAULT_GATE_DIR/rule says.
 faults_install_gate() {
   export GATE_BIN="$HOST_SANDBOX/gate-bin"
   mkdir -p "$GATE_BIN"
   local tool
-  for tool in docker flock curl; do ln -sf "$HOST_REPO_ROOT/test/e2e/helpers/faults-gate.bash" "$GATE_BIN/$tool"; done
+  for tool in docker flock curl plugn; do ln -sf "$HOST_REPO_ROOT/test/e2e/helpers/faults-gate.bash" "$GATE_BIN/$tool"; done
   chmod +x "$HOST_REPO_ROOT/test/e2e/helpers/faults-gate.bash"
 }
 
@@ -75,8 +75,9 @@ gate_rule_for() {
     lock) arm_gate after "[[ \$GATE_TOOL == flock && \$GATE_FD3 == '$lock' && \$GATE_PARENT == *'build/ownstack $cmd'* ]]" ;;
     # holding the store's lock to create the record: nothing written yet
     create) arm_gate after "[[ \$GATE_TOOL == flock && \$GATE_FD3 == '$store' && \$GATE_PARENT == *'build/ownstack $cmd'* ]]" ;;
-    # `docker image tag <id> dokku/<app>:latest` done, Dokku not started
-    tag) arm_gate after "[[ \$GATE_TOOL == docker && \"\$1 \$2\" == 'image tag' && \$4 == 'dokku/$app:latest' && \$GATE_PARENT == *'build/ownstack $cmd'* ]]" ;;
+    # `dokku/<app>:latest` retagged (over Docker's socket, no process to stop at) and the release's
+    # Procfile and app.json in place: the command is about to start Dokku's part, which has not run
+    tag) arm_gate before "[[ \$GATE_TOOL == plugn && \"\$1 \$2 \$3\" =~ ^trigger\ (release-and-deploy|deploy)\ $app\$ && \$GATE_PARENT == *'build/ownstack $cmd'* ]]" ;;
     # the Procfile release task's container is running; Dokku waits for it
     release) arm_gate before "[[ \$GATE_TOOL == docker && \"\$1 \$2\" == 'container wait' ]] && \"\$real\" container inspect --format '{{json .Config.Cmd}}' \"\$3\" 2>/dev/null | grep -q /app/bin/release" ;;
     # the new web container started, its app.json health check about to run
