@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { COMMANDS } from './commands/index.js';
 import { createContext, type Context } from './lib/context.js';
 import { dokkuHelpRows } from './help.js';
-import { replayNotedTriggers, runRelayedTrigger, runTriggerHandler } from './triggers/index.js';
+import { replayNotedTriggers, runRelayedTrigger, runTriggerCommand } from './triggers/index.js';
 import { answerRelayedTriggersWith } from './lib/dokku/trigger-relay.js';
 import { DELIVER_COMMAND } from './lib/notifications/outbox.js';
 import { runSender } from './lib/notifications/deliver.js';
@@ -45,7 +45,8 @@ export function buildProgram(): Command {
     .allowUnknownOption()
     .helpOption(false)
     .action(async (name: string, args: string[]) => {
-      process.exitCode = await runTriggerHandler(ctx(), name, args);
+      // src/cli.ts runs a trigger without building this program; this is its usage check
+      process.exitCode = await runTriggerCommand(name, args);
     });
 
   program

@@ -280,6 +280,15 @@ describe('post-release-builder, noted', { timeout: 30_000 }, () => {
     const asRoot = process.geteuid?.() === 0; // root may write anyway: -w says so too
     expect(shim('post-release-builder', PRB).binaryRan).toBe(!asRoot);
     fs.chmodSync(path.join(storeDir(), 'releases'), 0o700);
+    // a store that is not the notes owner's (as root too): the binary, which can say why it fails
+    if (asRoot) {
+      fs.chownSync(storeDir(), 65534, 65534);
+      expect(shim('post-release-builder', PRB).binaryRan).toBe(true);
+      fs.chownSync(storeDir(), 0, 0);
+    }
+    fs.rmSync(path.join(storeDir(), 'releases'), { recursive: true });
+    expect(shim('post-release-builder', PRB).binaryRan).toBe(true); // a store without its releases
+    fs.mkdirSync(path.join(storeDir(), 'releases'), { mode: 0o700 });
     for (const name of notes()) fs.rmSync(path.join(noted(), name));
 
     write(path.join(root, 'home', APP, 'CONTAINER.web.1'), 'abc123def456\n');

@@ -1,5 +1,5 @@
 import type { DokkuPaths } from '../dokku/env.js';
-import { STAGES, type Pipeline } from '../pipelines/model.js';
+import { appsOf, type Pipeline } from '../pipelines/model.js';
 import { readPipelines } from '../pipelines/store.js';
 import type { PublicRelease } from '../releases/public.js';
 import { RELEASE_STATUSES, type ReleaseStatus } from '../releases/record.js';
@@ -111,7 +111,7 @@ function filteredPipeline(pipelines: Pipeline[], filters: DeploymentFilters): Pi
   return pipeline;
 }
 
-const membersOf = (pipeline: Pipeline) => STAGES.flatMap((stage) => pipeline.stages[stage]);
+const membersOf = (pipeline: Pipeline) => appsOf(pipeline).map((member) => member.app);
 
 /** The distinct `<app>@<stack>` pipeline members FILTERS select: the ones the page asks about. */
 export function remoteMembers(paths: DokkuPaths, filters: DeploymentFilters): string[] {

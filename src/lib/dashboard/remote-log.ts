@@ -1,6 +1,6 @@
 import type { DokkuPaths } from '../dokku/env.js';
 import { UserError } from '../output/errors.js';
-import { STAGES } from '../pipelines/model.js';
+import { appsOf } from '../pipelines/model.js';
 import { readPipelines } from '../pipelines/store.js';
 import { inertLines } from '../stacks/deploy-log.js';
 import { formatAppRef, parseAppRef } from '../stacks/model.js';
@@ -39,7 +39,7 @@ export function remoteLogFromUrl(paths: DokkuPaths, rawStack: string, rawApp: st
   const id = releaseIdFromUrl(rawId);
   const member = formatAppRef(ref);
   if (!readStacks(paths).stacks.some((stack) => stack.name === ref.stack)) throw new Refusal(404, `No other host named ${ref.stack} is known here`);
-  const members = readPipelines(paths).pipelines.flatMap((pipeline) => STAGES.flatMap((stage) => pipeline.stages[stage]));
+  const members = readPipelines(paths).pipelines.flatMap((pipeline) => appsOf(pipeline).map((member) => member.app));
   if (!members.includes(member)) throw new Refusal(404, `${member} is in no pipeline of this host`);
   return { member, app: ref.app, stack: ref.stack!, id };
 }

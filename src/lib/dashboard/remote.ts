@@ -20,12 +20,8 @@ export type Asked<T> = { ok: true; value: T } | { ok: false; why: string };
 
 /** Runs WORDS on this host and parses its last line of standard output; a failure is one line. */
 export async function askHost<T>(ask: AskHost, words: string[], parse: (json: unknown) => T | undefined, okCodes: number[] = [0]): Promise<Asked<T>> {
-  let result;
-  try {
-    result = await ask(words);
-  } catch (error) {
-    return { ok: false, why: oneLine(error instanceof Error ? error.message : String(error)) };
-  }
+  const result = await run(ask, words);
+  if ('why' in result) return { ok: false, why: result.why };
   const last = result.stdout.trim().split('\n').pop() ?? '';
   let json: unknown;
   try {
@@ -35,21 +31,28 @@ export async function askHost<T>(ask: AskHost, words: string[], parse: (json: un
   }
   const value = json === undefined ? undefined : parse(json);
   if (value !== undefined && okCodes.includes(result.code)) return { ok: true, value };
-  if (result.code !== 0) return { ok: false, why: oneLine(lastErrorLine(result.output) ?? `${words[0]} exited with code ${result.code}`) };
+  if (result.code !== 0) return { ok: false, why: failedLine(words, result) };
   return { ok: false, why: `${words[0]} gave no answer this dashboard can read` };
 }
 
 /** Runs WORDS on this host and keeps its standard output as text (a log); a failure is one line. */
 export async function askHostText(ask: AskHost, words: string[]): Promise<Asked<string>> {
-  let result;
-  try {
-    result = await ask(words);
-  } catch (error) {
-    return { ok: false, why: oneLine(error instanceof Error ? error.message : String(error)) };
-  }
-  if (result.code === 0) return { ok: true, value: result.stdout };
-  return { ok: false, why: oneLine(lastErrorLine(result.output) ?? `${words[0]} exited with code ${result.code}`) };
+  const result = await run(ask, words);
+  if ('why' in result) return { ok: false, why: result.why };
+  return result.code === 0 ? { ok: true, value: result.stdout } : { ok: false, why: failedLine(words, result) };
 }
+
+/** WORDS run on this host, or why they could not be (one line). */
+async function run(ask: AskHost, words: string[]): Promise<Awaited<ReturnType<AskHost>> | { why: string }> {
+  try {
+    return await ask(words);
+  } catch (error) {
+    return { why: oneLine(error instanceof Error ? error.message : String(error)) };
+  }
+}
+
+/** The one line a command that exited non-zero leaves: its last error line, or its exit code. */
+const failedLine = (words: string[], result: { code: number; output: string }) => oneLine(lastErrorLine(result.output) ?? `${words[0]} exited with code ${result.code}`);
 
 /** Another host's text as one printable line (control characters escaped), at most 300 characters. */
 const oneLine = (text: string) => controlsEscaped(text.replace(/^\s*!\s*/, '')).slice(0, 300);
