@@ -48,10 +48,12 @@ async function main(): Promise<void> {
   }
   const { buildProgram } = await import('./program.js');
   const { CommanderError } = await import('commander');
-  const program = buildProgram();
   try {
     assertNoEndOfOptions(args);
-    await program.parseAsync([...process.argv.slice(0, 2), ...withWebUserTaken(args)], { from: 'node' });
+    const rest = withWebUserTaken(args);
+    // only the command that runs is loaded (its name comes first; Dokku drops its global flags)
+    const program = await buildProgram(rest[0] ?? '');
+    await program.parseAsync([...process.argv.slice(0, 2), ...rest], { from: 'node' });
   } catch (error) {
     process.exitCode = handleError(error, CommanderError);
   }

@@ -13,7 +13,12 @@ export { COMMIT, VERSION } from './lib/version.js';
 /** One module per command (src/commands/<topic>/<verb>.ts); each adds itself to the program. */
 export type CommandModule = (program: Command, ctx: () => Context) => void;
 
-export function buildProgram(): Command {
+/**
+ * The root program. `only` is the command a start of the binary runs (its first argument): then
+ * only that command's module is loaded (a name that is none of ours loads none, and commander
+ * answers "unknown command", exit 10). Without it, every command is registered.
+ */
+export async function buildProgram(only?: string): Promise<Command> {
   // Our own deploys answer the triggers they cause in this process (trigger-relay.ts).
   answerRelayedTriggersWith(runRelayedTrigger);
   let context: Context | undefined;
@@ -60,7 +65,8 @@ export function buildProgram(): Command {
       await runSender(ctx(), app);
     });
 
-  for (const register of COMMANDS) register(program, ctx);
+  const wanted = only === undefined ? COMMANDS : COMMANDS.filter((entry) => entry.names.includes(only));
+  for (const module of await Promise.all(wanted.map((entry) => entry.load()))) module.default(program, ctx);
 
   // Before any command reads a history, what trigger shims only noted is recorded (trigger-notes.ts);
   // `trigger` does it itself, and the notification sender (nice 19) must never hold up a deploy.

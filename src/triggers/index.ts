@@ -6,42 +6,35 @@ import { runInTriggerScope } from '../lib/dokku/trigger-scope.js';
 import { answerRelayedTriggersWith, type RelayRequest, type RelayWrite } from '../lib/dokku/trigger-relay.js';
 import { replayTriggerNotes, type TriggerNote } from '../lib/dokku/trigger-notes.js';
 import { keepingStoreLocks } from '../lib/releases/store.js';
-import install from './install.js';
-import buildsRecordStart from './builds-record-start.js';
-import preReceiveApp from './pre-receive-app.js';
-import preReleaseBuilder from './pre-release-builder.js';
-import postReleaseBuilder from './post-release-builder.js';
-import postDeploy from './post-deploy.js';
-import buildsRecordFinalize from './builds-record-finalize.js';
-import deploySourceSet from './deploy-source-set.js';
-import postAppRenameSetup from './post-app-rename-setup.js';
-import postDelete from './post-delete.js';
-import postAppCloneSetup from './post-app-clone-setup.js';
-import preDelete from './pre-delete.js';
-import cronEntries from './cron-entries.js';
-import uninstall from './uninstall.js';
 
 // One module per Dokku trigger we implement (each has a shim in triggers/ and a link at the
 // plugin root). A handler returns the exit code Dokku sees; non-zero stops Dokku's trigger chain,
 // so only a handler that must stop a deploy ever returns one.
 export type TriggerHandler = (ctx: Context, args: string[]) => Promise<number>;
 
-const HANDLERS: Record<string, TriggerHandler> = {
-  install,
-  'builds-record-start': buildsRecordStart,
-  'pre-receive-app': preReceiveApp,
-  'pre-release-builder': preReleaseBuilder,
-  'post-release-builder': postReleaseBuilder,
-  'post-deploy': postDeploy,
-  'builds-record-finalize': buildsRecordFinalize,
-  'deploy-source-set': deploySourceSet,
-  'post-app-rename-setup': postAppRenameSetup,
-  'post-delete': postDelete,
-  'post-app-clone-setup': postAppCloneSetup,
-  'pre-delete': preDelete,
-  'cron-entries': cronEntries,
-  uninstall,
+// Each handler's module is loaded when its trigger runs: a start for one trigger evaluates only
+// that trigger's code (and the noted ones it replays), not install's or apps:rename's.
+type HandlerModule = { default: TriggerHandler };
+const HANDLERS: Record<string, () => Promise<HandlerModule>> = {
+  install: () => import('./install.js'),
+  'builds-record-start': () => import('./builds-record-start.js'),
+  'pre-receive-app': () => import('./pre-receive-app.js'),
+  'pre-release-builder': () => import('./pre-release-builder.js'),
+  'post-release-builder': () => import('./post-release-builder.js'),
+  'post-deploy': () => import('./post-deploy.js'),
+  'builds-record-finalize': () => import('./builds-record-finalize.js'),
+  'deploy-source-set': () => import('./deploy-source-set.js'),
+  'post-app-rename-setup': () => import('./post-app-rename-setup.js'),
+  'post-delete': () => import('./post-delete.js'),
+  'post-app-clone-setup': () => import('./post-app-clone-setup.js'),
+  'pre-delete': () => import('./pre-delete.js'),
+  'cron-entries': () => import('./cron-entries.js'),
+  uninstall: () => import('./uninstall.js'),
 };
+
+async function handlerFor(name: string): Promise<TriggerHandler | undefined> {
+  return Object.hasOwn(HANDLERS, name) ? (await HANDLERS[name]()).default : undefined;
+}
 
 /** The triggers we implement; each must have a shim in triggers/ and a link at the plugin root. */
 export function implementedTriggers(): string[] {
@@ -91,7 +84,7 @@ export async function runNotedTrigger(note: TriggerNote): Promise<void> {
   const env = { ...withoutNotedVariables(process.env), ...note.env };
   await runInTriggerScope({ env, write, notedAt: note.at, notedPidStart: note.pidStart, notedFiles: note.files }, async () => {
     try {
-      await HANDLERS[note.name](createContext(env, note.loginUid), note.args);
+      await (await handlerFor(note.name))!(createContext(env, note.loginUid), note.args);
     } catch (error) {
       reportError(error);
     }
@@ -117,7 +110,7 @@ export function runTriggerCommand(name: string, args: string[]): Promise<number>
 }
 
 export async function runTriggerHandler(ctx: Context, name: string, args: string[]): Promise<number> {
-  const handler = Object.hasOwn(HANDLERS, name) ? HANDLERS[name] : undefined;
+  const handler = await handlerFor(name);
   if (!handler) {
     // A shim this version does not ship (an older ownstack's file left in the plugin directory):
     // its logic is gone with the old binary, and it must not fail Dokku's command either.

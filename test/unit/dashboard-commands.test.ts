@@ -33,7 +33,7 @@ async function run(...args: string[]): Promise<{ stdout: string; stderr: string 
   vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
   vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
   try {
-    await buildProgram().parseAsync(['node', 'ownstack', ...args]);
+    await (await buildProgram()).parseAsync(['node', 'ownstack', ...args]);
   } finally {
     vi.restoreAllMocks();
   }

@@ -31,7 +31,7 @@ it('without --limit, the table holds the newest 20 releases, newest first', asyn
   await writeHistory(host.ctx, 'many', records, null);
   let stdout = '';
   vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  await buildProgram().parseAsync(['node', 'ownstack', 'ownstack:history', 'many']);
+  await (await buildProgram()).parseAsync(['node', 'ownstack', 'ownstack:history', 'many']);
   vi.restoreAllMocks();
   const lines = stdout.trimEnd().split('\n');
   expect(lines).toHaveLength(22); // header, column names, 20 rows

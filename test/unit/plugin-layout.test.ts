@@ -46,8 +46,8 @@ describe('plugin layout', () => {
     expect(fs.existsSync(path.join(root, 'pre-deploy'))).toBe(false);
   });
 
-  it('every subcommands/ shim dispatches to a registered ownstack command', () => {
-    const registered = new Set(buildProgram().commands.map((command) => command.name()));
+  it('every subcommands/ shim dispatches to a registered ownstack command', async () => {
+    const registered = new Set((await buildProgram()).commands.map((command) => command.name()));
     for (const verb of fs.readdirSync(path.join(root, 'subcommands'))) {
       const command = verb === 'default' ? 'ownstack' : `ownstack:${verb}`;
       expect(registered.has(command), command).toBe(true);
@@ -55,8 +55,8 @@ describe('plugin layout', () => {
     }
   });
 
-  it('every registered ownstack:<verb> has a subcommands/ shim, so Dokku can reach it', () => {
-    for (const command of buildProgram().commands) {
+  it('every registered ownstack:<verb> has a subcommands/ shim, so Dokku can reach it', async () => {
+    for (const command of (await buildProgram()).commands) {
       const name = command.name();
       if (!name.startsWith('ownstack:')) continue;
       expect(fs.existsSync(path.join(root, 'subcommands', name.slice('ownstack:'.length))), name).toBe(true);

@@ -158,6 +158,59 @@ describe('onReleaseSucceeded', () => {
     expect(record.retained_by).toBeNull();
     expect(stderr.join('')).toContain('Could not keep the image of web v1 for rollback');
   });
+
+  it('removes the holder that leaves the window while it makes the new one (the engine does both at once)', async () => {
+    const store = openStore('web');
+    await writeSetting(ctx.paths, 'web', 'retention', '1');
+    await deploy(store);
+    // the removal waits until the new holder is being made: done one after the other, this never settles
+    let creating!: () => void;
+    const createStarted = new Promise<void>((resolve) => (creating = resolve));
+    const create = seam.createHoldingContainer;
+    seam.createHoldingContainer = async (name, image, labels) => {
+      creating();
+      return create(name, image, labels);
+    };
+    const remove = seam.removeHoldingContainer;
+    seam.removeHoldingContainer = async (name) => {
+      await createStarted;
+      return remove(name);
+    };
+    await deploy(store);
+    expect(holders()).toEqual(['ownstack-retain.web.v2']);
+    expect(engine.removedImages).toEqual(['sha256:image1']);
+  });
+
+  it('replaces a stale holder of a kept release only after the stale one is gone (same name)', async () => {
+    const store = openStore('web');
+    await deploy(store);
+    // the holder of v1 holds another image than the record names: it is made again for the record's
+    engine.images.add('sha256:other');
+    engine.containers.set('ownstack-retain.web.v1', { image: 'sha256:other', labels: { ...engine.containers.get('ownstack-retain.web.v1')!.labels, 'com.ownstack.image': 'sha256:other' } });
+    await onReleaseSucceeded(ctx, store, store.get(1)!, seam);
+    expect(engine.containers.get('ownstack-retain.web.v1')?.image).toBe('sha256:image1');
+    expect(store.get(1)?.retained_by).toBe('ownstack-retain.web.v1');
+    expect(stderr.join('')).not.toContain('Could not keep');
+  });
+
+  it('a failed removal is reported only after the new holder is made and recorded', async () => {
+    const store = openStore('web');
+    await writeSetting(ctx.paths, 'web', 'retention', '1');
+    await deploy(store);
+    seam.removeHoldingContainer = async () => {
+      throw new Error('Cannot connect to the Docker daemon');
+    };
+    const created = await store.create({ kind: 'push', pid: null });
+    engine.images.add('sha256:image2');
+    const record = await store.update(created.id, (stored) => {
+      stored.status = 'succeeded';
+      stored.image_id = 'sha256:image2';
+    });
+    await store.setCurrent(record.id);
+    await expect(onReleaseSucceeded(ctx, store, record, seam)).rejects.toThrow('Cannot connect to the Docker daemon');
+    expect(engine.containers.has('ownstack-retain.web.v2')).toBe(true);
+    expect(store.get(2)?.retained_by).toBe('ownstack-retain.web.v2');
+  });
 });
 
 describe('app lifecycle', () => {

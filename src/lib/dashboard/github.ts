@@ -1,4 +1,5 @@
-import crypto from 'node:crypto';
+// node:crypto is loaded when a webhook is checked or signed, not at every start of the binary
+const crypto = () => process.getBuiltinModule('node:crypto');
 import { UserError } from '../output/errors.js';
 import { printable } from '../output/log.js';
 
@@ -20,13 +21,13 @@ export function signatureMatches(secret: string, body: Uint8Array, header: strin
   if (!secret || header === undefined) return false;
   const match = /^sha256=([0-9a-f]{64})$/.exec(header.trim());
   if (!match) return false;
-  const expected = crypto.createHmac('sha256', secret).update(body).digest();
-  return crypto.timingSafeEqual(expected, Buffer.from(match[1], 'hex'));
+  const expected = crypto().createHmac('sha256', secret).update(body).digest();
+  return crypto().timingSafeEqual(expected, Buffer.from(match[1], 'hex'));
 }
 
 /** `sha256=<hex>`, as GitHub computes it (tests and documentation). */
 export function signatureOf(secret: string, body: Uint8Array | string): string {
-  return `sha256=${crypto.createHmac('sha256', secret).update(body).digest('hex')}`;
+  return `sha256=${crypto().createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
 export interface PushEvent {

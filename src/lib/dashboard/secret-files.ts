@@ -1,4 +1,5 @@
-import crypto from 'node:crypto';
+// node:crypto is loaded when a secret is made or hashed, not at every start of the binary
+const crypto = () => process.getBuiltinModule('node:crypto');
 import fs from 'node:fs';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
@@ -10,14 +11,14 @@ import type * as z from 'zod/mini';
 
 /** A fresh secret: 32 random bytes, base64url (43 characters). */
 export function newSecret(): string {
-  return crypto.randomBytes(32).toString('base64url');
+  return crypto().randomBytes(32).toString('base64url');
 }
 
 /** What a secret must look like before it is hashed and looked up (never a path). */
 export const SECRET_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
 export function sha256Hex(value: string): string {
-  return crypto.createHash('sha256').update(value).digest('hex');
+  return crypto().createHash('sha256').update(value).digest('hex');
 }
 
 export function ensureDir(dir: string): void {

@@ -1,6 +1,4 @@
 import fs from 'node:fs';
-import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 
 // Docker's Engine API over its unix socket, for the short questions and changes ownstack makes
@@ -85,11 +83,12 @@ export function engineRequest(socket: string, method: string, urlPath: string, b
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     let connected = false;
-    const request = http.request(
+    // node:http and node:net are loaded at the first request, not at every start of the binary
+    const request = process.getBuiltinModule('node:http').request(
       {
         // a connection of its own, without an Agent: the agent's bookkeeping for TLS server names
         // compiles net's IPv6 expression (~7 ms of a trigger's CPU) for a socket that has no host
-        createConnection: () => net.createConnection(socket),
+        createConnection: () => process.getBuiltinModule('node:net').createConnection(socket),
         method,
         path: urlPath,
         headers: { Host: 'docker', ...(payload === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) }) },

@@ -1,5 +1,6 @@
-import net from 'node:net';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type net from 'node:net';
+// node:net and node:crypto are loaded when a relay starts (ownstack's own deploys), not at every
+// start of the binary, whose start pays for each module it loads.
 
 // Inside ownstack's own deploys (promote, rollback, deploy-image), Dokku's release-and-deploy
 // fires five of our triggers, and each would start the binary again: ~0.1 s apiece, most of it
@@ -49,9 +50,9 @@ export function answerRelayedTriggersWith(runner: RelayedTriggerRunner): void {
 /** A relay for one Dokku command, or undefined (none registered, or no port): triggers then start the binary. */
 export async function openTriggerRelay(runner: RelayedTriggerRunner | undefined = registeredRunner): Promise<TriggerRelay | undefined> {
   if (!runner) return undefined;
-  const token = randomBytes(32).toString('hex');
+  const token = process.getBuiltinModule('node:crypto').randomBytes(32).toString('hex');
   const answering = new Set<Promise<void>>();
-  const server = net.createServer((socket) => {
+  const server = process.getBuiltinModule('node:net').createServer((socket) => {
     const done = serve(socket, token, runner);
     answering.add(done);
     void done.finally(() => answering.delete(done));
@@ -103,7 +104,7 @@ export function parseRelayRequest(data: Buffer): RelayRequest | 'incomplete' | '
 function sameToken(given: string, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
+  return a.length === b.length && process.getBuiltinModule('node:crypto').timingSafeEqual(a, b);
 }
 
 function serve(socket: net.Socket, token: string, runner: RelayedTriggerRunner): Promise<void> {

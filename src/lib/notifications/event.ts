@@ -1,4 +1,3 @@
-import { createHmac, randomUUID } from 'node:crypto';
 import { shortSha } from '../releases/describe.js';
 import type { ReleaseRecord } from '../releases/record.js';
 import { publicRelease } from '../releases/public.js';
@@ -40,7 +39,7 @@ export interface ReleaseEvent {
   webhook_metadata: { event: { id: string; include: 'release' } };
 }
 
-export function releaseEvent(record: ReleaseRecord, change: ReleaseChange, now: Date, id: string = randomUUID()): ReleaseEvent {
+export function releaseEvent(record: ReleaseRecord, change: ReleaseChange, now: Date, id: string = crypto.randomUUID()): ReleaseEvent {
   return {
     id,
     created_at: now.toISOString(),
@@ -58,7 +57,8 @@ export function releaseEvent(record: ReleaseRecord, change: ReleaseChange, now: 
 
 /** The signature header's value: base64 HMAC-SHA256 of the body, as Heroku signs its webhooks. */
 export function signBody(body: string, secret: string): string {
-  return createHmac('sha256', secret).update(body, 'utf8').digest('base64');
+  // loaded when a notification is signed, not at every start of the binary
+  return process.getBuiltinModule('node:crypto').createHmac('sha256', secret).update(body, 'utf8').digest('base64');
 }
 
 /** What the release did, in words: "promoted from myapp-staging v7 (abc1234)". */

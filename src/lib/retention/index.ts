@@ -139,9 +139,44 @@ export async function onReleaseSucceeded(
 
 async function applyPlan(ctx: Context, store: ReleaseStore, plan: ReturnType<typeof planRetention>, seam: RetentionSeam) {
   const app = store.app;
-  for (const holder of plan.releaseHolders) await seam.removeHoldingContainer(holder.name);
+  const removeHolders = async (holders: Holder[]) => {
+    for (const holder of holders) await seam.removeHoldingContainer(holder.name);
+  };
+  // A stale holder of a release that is held again goes first (its successor takes its name);
+  // the others are of releases that are no longer kept, and the engine removes them while it
+  // makes the new holders (each a round trip of ~10 ms inside every deploy). All of it finishes
+  // before a failure is reported.
+  const heldAgain = new Set(plan.hold.map((entry) => entry.releaseId));
+  const replaced = plan.releaseHolders.filter((holder) => holder.releaseId !== undefined && heldAgain.has(holder.releaseId));
+  await removeHolders(replaced);
+  await allFinished([removeHolders(plan.releaseHolders.filter((holder) => !replaced.includes(holder))), hold(app, store, plan.hold, seam)]);
 
-  for (const { releaseId, imageId } of plan.hold) {
+  for (const id of plan.unmarkIds) {
+    await store.update(id, (stored) => {
+      stored.retained_by = null;
+    });
+  }
+
+  if (plan.removeImages.length > 0) {
+    // Never delete what a restart would deploy, even when no container uses it right now.
+    const [latest, serving] = await Promise.all([seam.imageId(`dokku/${app}:latest`), servingImage(ctx, app, seam)]);
+    for (const imageId of plan.removeImages) {
+      if (imageId === latest || imageId === serving) continue;
+      // Fails harmlessly while a container or a child image uses it, or with several tags;
+      // Dokku's next prune then removes it once nothing holds it.
+      await seam.removeImage(imageId);
+    }
+  }
+}
+
+/** Like Promise.all, but settles only when every one has: no work is left running after a failure. */
+async function allFinished(work: Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(work)).find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+async function hold(app: string, store: ReleaseStore, releases: ReturnType<typeof planRetention>['hold'], seam: RetentionSeam): Promise<void> {
+  for (const { releaseId, imageId } of releases) {
     const name = holderName(app, releaseId);
     try {
       await seam.createHoldingContainer(name, imageId, holderLabels(app, releaseId, imageId));
@@ -161,24 +196,6 @@ async function applyPlan(ctx: Context, store: ReleaseStore, plan: ReturnType<typ
       stored.retained_by = name;
       stored.image_tag = retainedImageName(app, releaseId);
     });
-  }
-
-  for (const id of plan.unmarkIds) {
-    await store.update(id, (stored) => {
-      stored.retained_by = null;
-    });
-  }
-
-  if (plan.removeImages.length > 0) {
-    // Never delete what a restart would deploy, even when no container uses it right now.
-    const latest = await seam.imageId(`dokku/${app}:latest`);
-    const serving = await servingImage(ctx, app, seam);
-    for (const imageId of plan.removeImages) {
-      if (imageId === latest || imageId === serving) continue;
-      // Fails harmlessly while a container or a child image uses it, or with several tags;
-      // Dokku's next prune then removes it once nothing holds it.
-      await seam.removeImage(imageId);
-    }
   }
 }
 

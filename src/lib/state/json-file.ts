@@ -53,7 +53,8 @@ async function writeJsonState<T>(state: JsonStateFile<T>, value: T): Promise<voi
   // Validate what we write too: a bug must never leave a file that every later command refuses.
   const checked = state.schema.parse(value);
   fs.mkdirSync(path.dirname(state.file), { recursive: true, mode: 0o700 });
-  await writeFileAtomic(state.file, `${JSON.stringify(checked, null, 2)}\n`, { mode: 0o600, fsync: true });
+  // synchronous, as the release store writes (store.ts): the same steps without the thread pool's trips
+  writeFileAtomic.sync(state.file, `${JSON.stringify(checked, null, 2)}\n`, { mode: 0o600, fsync: true });
 }
 
 /**
