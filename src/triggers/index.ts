@@ -117,7 +117,22 @@ export async function runTriggerHandler(ctx: Context, name: string, args: string
     log.warn(`ownstack ${VERSION} has no ${name} trigger (a file left by an older ownstack? plugin:install removes it); nothing was done`);
     return 0;
   }
+  if (name === 'install') return handler(ctx, args);
   // the replayed triggers only record facts: each store's lock is taken once for all of them
-  if (name !== 'install') await keepingStoreLocks(() => replayNotedTriggers(ctx, { makeDir: true }));
-  return handler(ctx, args);
+  const replay = () => replayNotedTriggers(ctx, { makeDir: true });
+  if (!KEEPS_STORE_LOCKS.has(name)) {
+    await keepingStoreLocks(replay);
+    return handler(ctx, args);
+  }
+  return keepingStoreLocks(async () => {
+    await replay();
+    return handler(ctx, args);
+  });
 }
+
+/**
+ * Triggers whose own work keeps the store locks too (keepingStoreLocks: it starts no process that
+ * could want them), so that the locks the replay took are kept for it instead of taken again:
+ * post-deploy, the one start of a git push (each lock is a `flock` process).
+ */
+const KEEPS_STORE_LOCKS = new Set(['post-deploy']);

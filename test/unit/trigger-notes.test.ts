@@ -190,6 +190,25 @@ describe('a git push whose shims note five triggers', { timeout: 30_000 }, () =>
     expect(store().get(1)!.pid_start).toBe(processStartTime(process.pid));
   });
 
+  it("takes the app store's lock once in the push's one start, for the replay and post-deploy's own work", async () => {
+    await replayNotedTriggers(ctx(), { makeDir: true });
+    await push('b1', true);
+    // a flock(1) in front of the real one, that logs the file of each lock taken (its fd 3)
+    const realFlock = spawnSync('bash', ['-c', 'command -v flock'], { encoding: 'utf8' }).stdout.trim();
+    const log = path.join(root, 'flock.log');
+    write(path.join(root, 'bin', 'flock'), `#!/usr/bin/env bash\n[[ "$1" != --exclusive || "\${@: -1}" != 3 ]] || readlink /proc/$$/fd/3 >>"${log}"\nexec "${realFlock}" "$@"\n`);
+    fs.chmodSync(path.join(root, 'bin', 'flock'), 0o755);
+    const savedPath = process.env.PATH;
+    process.env.PATH = `${path.join(root, 'bin')}:${savedPath}`;
+    try {
+      await push('b2', true); // its noted shims take no lock; its post-deploy runs here
+    } finally {
+      process.env.PATH = savedPath;
+    }
+    expect(fs.readFileSync(log, 'utf8').trim().split('\n').sort()).toEqual([path.join(noted(), '.lock'), path.join(dataFile('ownstack', APP), '.lock')].sort());
+    expect(store().get(2)).toMatchObject({ status: 'succeeded', build_id: 'b2' });
+  });
+
   it('dates the record when the shim ran, not when the note was replayed', async () => {
     await replayNotedTriggers(ctx(), { makeDir: true });
     env.DOKKU_BUILD_ID = 'b1';
