@@ -14,7 +14,14 @@ export type TriggerHandler = (ctx: Context, args: string[]) => Promise<number>;
 
 // Each handler's module is loaded when its trigger runs: a start for one trigger evaluates only
 // that trigger's code (and the noted ones it replays), not install's or apps:rename's.
-type HandlerModule = { default: TriggerHandler };
+interface HandlerModule {
+  default: TriggerHandler;
+  /**
+   * The handler's work keeps the store locks it takes until it ends (keepingStoreLocks: it starts
+   * no process that could want them); the locks the replay of notes took before it are kept for it.
+   */
+  keepsStoreLocks?: boolean;
+}
 const HANDLERS: Record<string, () => Promise<HandlerModule>> = {
   install: () => import('./install.js'),
   'builds-record-start': () => import('./builds-record-start.js'),
@@ -32,8 +39,8 @@ const HANDLERS: Record<string, () => Promise<HandlerModule>> = {
   uninstall: () => import('./uninstall.js'),
 };
 
-async function handlerFor(name: string): Promise<TriggerHandler | undefined> {
-  return Object.hasOwn(HANDLERS, name) ? (await HANDLERS[name]()).default : undefined;
+async function handlerModule(name: string): Promise<HandlerModule | undefined> {
+  return Object.hasOwn(HANDLERS, name) ? HANDLERS[name]() : undefined;
 }
 
 /** The triggers we implement; each must have a shim in triggers/ and a link at the plugin root. */
@@ -84,7 +91,7 @@ export async function runNotedTrigger(note: TriggerNote): Promise<void> {
   const env = { ...withoutNotedVariables(process.env), ...note.env };
   await runInTriggerScope({ env, write, notedAt: note.at, notedPidStart: note.pidStart, notedFiles: note.files }, async () => {
     try {
-      await (await handlerFor(note.name))!(createContext(env, note.loginUid), note.args);
+      await (await handlerModule(note.name))!.default(createContext(env, note.loginUid), note.args);
     } catch (error) {
       reportError(error);
     }
@@ -110,29 +117,19 @@ export function runTriggerCommand(name: string, args: string[]): Promise<number>
 }
 
 export async function runTriggerHandler(ctx: Context, name: string, args: string[]): Promise<number> {
-  const handler = await handlerFor(name);
+  const handler = await handlerModule(name);
   if (!handler) {
     // A shim this version does not ship (an older ownstack's file left in the plugin directory):
     // its logic is gone with the old binary, and it must not fail Dokku's command either.
     log.warn(`ownstack ${VERSION} has no ${name} trigger (a file left by an older ownstack? plugin:install removes it); nothing was done`);
     return 0;
   }
-  if (name === 'install') return handler(ctx, args);
-  // the replayed triggers only record facts: each store's lock is taken once for all of them
-  const replay = () => replayNotedTriggers(ctx, { makeDir: true });
-  if (!KEEPS_STORE_LOCKS.has(name)) {
-    await keepingStoreLocks(replay);
-    return handler(ctx, args);
-  }
-  return keepingStoreLocks(async () => {
-    await replay();
-    return handler(ctx, args);
-  });
+  if (name === 'install') return handler.default(ctx, args);
+  const replayThenRun = async () => {
+    // the replayed triggers only record facts: each store's lock is taken once for all of them
+    await keepingStoreLocks(() => replayNotedTriggers(ctx, { makeDir: true }));
+    return handler.default(ctx, args);
+  };
+  // inside the handler's scope, the replay's scope is the same one (its locks are kept, not taken again)
+  return handler.keepsStoreLocks ? keepingStoreLocks(replayThenRun) : replayThenRun();
 }
-
-/**
- * Triggers whose own work keeps the store locks too (keepingStoreLocks: it starts no process that
- * could want them), so that the locks the replay took are kept for it instead of taken again:
- * post-deploy, the one start of a git push (each lock is a `flock` process).
- */
-const KEEPS_STORE_LOCKS = new Set(['post-deploy']);

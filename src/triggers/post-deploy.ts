@@ -6,7 +6,7 @@ import { sourceAtSuccess } from '../lib/releases/source.js';
 import { onReleaseSucceeded } from '../lib/retention/index.js';
 import { settingNumber } from '../lib/settings/settings.js';
 import type { Context } from '../lib/context.js';
-import { keepingStoreLocks, type FileReleaseStore } from '../lib/releases/store.js';
+import type { FileReleaseStore } from '../lib/releases/store.js';
 import { deployingTasks, appArg, isFirstDeploy, linkedRecord, message, nowIso, safely, touchStore, warn } from '../lib/releases/trigger-support.js';
 
 // `post-deploy APP "" "" TAG`: the new containers serve, and scripts.dokku.postdeploy (app-json
@@ -15,8 +15,7 @@ import { deployingTasks, appArg, isFirstDeploy, linkedRecord, message, nowIso, s
 // serves, make it current and let retention hold its image. A ps:restart (or `dokku deploy`)
 // has no record of its own: it becomes an event on the current release.
 const postDeploy: TriggerHandler = (ctx, args) =>
-  // its writes to the app's store take the store's lock once: it starts no process but docker
-  safely('post-deploy', () => keepingStoreLocks(async () => {
+  safely('post-deploy', async () => {
     const [appRaw, , , tag] = args;
     const app = appArg(appRaw);
     const store = await touchStore(ctx, app);
@@ -49,7 +48,7 @@ const postDeploy: TriggerHandler = (ctx, args) =>
     } catch (error) {
       warn(`could not prune old deploy logs of ${app}: ${message(error)}`);
     }
-  }));
+  });
 
 /** The image the web container runs; without a web process, what the deployed tag names. */
 async function servingImageId(ctx: Context, app: string, tag: string | undefined): Promise<string | undefined> {
@@ -65,5 +64,10 @@ async function addRestartEvent(ctx: Context, store: FileReleaseStore): Promise<v
     current.events.push({ at: nowIso(), what, who: ctx.env.who });
   });
 }
+
+// Its writes to the app's store take the store's lock once, together with the replay of the
+// push's notes before it (src/triggers/index.ts): it starts no process but docker, which never
+// wants that lock. A push's one start of the binary thus takes one `flock` for the app's store.
+export const keepsStoreLocks = true;
 
 export default postDeploy;

@@ -1,7 +1,8 @@
-// node:crypto is loaded when a webhook is checked or signed, not at every start of the binary
-const crypto = () => process.getBuiltinModule('node:crypto');
 import { UserError } from '../output/errors.js';
 import { printable } from '../output/log.js';
+
+// node:crypto is loaded when a webhook is checked or signed, not at every start of the binary
+const crypto = () => process.getBuiltinModule('node:crypto');
 
 // GitHub push webhooks (issue 18 item 5): what a delivery must carry before anything runs. The
 // signature is checked over the raw body with the app's secret; only then is the body parsed, and

@@ -1,9 +1,10 @@
-// node:crypto is loaded when a secret is made or hashed, not at every start of the binary
-const crypto = () => process.getBuiltinModule('node:crypto');
 import fs from 'node:fs';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import type * as z from 'zod/mini';
+
+// node:crypto is loaded when a secret is made or hashed, not at every start of the binary
+const crypto = () => process.getBuiltinModule('node:crypto');
 
 // The dashboard's own small files (sign-in links, sessions) under $DOKKU_LIB_ROOT/data/ownstack-dashboard/:
 // one JSON file per secret, named by the secret's SHA-256 so the secret itself is never stored.

@@ -182,7 +182,7 @@ export class FileReleaseStore implements ReleaseStore {
   private async writeFile(file: string, data: string | Buffer): Promise<void> {
     // The synchronous form: the same steps (a temporary file, fsync, rename), but without a trip
     // through libuv's thread pool for each of its eight calls, which made a write ~3 ms here
-    // against ~1 ms; a git push's post-deploy writes the store sixteen times (BENCHMARKS.md).
+    // against ~1 ms; a git push's post-deploy writes the store ~16 times (bench/analysis.md).
     writeFileAtomic.sync(file, data, { mode: 0o600, fsync: true });
   }
 

@@ -5,7 +5,7 @@ import type { ReleaseRecord } from '../releases/record.js';
 import type { ReleaseStore } from '../releases/store-api.js';
 import { openStore } from '../releases/store.js';
 import { settingNumber } from '../settings/settings.js';
-import { holderName, planRetention, retainedImageName, type Holder } from './plan.js';
+import { holderName, planRetention, retainedImageName, type Holder, type RetentionPlan } from './plan.js';
 import { webContainerImage } from '../dokku/host-files.js';
 
 // Image retention. Dokku prunes every image of an app that no container uses, at the start of
@@ -137,7 +137,7 @@ export async function onReleaseSucceeded(
   await applyPlan(ctx, store, plan, seam);
 }
 
-async function applyPlan(ctx: Context, store: ReleaseStore, plan: ReturnType<typeof planRetention>, seam: RetentionSeam) {
+async function applyPlan(ctx: Context, store: ReleaseStore, plan: RetentionPlan, seam: RetentionSeam) {
   const app = store.app;
   const removeHolders = async (holders: Holder[]) => {
     for (const holder of holders) await seam.removeHoldingContainer(holder.name);
@@ -175,7 +175,7 @@ async function allFinished(work: Promise<unknown>[]): Promise<void> {
   if (failed) throw failed.reason;
 }
 
-async function hold(app: string, store: ReleaseStore, releases: ReturnType<typeof planRetention>['hold'], seam: RetentionSeam): Promise<void> {
+async function hold(app: string, store: ReleaseStore, releases: RetentionPlan['hold'], seam: RetentionSeam): Promise<void> {
   for (const { releaseId, imageId } of releases) {
     const name = holderName(app, releaseId);
     try {
