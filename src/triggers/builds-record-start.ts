@@ -1,10 +1,12 @@
 import type { TriggerHandler } from './index.js';
 import { ownstackReleaseId } from '../lib/releases/linking.js';
 import { currentEnv, triggerScope } from '../lib/dokku/trigger-scope.js';
-import { deployedByOwnstack, kindForBuildSource } from '../lib/releases/record.js';
+import { deployedByOwnstack, kindForBuildSource, redeployOutsideDeployLock } from '../lib/releases/record.js';
+import { holdDeployLockForRedeploy } from '../lib/dokku/redeploy-lock.js';
+import { settingNumber } from '../lib/settings/settings.js';
 import { CONFIG_KEYS_ENV, configKeysFromEnv } from '../lib/releases/describe.js';
 import { recoverInterruptedRelease } from '../lib/deploy/release-image.js';
-import { appArg, safely, startsAtRelease, touchStore } from '../lib/releases/trigger-support.js';
+import { appArg, safely, startsAtRelease, touchStore, warn } from '../lib/releases/trigger-support.js';
 
 // `builds-record-start APP BUILD_ID PID SOURCE`: Dokku starts a deploy attempt. A new running
 // record, its kind from SOURCE; PID is the script that lives through the whole deploy, so its
@@ -14,6 +16,16 @@ const buildsRecordStart: TriggerHandler = (ctx, args) =>
   safely('builds-record-start', async () => {
     const [appRaw, buildId, pidRaw, source] = args;
     const app = appArg(appRaw);
+    const own = ownstackReleaseId(app, currentEnv().OWNSTACK_RELEASE);
+    const replayed = triggerScope()?.notedAt !== undefined;
+    const pid = /^[1-9][0-9]{0,9}$/.test(pidRaw ?? '') ? Number(pidRaw) : null;
+    // A redeploy Dokku runs without its deploy lock waits for it here, before anything of it is
+    // recorded or latest is touched (redeploy-lock.ts has why); ownstack's own deploys hold it.
+    if (own === undefined && !replayed && redeployOutsideDeployLock(source) && buildId && pid !== null) {
+      const waitSeconds = settingNumber(ctx.paths, app, 'lock-wait');
+      const outcome = await holdDeployLockForRedeploy(ctx, app, { buildId, deployPid: pid, waitSeconds });
+      if (!outcome.held) warn(`${outcome.reason}; redeploying ${app} without the deploy lock, as Dokku does`);
+    }
     const store = await touchStore(ctx, app);
     // A promote, rollback or image deploy killed half-way can leave dokku/APP:latest on an image that never
     // served, whoever noticed the kill first; this deploy (ps:restart, config:set) is about to
@@ -22,13 +34,11 @@ const buildsRecordStart: TriggerHandler = (ctx, args) =>
     // latest: its shim only notes this trigger (note-functions), and a replayed note, which may
     // come after the build, never moves latest.
     const newest = store.findRecent((record) => !(record.status === 'failed' && record.phase === 'build'), 20);
-    const replayed = triggerScope()?.notedAt !== undefined;
     if (!replayed && newest && deployedByOwnstack(newest) && newest.status === 'failed') {
       await recoverInterruptedRelease(ctx, app);
     }
 
     // ownstack's own promote/rollback made the record already; link it to Dokku's build.
-    const own = ownstackReleaseId(app, currentEnv().OWNSTACK_RELEASE);
     if (own !== undefined) {
       await store.update(own, (record) => {
         if (buildId) record.build_id = buildId;
@@ -39,7 +49,6 @@ const buildsRecordStart: TriggerHandler = (ctx, args) =>
     const kind = kindForBuildSource(source);
     if (!kind) return;
     if (buildId && store.findByBuildId(buildId)) return; // fired again for the same deploy
-    const pid = /^[1-9][0-9]{0,9}$/.test(pidRaw ?? '') ? Number(pidRaw) : null;
 
     // A redeploy of the same code (config:set, release-and-deploy) builds nothing: it carries
     // the current release's SHA and builder.

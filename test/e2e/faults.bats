@@ -4,7 +4,8 @@
 #      the gate of helpers/faults-gate.bash (docker, flock and curl stand-ins first on PATH of the
 #      faulted command only), then: what serves is what the history says, no record stays
 #      running, the deploy lock is free, and a retry succeeds;
-#  (2) 10 concurrent operations on one app;
+#  (2) 10 concurrent operations on one app; config:set's redeploy waiting for a running deploy,
+#      holding the deploy lock, killed;
 #  (3) a full disk under data/ownstack (a tmpfs);
 #  (4) truncated, garbage and permission-denied files in the release store and the pipelines file;
 #  (5) across hosts, the requesting host hanging up during the target's release task, for a
@@ -323,6 +324,72 @@ hangup_case() {
   run app_http "$CC"
   assert_output --regexp '^sample (va|vb|c[1-4]) greeting=(none|g1|g2)$'
   lock_free "$(deploy_lock "$CC")" || fail "deploy lock still held"
+}
+
+# Dokku takes no deploy lock for config:set's redeploy; ownstack makes it wait for a running deploy
+# and hold the lock until it is recorded (src/lib/dokku/redeploy-lock.ts).
+@test "(2) config:set's redeploy waits for a running deploy, holds the deploy lock until it is recorded, frees it at once" {
+  local lock="$(deploy_lock "$CC")" out="$BATS_TEST_TMPDIR/config.out" before cid held pid
+  before="$(newest_id "$CC")" cid="$(cat "$DOKKU_ROOT/$CC/CONTAINER.web.1")"
+  # a deploy in progress, as a push holds the lock (descriptor closed for the config:set)
+  exec {held}>"$lock"
+  flock "$held"
+  dokku config:set "$CC" GREETING=w1 >"$out" 2>&1 {held}>&- &
+  pid=$!
+  poll_until 120 grep -q "App $CC is locked by another deploy. Waiting" "$out" || fail "config:set did not wait: $(cat "$out")"
+  # nothing of it recorded or deployed while it waits
+  assert_equal "$(newest_id "$CC")" "$before"
+  assert_equal "$(cat "$DOKKU_ROOT/$CC/CONTAINER.web.1")" "$cid"
+  exec {held}>&-
+  wait "$pid" || fail "config:set failed: $(cat "$out")"
+  assert_equal "$(history_json "$CC" | jq -r 'max_by(.id) | "\(.kind) \(.status)"')" "config succeeded"
+  run app_http "$CC"
+  assert_output --regexp 'greeting=w1$'
+  # released before config:set returned: the next deploy can start right away
+  lock_free "$lock" || fail "deploy lock still held after config:set returned"
+
+  # while its redeploy runs (stopped in the release task), a push is refused as during any deploy,
+  # and a rollback waits for it (here: gives up at once)
+  gate_rule_for release "$CC" config:set
+  FAULT_GATE_DIR="$FAULT_GATE_DIR" PATH="$GATE_BIN:$PATH" dokku config:set "$CC" GREETING=w2 >"$out" 2>&1 &
+  pid=$!
+  poll_until 120 test -e "$FAULT_GATE_DIR/reached" || { touch "$FAULT_GATE_DIR/go"; wait "$pid"; fail "the gate was never reached: $(cat "$out")"; }
+  host_set_version "$HOST_SANDBOX/src-cc" c5
+  run host_push "$CC" "$HOST_SANDBOX/src-cc"
+  assert_failure
+  assert_output --partial "has a deploy lock in place"
+  run dokku ownstack:rollback "$CC" --lock-wait 0
+  assert_failure
+  assert_output --partial "App $CC is locked by another deploy; gave up after 0s"
+  touch "$FAULT_GATE_DIR/go"
+  wait "$pid" || fail "config:set failed: $(cat "$out")"
+  rm -f "$FAULT_GATE_DIR/rule"
+  lock_free "$lock" || fail "deploy lock still held after config:set returned"
+  run app_http "$CC"
+  assert_output --regexp 'greeting=w2$'
+  host_push "$CC" "$HOST_SANDBOX/src-cc" >/dev/null
+  run app_http "$CC"
+  assert_output --regexp '^sample c5 greeting=w2$'
+}
+
+@test "(2) config:set killed during its redeploy: the deploy lock is free once its processes are gone" {
+  local lock="$(deploy_lock "$CC")" out="$BATS_TEST_TMPDIR/config.out" bg sid
+  gate_rule_for release "$CC" config:set
+  FAULT_GATE_DIR="$FAULT_GATE_DIR" PATH="$GATE_BIN:$PATH" setsid dokku config:set "$CC" GREETING=w3 >"$out" 2>&1 &
+  bg=$!
+  poll_until 120 test -e "$FAULT_GATE_DIR/reached" || { touch "$FAULT_GATE_DIR/go"; wait "$bg"; fail "the gate was never reached: $(cat "$out")"; }
+  ! lock_free "$lock" || fail "the redeploy does not hold the deploy lock"
+  sid="$(ps -o sid= -p "$bg" | tr -d ' ')"
+  kill -9 -- "-$sid" 2>/dev/null || true
+  pkill -9 -s "$sid" 2>/dev/null || true
+  touch "$FAULT_GATE_DIR/go"
+  wait "$bg" || true
+  rm -f "$FAULT_GATE_DIR/rule"
+  poll_until 60 lock_free "$lock" || fail "deploy lock still held after the killed config:set's processes ended: $(pgrep -a -f -- '--pid=' || true)"
+  assert_no_running "$CC"
+  dokku config:set "$CC" GREETING=w4 >/dev/null
+  run app_http "$CC"
+  assert_output --regexp 'greeting=w4$'
 }
 
 # ---- (4) corrupt state --------------------------------------------------------------------------

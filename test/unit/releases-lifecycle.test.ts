@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { describeRelease, refreshDescription } from '../../src/lib/releases/describe.js';
 import { atAbandoned, atDeployPhase, atFailed, atReleasePhase, atSucceeded } from '../../src/lib/releases/lifecycle.js';
 import { ownstackReleaseId } from '../../src/lib/releases/linking.js';
-import { kindForBuildSource, type ReleaseRecord } from '../../src/lib/releases/record.js';
+import { kindForBuildSource, redeployOutsideDeployLock, type ReleaseRecord } from '../../src/lib/releases/record.js';
 import { sourceFacts } from '../../src/lib/releases/source.js';
 import { appJsonScripts, NO_TASKS, procfileReleaseCommand, taskCommands, type TaskCommands } from '../../src/lib/releases/tasks.js';
 
@@ -27,6 +27,15 @@ describe('kinds', () => {
     ['ps:restart', undefined], ['ps:start', undefined],
   ])('%s → %s', (source, kind) => {
     expect(kindForBuildSource(source)).toBe(kind);
+  });
+
+  // Dokku locks only its git deploys; ps:restart and ps:start are never finalized (nothing would free the lock)
+  it.each([
+    ['config-redeploy', true], ['deploy', true], ['my-custom-source', true], [undefined, true],
+    ['git-hook', false], ['git:sync', false], ['git:from-archive', false], ['git:from-image', false], ['git:load-image', false],
+    ['ps:rebuild', false], ['ps:restart', false], ['ps:start', false],
+  ])('a deploy from %s takes the deploy lock itself: %s', (source, takes) => {
+    expect(redeployOutsideDeployLock(source)).toBe(takes);
   });
 
   it('describes each kind the Heroku way', () => {

@@ -90,8 +90,14 @@ describe('the shims of noted triggers', () => {
       ['builds-record-start', [APP, 'b1', '999999999', 'git-hook'], {}, false], // no such process
       ['pre-receive-app', [APP, 'dockerfile', '/tmp/src', SHA], {}, true],
       ['pre-release-builder', ['dockerfile', APP, `dokku/${APP}:latest`], {}, true],
-      ['builds-record-finalize', [APP, 'b1', '0'], {}, true],
-      ['builds-record-finalize', [APP, 'b1', '1'], {}, false], // a failure is judged from what runs now
+      ['builds-record-finalize', [APP, 'b1', '0'], { DOKKU_BUILD_SOURCE: 'git-hook' }, true],
+      ['builds-record-finalize', [APP, 'b1', '0'], { DOKKU_BUILD_SOURCE: 'git:from-image' }, true],
+      ['builds-record-finalize', [APP, 'b1', '0'], { DOKKU_BUILD_SOURCE: 'ps:rebuild' }, true],
+      ['builds-record-finalize', [APP, 'b1', '1'], { DOKKU_BUILD_SOURCE: 'git-hook' }, false], // a failure is judged from what runs now
+      // a redeploy outside Dokku's git lock frees the lock it took (redeploy-lock.ts) now
+      ['builds-record-finalize', [APP, 'b1', '0'], { DOKKU_BUILD_SOURCE: 'config-redeploy' }, false],
+      ['builds-record-finalize', [APP, 'b1', '0'], { DOKKU_BUILD_SOURCE: 'deploy' }, false],
+      ['builds-record-finalize', [APP, 'b1', '0'], {}, false],
       ['deploy-source-set', [APP, 'git-push', SHA], {}, true],
       ['deploy-source-set', ['../x', 'git-push', SHA], {}, false],
       ['post-release-builder', ['dockerfile', APP, `dokku/${APP}:latest`], {}, false], // no store yet (a first deploy)

@@ -114,7 +114,7 @@ export async function replayTriggerNotes(ownstackRoot: string, run: NotedTrigger
   // asRoot: plugin:uninstall (as root) replays what the next start of this binary would have,
   // since an older ownstack installed next never reads notes; its caller hands the files back.
   if (process.geteuid?.() !== owner && !(options.asRoot && process.geteuid?.() === 0)) return;
-  const lock = await acquireFileLock(path.join(dir, '.lock'), { waitSeconds: 60, what: 'The noted triggers', heldBy: 'another ownstack process' });
+  const lock = await acquireFileLock(path.join(dir, '.lock'), { waitSeconds: 60, what: 'The directory of noted triggers', heldBy: 'another ownstack process' });
   try {
     // listed again under the lock: another process may have replayed them meanwhile
     for (const file of pendingNotes(dir)) {

@@ -92,6 +92,17 @@ export function deployedByOwnstack(record: Pick<ReleaseRecord, 'kind' | 'image_d
 /** What history/info show: `expired` is derived (the image is gone), never stored. */
 export type DisplayStatus = ReleaseStatus | 'expired';
 
+/**
+ * Whether a deploy from this DOKKU_BUILD_SOURCE runs outside Dokku's deploy lock and is finalized:
+ * config:set's redeploy and `plugin:trigger release-and-deploy` (any other source). The git ones
+ * and ps:rebuild hold the lock already; ps:restart and ps:start take none but Dokku never
+ * finalizes them, so nothing would free a lock they took before their command ends.
+ */
+export function redeployOutsideDeployLock(source: string | undefined): boolean {
+  const kind = kindForBuildSource(source);
+  return kind === 'config' || kind === 'deploy';
+}
+
 /** Maps Dokku's DOKKU_BUILD_SOURCE (builds-record-start's 4th argument) to a release kind. */
 export function kindForBuildSource(source: string | undefined): ReleaseKind | undefined {
   switch (source) {
