@@ -4,6 +4,8 @@ import { deployedFiles, webContainerImage } from '../lib/dokku/host-files.js';
 import { atSucceeded } from '../lib/releases/lifecycle.js';
 import { sourceAtSuccess } from '../lib/releases/source.js';
 import { onReleaseSucceeded } from '../lib/retention/index.js';
+import { finalizedByDokku } from '../lib/releases/record.js';
+import { releaseRedeployLock } from '../lib/dokku/redeploy-lock.js';
 import { settingNumber } from '../lib/settings/settings.js';
 import type { Context } from '../lib/context.js';
 import type { FileReleaseStore } from '../lib/releases/store.js';
@@ -18,37 +20,48 @@ const postDeploy: TriggerHandler = (ctx, args) =>
   safely('post-deploy', async () => {
     const [appRaw, , , tag] = args;
     const app = appArg(appRaw);
-    const store = await touchStore(ctx, app);
-    const record = linkedRecord(ctx, store);
-    if (!record || record.status !== 'running') {
-      if (!record) await addRestartEvent(ctx, store);
-      return;
-    }
-
-    const facts = { commands: deployingTasks(ctx, app), firstDeploy: isFirstDeploy(ctx, store, app, record) };
-    const serving = await servingImageId(ctx, app, tag);
-    const succeeded = await store.update(record.id, (draft) => {
-      atSucceeded(draft, facts, serving ?? null, nowIso());
-      const known = draft.source === null ? sourceAtSuccess(ctx.env.buildSource, draft.git_sha) : undefined;
-      if (known) {
-        draft.source = known.source;
-        draft.source_metadata = known.metadata;
-      }
-    });
-    await store.writeSnapshot(succeeded.id, deployedFiles(ctx, app));
-    await store.setCurrent(succeeded.id);
-
     try {
-      await onReleaseSucceeded(ctx, store, succeeded);
-    } catch (error) {
-      warn(`could not keep the image of ${app} v${succeeded.id} for rollback: ${message(error)}`);
-    }
-    try {
-      await store.pruneLogs(settingNumber(ctx.paths, app, 'retention'));
-    } catch (error) {
-      warn(`could not prune old deploy logs of ${app}: ${message(error)}`);
+      await recordSuccess(ctx, app, tag);
+    } finally {
+      // A ps:restart or ps:start waited for the deploy lock at its start (redeploy-lock.ts); Dokku
+      // never finalizes them, so they let go of it here, their last trigger on success.
+      const { buildId, buildSource } = ctx.env;
+      if (buildId && !finalizedByDokku(buildSource)) releaseRedeployLock(ctx, app, buildId);
     }
   });
+
+async function recordSuccess(ctx: Context, app: string, tag: string | undefined): Promise<void> {
+  const store = await touchStore(ctx, app);
+  const record = linkedRecord(ctx, store);
+  if (!record || record.status !== 'running') {
+    if (!record) await addRestartEvent(ctx, store);
+    return;
+  }
+
+  const facts = { commands: deployingTasks(ctx, app), firstDeploy: isFirstDeploy(ctx, store, app, record) };
+  const serving = await servingImageId(ctx, app, tag);
+  const succeeded = await store.update(record.id, (draft) => {
+    atSucceeded(draft, facts, serving ?? null, nowIso());
+    const known = draft.source === null ? sourceAtSuccess(ctx.env.buildSource, draft.git_sha) : undefined;
+    if (known) {
+      draft.source = known.source;
+      draft.source_metadata = known.metadata;
+    }
+  });
+  await store.writeSnapshot(succeeded.id, deployedFiles(ctx, app));
+  await store.setCurrent(succeeded.id);
+
+  try {
+    await onReleaseSucceeded(ctx, store, succeeded);
+  } catch (error) {
+    warn(`could not keep the image of ${app} v${succeeded.id} for rollback: ${message(error)}`);
+  }
+  try {
+    await store.pruneLogs(settingNumber(ctx.paths, app, 'retention'));
+  } catch (error) {
+    warn(`could not prune old deploy logs of ${app}: ${message(error)}`);
+  }
+}
 
 /** The image the web container runs; without a web process, what the deployed tag names. */
 async function servingImageId(ctx: Context, app: string, tag: string | undefined): Promise<string | undefined> {

@@ -4,8 +4,8 @@
 #      the gate of helpers/faults-gate.bash (docker, flock and curl stand-ins first on PATH of the
 #      faulted command only), then: what serves is what the history says, no record stays
 #      running, the deploy lock is free, and a retry succeeds;
-#  (2) 10 concurrent operations on one app; config:set's redeploy waiting for a running deploy,
-#      holding the deploy lock, killed;
+#  (2) 10 concurrent operations on one app; config:set's redeploy and ps:restart waiting for a
+#      running deploy, holding the deploy lock, killed;
 #  (3) a full disk under data/ownstack (a tmpfs);
 #  (4) truncated, garbage and permission-denied files in the release store and the pipelines file;
 #  (5) across hosts, the requesting host hanging up during the target's release task, for a
@@ -388,6 +388,24 @@ hangup_case() {
   poll_until 60 lock_free "$lock" || fail "deploy lock still held after the killed config:set's processes ended: $(pgrep -a -f -- '--pid=' || true)"
   assert_no_running "$CC"
   dokku config:set "$CC" GREETING=w4 >/dev/null
+  run app_http "$CC"
+  assert_output --regexp 'greeting=w4$'
+}
+
+@test "(2) ps:restart waits for a running deploy too, and frees the deploy lock at its post-deploy" {
+  local lock="$(deploy_lock "$CC")" out="$BATS_TEST_TMPDIR/restart.out" cid held pid
+  cid="$(cat "$DOKKU_ROOT/$CC/CONTAINER.web.1")"
+  exec {held}>"$lock"
+  flock "$held"
+  dokku ps:restart "$CC" >"$out" 2>&1 {held}>&- &
+  pid=$!
+  poll_until 120 grep -q "App $CC is locked by another deploy. Waiting" "$out" || fail "ps:restart did not wait: $(cat "$out")"
+  assert_equal "$(cat "$DOKKU_ROOT/$CC/CONTAINER.web.1")" "$cid"
+  exec {held}>&-
+  wait "$pid" || fail "ps:restart failed: $(cat "$out")"
+  [[ "$(cat "$DOKKU_ROOT/$CC/CONTAINER.web.1")" != "$cid" ]] || fail "ps:restart deployed no new container"
+  # Dokku never finalizes a ps:restart: its post-deploy let go of the lock before it returned
+  lock_free "$lock" || fail "deploy lock still held after ps:restart returned"
   run app_http "$CC"
   assert_output --regexp 'greeting=w4$'
 }

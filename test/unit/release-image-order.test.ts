@@ -390,6 +390,15 @@ describe('recoverInterruptedRelease', () => {
     ]);
   });
 
+  it('takes no lock when the deploy calling it holds it already (a redeploy Dokku runs without it)', async () => {
+    host.images.add('dokku/web:latest');
+    host.seam.acquireFileLock = async () => {
+      throw new UserError('App web is locked by another deploy');
+    };
+    await recoverInterruptedRelease(host.ctx, 'web', host.seam, { deployLockHeld: true });
+    expect(host.calls).toEqual(['container c1d0000000a1', 'image dokku/web:latest', `tag ${RUNNING} dokku/web:latest`]);
+  });
+
   it('leaves latest alone while a deploy holds the lock', async () => {
     host.seam.acquireFileLock = async () => {
       throw new UserError('App web is locked by another deploy');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { describeRelease, refreshDescription } from '../../src/lib/releases/describe.js';
 import { atAbandoned, atDeployPhase, atFailed, atReleasePhase, atSucceeded } from '../../src/lib/releases/lifecycle.js';
 import { ownstackReleaseId } from '../../src/lib/releases/linking.js';
-import { kindForBuildSource, redeployOutsideDeployLock, type ReleaseRecord } from '../../src/lib/releases/record.js';
+import { finalizedByDokku, kindForBuildSource, redeployOutsideDeployLock, type ReleaseRecord } from '../../src/lib/releases/record.js';
 import { sourceFacts } from '../../src/lib/releases/source.js';
 import { appJsonScripts, NO_TASKS, procfileReleaseCommand, taskCommands, type TaskCommands } from '../../src/lib/releases/tasks.js';
 
@@ -29,13 +29,19 @@ describe('kinds', () => {
     expect(kindForBuildSource(source)).toBe(kind);
   });
 
-  // Dokku locks only its git deploys; ps:restart and ps:start are never finalized (nothing would free the lock)
+  // Dokku locks only its git deploys (git_receive_app)
   it.each([
-    ['config-redeploy', true], ['deploy', true], ['my-custom-source', true], [undefined, true],
+    ['config-redeploy', true], ['deploy', true], ['my-custom-source', true], [undefined, true], ['ps:restart', true], ['ps:start', true],
     ['git-hook', false], ['git:sync', false], ['git:from-archive', false], ['git:from-image', false], ['git:load-image', false],
-    ['ps:rebuild', false], ['ps:restart', false], ['ps:start', false],
+    ['ps:rebuild', false],
   ])('a deploy from %s takes the deploy lock itself: %s', (source, takes) => {
     expect(redeployOutsideDeployLock(source)).toBe(takes);
+  });
+
+  it.each([
+    ['config-redeploy', true], ['deploy', true], ['git-hook', true], ['ps:rebuild', true], ['ps:restart', false], ['ps:start', false],
+  ])('Dokku finalizes a deploy from %s: %s', (source, finalized) => {
+    expect(finalizedByDokku(source)).toBe(finalized);
   });
 
   it('describes each kind the Heroku way', () => {

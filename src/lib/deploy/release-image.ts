@@ -305,13 +305,21 @@ export async function releaseImage(
  * behind (trap 2). For the history's reconciliation to call when it finds such a record dead, at
  * the start of a deploy (builds-record-start), before that deploy touches `latest`; never from a
  * read-only command, where a lockless config:set could be between its release and its deploy.
- * Does nothing while someone holds the deploy lock: that deploy sets `latest` itself.
+ * Does nothing while someone else holds the deploy lock: that deploy sets `latest` itself. A
+ * deploy that holds it already for itself (a config:set's redeploy, redeploy-lock.ts) says so.
  */
-export async function recoverInterruptedRelease(ctx: Context, app: string, seam: ReleaseImageSeam = defaultSeam): Promise<void> {
+export async function recoverInterruptedRelease(
+  ctx: Context,
+  app: string,
+  seam: ReleaseImageSeam = defaultSeam,
+  options: { deployLockHeld?: boolean } = {},
+): Promise<void> {
   removeLeftoversOfDeadProcesses(ctx, app);
   let lock: { release(): void };
   try {
-    lock = await seam.acquireFileLock(ctx.paths.deployLock(app), { waitSeconds: 0, what: `App ${app}`, removeOnRelease: true });
+    lock = options.deployLockHeld
+      ? { release: () => undefined }
+      : await seam.acquireFileLock(ctx.paths.deployLock(app), { waitSeconds: 0, what: `App ${app}`, removeOnRelease: true });
   } catch {
     return;
   }

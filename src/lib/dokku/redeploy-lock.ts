@@ -11,17 +11,19 @@ import { acquireFileLock } from './lock.js';
 // config:set's redeploy and `plugin:trigger release-and-deploy` take none, so they ran at the same
 // time as a push, a promotion or each other, and two deploys of one app at once break Dokku's own
 // state: each truncates and rewrites ps's scale file, and one that reads it empty in between keeps
-// web=0 and removes CONTAINER.web.1 (faults.bats caught it). Such a redeploy now takes the lock at
-// its builds-record-start and keeps it until its builds-record-finalize.
+// web=0 and removes CONTAINER.web.1 (faults.bats caught it). Such a redeploy (and ps:restart,
+// ps:start) now takes the lock at its builds-record-start and keeps it until its
+// builds-record-finalize (post-deploy for ps:restart and ps:start, which Dokku never finalizes).
 //
 // A trigger is a process that ends at once, so the lock is handed to a holder: `tail --pid=PID`
 // given the locked descriptor (a flock belongs to the open file, which the holder keeps), where
 // PID is the script Dokku runs the whole deploy in. finalize stops the holder and deletes the lock
 // file, as Dokku's own release does, so the next deploy can start as soon as this one returns; a
-// deploy killed before finalize frees it when that script is gone (tail looks every 0.2 s).
+// deploy that fails without a finalize (a ps:restart) or is killed frees it when that script is
+// gone (tail looks every 0.1 s).
 
 /** How often the holder looks whether the deploy's script is still there. */
-const HOLDER_POLL_SECONDS = '0.2';
+const HOLDER_POLL_SECONDS = '0.1';
 
 interface HolderFile {
   build_id: string;
@@ -77,7 +79,7 @@ export async function holdDeployLockForRedeploy(
   }
 }
 
-/** At `buildId`'s finalize: deletes the lock file the holder locked and stops the holder. */
+/** At `buildId`'s finalize (or post-deploy): deletes the lock file the holder locked and stops the holder. */
 export function releaseRedeployLock(ctx: Context, app: string, buildId: string): void {
   const file = holderFile(ctx, app);
   let holder: HolderFile;

@@ -93,14 +93,18 @@ export function deployedByOwnstack(record: Pick<ReleaseRecord, 'kind' | 'image_d
 export type DisplayStatus = ReleaseStatus | 'expired';
 
 /**
- * Whether a deploy from this DOKKU_BUILD_SOURCE runs outside Dokku's deploy lock and is finalized:
- * config:set's redeploy and `plugin:trigger release-and-deploy` (any other source). The git ones
- * and ps:rebuild hold the lock already; ps:restart and ps:start take none but Dokku never
- * finalizes them, so nothing would free a lock they took before their command ends.
+ * Whether a deploy from this DOKKU_BUILD_SOURCE runs outside Dokku's deploy lock: config:set's
+ * redeploy, ps:restart, ps:start and `plugin:trigger release-and-deploy` (any other source). The
+ * git ones and ps:rebuild hold it already (git_receive_app takes it).
  */
 export function redeployOutsideDeployLock(source: string | undefined): boolean {
   const kind = kindForBuildSource(source);
-  return kind === 'config' || kind === 'deploy';
+  return kind === undefined || kind === 'config' || kind === 'deploy';
+}
+
+/** Whether Dokku fires builds-record-finalize for the deploy: never for ps:restart and ps:start. */
+export function finalizedByDokku(source: string | undefined): boolean {
+  return source !== 'ps:restart' && source !== 'ps:start';
 }
 
 /** Maps Dokku's DOKKU_BUILD_SOURCE (builds-record-start's 4th argument) to a release kind. */
