@@ -46,7 +46,7 @@ export const SETTINGS: Record<string, SettingSpec> = {
     validate: wholeNumber(1, 1000),
   },
   'lock-wait': {
-    description: 'seconds promote and rollback wait for the deploy lock',
+    description: 'seconds promote, rollback, config:set and ps:restart wait for the deploy lock',
     defaultValue: '600',
     validate: wholeNumber(0, 86400),
   },
