@@ -169,6 +169,25 @@ kill_case() {
 @test "(1) promote: whole command tree killed during the release task" { kill_case promote release group; }
 @test "(1) promote: whole command tree killed after the traffic switch" { kill_case promote switch group; }
 
+# A config:set right after the kill, with no command in between to notice it: its redeploy holds
+# the deploy lock itself, and must still see the killed promotion as dead and point latest back.
+@test "(1) promote: whole command tree killed after the docker image tag, then config:set at once: the old release serves" {
+  local old new args before_current
+  old="$(served_version "$PRD")"
+  if [[ "$old" == va ]]; then new=vb args=("$STGB" --to "$PRD"); else new=va args=("$STGA" --to "$PRD"); fi
+  before_current="$(current_id "$PRD")"
+  gate_rule_for tag "$PRD" pipeline:promote
+  run_and_kill group pipeline:promote "${args[@]}"
+  run dokku config:set "$PRD" KILLED_THEN=set
+  assert_success
+  assert_equal "$(served_version "$PRD")" "$old"
+  assert_no_running "$PRD"
+  assert_equal "$(history_json "$PRD" | jq -r 'max_by(.id) | "\(.kind) \(.status)"')" "config succeeded"
+  assert_history_explains_serving "$PRD" "$old"
+  [[ "$(current_id "$PRD")" -gt "$before_current" ]] || fail "the config release is not current"
+  dokku config:unset "$PRD" KILLED_THEN >/dev/null
+}
+
 @test "(1) rollback killed right after taking the deploy lock" { kill_case rollback lock process; }
 @test "(1) rollback killed after the docker image tag" { kill_case rollback tag process; }
 @test "(1) rollback killed during the release task" { kill_case rollback release process; }

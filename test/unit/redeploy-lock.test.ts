@@ -8,6 +8,7 @@ import { dokkuPaths, readDokkuEnv } from '../../src/lib/dokku/env.js';
 import { processAlive } from '../../src/lib/dokku/host-files.js';
 import { isFileLocked } from '../../src/lib/dokku/lock.js';
 import { holdDeployLockForRedeploy, releaseRedeployLock } from '../../src/lib/dokku/redeploy-lock.js';
+import { reconcileProbes } from '../../src/lib/releases/trigger-support.js';
 
 // Real processes and real flock(1): the lock outlives the process that took it (a trigger) and
 // ends with the redeploy's finalize or its script.
@@ -91,6 +92,19 @@ describe('the deploy lock of a redeploy Dokku runs without it', () => {
     expect(holder().build_id).toBe('b4');
     expect(isFileLocked(lockFile)).toBe(true);
     releaseRedeployLock(ctx, 'web', 'b4');
+  });
+
+  it("is not taken, by the redeploy's own triggers, for a killed promotion's Dokku part still at work", async () => {
+    await holdDeployLockForRedeploy(ctx, 'web', { buildId: 'b6', deployPid: deployScript.pid!, waitSeconds: 0 });
+    const triggerOf = (buildId: string) => {
+      const env = readDokkuEnv({ DOKKU_LIB_ROOT: root, DOKKU_ROOT: root, DOKKU_BUILD_ID: buildId });
+      return reconcileProbes({ env, paths: dokkuPaths(env) }, 'web');
+    };
+    expect(triggerOf('b6').deployLockHeld()).toBe(false); // this deploy's own lock
+    expect(triggerOf('other').deployLockHeld()).toBe(true); // another deploy's
+    expect(reconcileProbes(ctx, 'web').deployLockHeld()).toBe(true); // a command, no build
+    releaseRedeployLock(ctx, 'web', 'b6');
+    expect(triggerOf('other').deployLockHeld()).toBe(false);
   });
 
   it('frees the lock at once when the holder cannot be recorded', async () => {

@@ -33,6 +33,15 @@ export function processAlive(pid: number | null, pidStart: string | null): boole
   return pidStart === null || start === pidStart;
 }
 
+/** What the holder of the app's deploy lock wrote into it (Dokku and ownstack: the build ID). */
+export function deployLockOwner(ctx: Context, app: string): string | undefined {
+  try {
+    return fs.readFileSync(ctx.paths.deployLock(app), 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
 function readText(file: string): string | null {
   // a replayed trigger reads the files its note carries as they were when it fired
   const noted = triggerScope()?.notedFiles;
