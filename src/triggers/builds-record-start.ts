@@ -21,12 +21,10 @@ const buildsRecordStart: TriggerHandler = (ctx, args) =>
     const pid = /^[1-9][0-9]{0,9}$/.test(pidRaw ?? '') ? Number(pidRaw) : null;
     // A redeploy Dokku runs without its deploy lock waits for it here, before anything of it is
     // recorded or latest is touched (redeploy-lock.ts has why); ownstack's own deploys hold it.
-    let deployLockHeld = false;
     if (own === undefined && !replayed && redeployOutsideDeployLock(source) && buildId && /^[A-Za-z0-9._-]{1,100}$/.test(buildId) && pid !== null) {
       const waitSeconds = settingNumber(ctx.paths, app, 'lock-wait');
       const outcome = await holdDeployLockForRedeploy(ctx, app, { buildId, deployPid: pid, waitSeconds });
       if (!outcome.held) warn(`${outcome.reason}; redeploying ${app} without the deploy lock, as Dokku does`);
-      deployLockHeld = outcome.held;
     }
     const store = await touchStore(ctx, app);
     // A promote, rollback or image deploy killed half-way can leave dokku/APP:latest on an image that never
@@ -37,7 +35,7 @@ const buildsRecordStart: TriggerHandler = (ctx, args) =>
     // come after the build, never moves latest.
     const newest = store.findRecent((record) => !(record.status === 'failed' && record.phase === 'build'), 20);
     if (!replayed && newest && deployedByOwnstack(newest) && newest.status === 'failed') {
-      await recoverInterruptedRelease(ctx, app, undefined, { deployLockHeld });
+      await recoverInterruptedRelease(ctx, app);
     }
 
     // ownstack's own promote/rollback made the record already; link it to Dokku's build.

@@ -390,13 +390,21 @@ describe('recoverInterruptedRelease', () => {
     ]);
   });
 
-  it('takes no lock when the deploy calling it holds it already (a redeploy Dokku runs without it)', async () => {
+  it("goes on under the caller's own deploy lock (a redeploy Dokku runs without it: the lock file names its build)", async () => {
     host.images.add('dokku/web:latest');
     host.seam.acquireFileLock = async () => {
       throw new UserError('App web is locked by another deploy');
     };
-    await recoverInterruptedRelease(host.ctx, 'web', host.seam, { deployLockHeld: true });
+    fs.mkdirSync(path.dirname(host.ctx.paths.deployLock('web')), { recursive: true });
+    fs.writeFileSync(host.ctx.paths.deployLock('web'), 'build-7\n');
+    const ownDeploy = { ...host.ctx, env: { ...host.ctx.env, buildId: 'build-7' } };
+    await recoverInterruptedRelease(ownDeploy, 'web', host.seam);
     expect(host.calls).toEqual(['container c1d0000000a1', 'image dokku/web:latest', `tag ${RUNNING} dokku/web:latest`]);
+
+    // another build's lock: left alone
+    host.calls.length = 0;
+    await recoverInterruptedRelease({ ...host.ctx, env: { ...host.ctx.env, buildId: 'build-8' } }, 'web', host.seam);
+    expect(host.calls).toEqual([]);
   });
 
   it('leaves latest alone while a deploy holds the lock', async () => {

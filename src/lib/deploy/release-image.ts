@@ -13,7 +13,7 @@ import type { NewRelease, ReleaseStore, Snapshot } from '../releases/store-api.j
 import { openStore } from '../releases/store.js';
 import type { LiveLogWriter } from '../releases/live-log.js';
 import { onReleaseSucceeded, servingImage } from '../retention/index.js';
-import { webContainerImage } from '../dokku/host-files.js';
+import { deployLockIsThisDeploys, webContainerImage } from '../dokku/host-files.js';
 import { stopAbandonedTasks } from './abandoned-tasks.js';
 
 // Deploys an image that already exists to an app through Dokku's own release path, for promote
@@ -305,23 +305,17 @@ export async function releaseImage(
  * behind (trap 2). For the history's reconciliation to call when it finds such a record dead, at
  * the start of a deploy (builds-record-start), before that deploy touches `latest`; never from a
  * read-only command, where a lockless config:set could be between its release and its deploy.
- * Does nothing while someone else holds the deploy lock: that deploy sets `latest` itself. A
- * deploy that holds it already for itself (a config:set's redeploy, redeploy-lock.ts) says so.
+ * Does nothing while another deploy holds the deploy lock: that deploy sets `latest` itself. The
+ * caller's own deploy may hold it already (a config:set's redeploy, redeploy-lock.ts).
  */
-export async function recoverInterruptedRelease(
-  ctx: Context,
-  app: string,
-  seam: ReleaseImageSeam = defaultSeam,
-  options: { deployLockHeld?: boolean } = {},
-): Promise<void> {
+export async function recoverInterruptedRelease(ctx: Context, app: string, seam: ReleaseImageSeam = defaultSeam): Promise<void> {
   removeLeftoversOfDeadProcesses(ctx, app);
   let lock: { release(): void };
   try {
-    lock = options.deployLockHeld
-      ? { release: () => undefined }
-      : await seam.acquireFileLock(ctx.paths.deployLock(app), { waitSeconds: 0, what: `App ${app}`, removeOnRelease: true });
+    lock = await seam.acquireFileLock(ctx.paths.deployLock(app), { waitSeconds: 0, what: `App ${app}`, removeOnRelease: true });
   } catch {
-    return;
+    if (!deployLockIsThisDeploys(ctx, app)) return;
+    lock = { release: () => undefined };
   }
   try {
     const serving = await webContainerImage(ctx, app, seam.containerImage);

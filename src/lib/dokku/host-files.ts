@@ -33,12 +33,17 @@ export function processAlive(pid: number | null, pidStart: string | null): boole
   return pidStart === null || start === pidStart;
 }
 
-/** What the holder of the app's deploy lock wrote into it (Dokku and ownstack: the build ID). */
-export function deployLockOwner(ctx: Context, app: string): string | undefined {
+/**
+ * The app's deploy lock file names the build this process belongs to (Dokku writes its build ID
+ * there for a push; a redeploy's holder, redeploy-lock.ts, does the same): whoever holds the lock
+ * now, it is this deploy's own, not another deploy at work.
+ */
+export function deployLockIsThisDeploys(ctx: Context, app: string): boolean {
+  if (ctx.env.buildId === undefined) return false;
   try {
-    return fs.readFileSync(ctx.paths.deployLock(app), 'utf8').trim();
+    return fs.readFileSync(ctx.paths.deployLock(app), 'utf8').trim() === ctx.env.buildId;
   } catch {
-    return undefined;
+    return false;
   }
 }
 

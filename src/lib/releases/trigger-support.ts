@@ -5,7 +5,7 @@ import { assertValidAppName } from '../dokku/validate.js';
 import { currentEnv, triggerNow, triggerScope } from '../dokku/trigger-scope.js';
 import { UserError } from '../output/errors.js';
 import { log } from '../output/log.js';
-import { deployingFiles, deployLockOwner, dokkuBuildLog, dokkuBuildRecord, processAlive, webContainerId, webContainerImage } from '../dokku/host-files.js';
+import { deployingFiles, deployLockIsThisDeploys, dokkuBuildLog, dokkuBuildRecord, processAlive, webContainerId, webContainerImage } from '../dokku/host-files.js';
 import { findLinkedRecord, ownstackReleaseId } from './linking.js';
 import { kindForBuildSource, type ReleaseRecord } from './record.js';
 import { reconcileRunning, type ReconcileProbes } from './reconcile.js';
@@ -23,9 +23,8 @@ export function reconcileProbes(ctx: Context, app: string): ReconcileProbes {
     dokkuBuild: (buildId) => dokkuBuildRecord(ctx, app, buildId),
     dokkuLog: (buildId) => dokkuBuildLog(ctx, app, buildId),
     now: nowIso,
-    // The lock of the deploy this trigger belongs to (a push's, a redeploy's holder: its build ID
-    // is in the file) is no sign of a killed promote's Dokku part still at work.
-    deployLockHeld: () => isFileLocked(ctx.paths.deployLock(app)) && !(ctx.env.buildId !== undefined && deployLockOwner(ctx, app) === ctx.env.buildId),
+    // the lock of the deploy this trigger belongs to is no sign of a killed promote's Dokku part
+    deployLockHeld: () => isFileLocked(ctx.paths.deployLock(app)) && !deployLockIsThisDeploys(ctx, app),
     servingImage: () => webContainerImage(ctx, app, containerImage),
   };
 }
