@@ -7,7 +7,8 @@
 # pair's spread, so it needs more pairs than the others to be resolved at all.
 # BENCH_ONLY=notify runs figure 4b only (BENCH_ONLY=stacks: figure 8 only; BENCH_ONLY=startup:
 # figure 7 only; BENCH_ONLY=triggers: the per-trigger cost in TRIGGER_PUSHES (default 3) real
-# pushes, without notify-url; BENCH_ONLY=dashboard: figure 9 only; BENCH_ONLY=dashboard-promote:
+# pushes, without notify-url, against the same through the release issue 19 was filed against
+# (FILED_COMMIT, default a88bfdd); BENCH_ONLY=dashboard: figure 9 only; BENCH_ONLY=dashboard-promote:
 # figure 10 only, a promotion from the dashboard against the CLI, with where each side's time
 # went), prints its statistics and leaves BENCHMARKS.md alone.
 # Figure 9, the dashboard, is not a ratio: page times, weights and RSS against issue 18's targets;
@@ -55,7 +56,7 @@ cleanup() {
   [[ -z "$listener_pid" ]] || kill "$listener_pid" 2>/dev/null || true
   [[ -z "$dashboard_pid" ]] || kill "$dashboard_pid" 2>/dev/null || true
   [[ -z "$stacks_up" ]] || stack_teardown >/dev/null 2>&1 || true
-  for env_file in "$work"/with/env "$work"/without/env; do
+  for env_file in "$work"/with/env "$work"/without/env "$work"/filed/env; do
     [[ -f "$env_file" ]] || continue
     (source "$env_file"; for app in "${apps[@]}"; do dokku --force apps:destroy "$app" >/dev/null 2>&1 || true; done)
   done
@@ -265,20 +266,26 @@ record_row() { # record_row FIGURE TARGET HOW A-LABEL B-LABEL PAIRS-FILE
   rows+=("$1|$2|$3|$4|$5|$stats")
 }
 
-# the installed plugin's root links swapped for wrappers that time the real shim (put back by untime_triggers)
+# the installed plugin's root links swapped for wrappers that time the real shim (put back by
+# untime_triggers); PLUGIN-DIR defaults to the "with" sandbox's ownstack
 plugin_dir="$(source "$work/with/env"; readlink -f "$PLUGIN_ENABLED_PATH/ownstack")"
 timing="$work/trigger-timing"
 time_triggers() {
+  local dir="${1:-$plugin_dir}" shim trigger
   : >"$timing"
-  for shim in "$plugin_dir"/triggers/*; do
+  for shim in "$dir"/triggers/*; do
     trigger="${shim##*/}"
-    rm "$plugin_dir/$trigger"
+    [[ -L "$dir/$trigger" ]] || continue # only what the plugin's root links to the shim
+    rm "$dir/$trigger"
     printf '#!/usr/bin/env bash\ns=$(date +%%s%%N); "%s" "$@"; rc=$?; echo "%s $((($(date +%%s%%N) - s) / 1000000))" >>"%s"; exit $rc\n' \
-      "$shim" "$trigger" "$timing" >"$plugin_dir/$trigger"
-    chmod +x "$plugin_dir/$trigger"
+      "$shim" "$trigger" "$timing" >"$dir/$trigger"
+    chmod +x "$dir/$trigger"
   done
 }
-untime_triggers() { for shim in "$plugin_dir"/triggers/*; do ln -sfn "triggers/${shim##*/}" "$plugin_dir/${shim##*/}"; done; }
+untime_triggers() {
+  local dir="${1:-$plugin_dir}" shim
+  for shim in "$dir"/triggers/*; do [[ ! -f "$dir/${shim##*/}" ]] || ln -sfn "triggers/${shim##*/}" "$dir/${shim##*/}"; done
+}
 # per_trigger FILE PUSHES: trigger, calls per push, mean ms per call
 per_trigger() { awk -v pushes="$2" '{ n[$1]++; t[$1] += $2 } END { for (k in n) printf "%s %d %.0f\n", k, n[k] / pushes, t[k] / n[k] }' "$1" | sort; }
 
@@ -286,34 +293,54 @@ case "${BENCH_ONLY:-}" in
   triggers)
     # Interleaved: pushes with noted triggers (note-functions) and pushes where every trigger
     # starts the binary, as before (the notes directory given to another user: shims then start
-    # the binary and no start replays), on the same build and under the same load.
+    # the binary and no start replays), on the same build and under the same load; and, in a
+    # third sandbox on the same engine, pushes through the ownstack issue 19 measured when it was
+    # filed (FILED_COMMIT, built from git history by scripts/release-at.sh: "~0.8 s", 8 starts),
+    # so that this machine's figure can be set against that one's.
     pushes="${TRIGGER_PUSHES:-3}"
-    say "   cost of each trigger invocation, during $pushes + $pushes real pushes (noted / every trigger a start)"
+    filed_commit="${FILED_COMMIT:-a88bfdd}"
+    say "   cost of each trigger invocation, during $pushes + $pushes + $pushes real pushes (noted / every trigger a start / the release at $filed_commit)"
+    filed_tgz="$(bash scripts/release-at.sh "$filed_commit")"
+    test/host/bin/dokku-host-setup "$work/filed" >/dev/null
+    in_filed() { (source "$work/filed/env"; "$@"); }
+    in_filed dokku plugin:install "file://$filed_tgz" --name ownstack >/dev/null
+    in_filed dokku plugin:install "$repo/bench/no-cache-plugin" --name bench-no-cache >/dev/null
     create in_with bw-push
+    create in_filed bw-push
     push with bw-push "$src"
+    push filed bw-push "$src"
     lib_with="$(source "$work/with/env"; echo "$DOKKU_LIB_ROOT")"
     notes_dir="$lib_with/data/ownstack/.noted"
     [[ -d "$notes_dir" ]] || { echo " !     no $notes_dir after a push" >&2; exit 1; }
     owner="$(stat -c %u "$lib_with/data/ownstack")"
+    filed_plugin_dir="$(source "$work/filed/env"; readlink -f "$PLUGIN_ENABLED_PATH/ownstack")"
     time_triggers
-    : >"$timing.noted"; : >"$timing.started"
+    time_triggers "$filed_plugin_dir"
+    declare -A total
+    : >"$timing.noted"; : >"$timing.started"; : >"$timing.filed"; : >"$work/filed.pairs"
     for ((i = 1; i <= pushes; i++)); do
-      for mode in noted started; do
+      for mode in noted started filed; do
         if [[ "$mode" == noted ]]; then chown "$owner" "$notes_dir"; else chown 65534 "$notes_dir"; fi
         : >"$timing"
-        commit "$src" "timed $RANDOM"; push with bw-push "$src"
+        commit "$src" "timed $RANDOM"
+        if [[ "$mode" == filed ]]; then push filed bw-push "$src"; else push with bw-push "$src"; fi
         cat "$timing" >>"$timing.$mode"
-        printf '       push %d (%s): %d ms in ownstack triggers\n' "$i" "$mode" "$(awk '{ s += $2 } END { print s + 0 }' "$timing")" >&2
+        total["$mode"]="$(awk '{ s += $2 } END { print s + 0 }' "$timing")"
+        printf '       push %d (%s): %d ms in ownstack triggers\n' "$i" "$mode" "${total[$mode]}" >&2
       done
+      echo "${total[noted]} ${total[filed]}" >>"$work/filed.pairs"
     done
     chown "$owner" "$notes_dir"
     untime_triggers
-    for mode in noted started; do
+    untime_triggers "$filed_plugin_dir"
+    for mode in noted started filed; do
       echo "-- $mode"
       printf '%-24s %6s %8s %10s\n' trigger calls/push "mean ms" "ms/push"
       per_trigger "$timing.$mode" "$pushes" | awk '{ printf "%-24s %6d %8d %10d\n", $1, $2, $3, $2 * $3 }'
       awk -v pushes="$pushes" '{ s += $2 } END { printf "total: the sum of all trigger times / pushes = %.0f ms per push\n", s / pushes }' "$timing.$mode"
     done
+    echo "-- noted (A) against the release at $filed_commit (B), per pair"
+    node bench/stats.mjs "$work/filed.pairs"
     exit 0
     ;;
 esac
