@@ -275,7 +275,6 @@ time_triggers() {
   : >"$timing"
   for shim in "$dir"/triggers/*; do
     trigger="${shim##*/}"
-    [[ -L "$dir/$trigger" ]] || continue # only what the plugin's root links to the shim
     rm "$dir/$trigger"
     printf '#!/usr/bin/env bash\ns=$(date +%%s%%N); "%s" "$@"; rc=$?; echo "%s $((($(date +%%s%%N) - s) / 1000000))" >>"%s"; exit $rc\n' \
       "$shim" "$trigger" "$timing" >"$dir/$trigger"
@@ -284,7 +283,7 @@ time_triggers() {
 }
 untime_triggers() {
   local dir="${1:-$plugin_dir}" shim
-  for shim in "$dir"/triggers/*; do [[ ! -f "$dir/${shim##*/}" ]] || ln -sfn "triggers/${shim##*/}" "$dir/${shim##*/}"; done
+  for shim in "$dir"/triggers/*; do ln -sfn "triggers/${shim##*/}" "$dir/${shim##*/}"; done
 }
 # per_trigger FILE PUSHES: trigger, calls per push, mean ms per call
 per_trigger() { awk -v pushes="$2" '{ n[$1]++; t[$1] += $2 } END { for (k in n) printf "%s %d %.0f\n", k, n[k] / pushes, t[k] / n[k] }' "$1" | sort; }

@@ -3,6 +3,7 @@ import { ownstackReleaseId } from '../lib/releases/linking.js';
 import { currentEnv, triggerScope } from '../lib/dokku/trigger-scope.js';
 import { deployedByOwnstack, kindForBuildSource, redeployOutsideDeployLock } from '../lib/releases/record.js';
 import { holdDeployLockForRedeploy } from '../lib/dokku/redeploy-lock.js';
+import { isDokkuBuildId } from '../lib/dokku/host-files.js';
 import { settingNumber } from '../lib/settings/settings.js';
 import { CONFIG_KEYS_ENV, configKeysFromEnv } from '../lib/releases/describe.js';
 import { recoverInterruptedRelease } from '../lib/deploy/release-image.js';
@@ -21,7 +22,7 @@ const buildsRecordStart: TriggerHandler = (ctx, args) =>
     const pid = /^[1-9][0-9]{0,9}$/.test(pidRaw ?? '') ? Number(pidRaw) : null;
     // A redeploy Dokku runs without its deploy lock waits for it here, before anything of it is
     // recorded or latest is touched (redeploy-lock.ts has why); ownstack's own deploys hold it.
-    if (own === undefined && !replayed && redeployOutsideDeployLock(source) && buildId && /^[A-Za-z0-9._-]{1,100}$/.test(buildId) && pid !== null) {
+    if (own === undefined && !replayed && redeployOutsideDeployLock(source) && isDokkuBuildId(buildId) && pid !== null) {
       const waitSeconds = settingNumber(ctx.paths, app, 'lock-wait');
       const outcome = await holdDeployLockForRedeploy(ctx, app, { buildId, deployPid: pid, waitSeconds });
       if (!outcome.held) warn(`${outcome.reason}; redeploying ${app} without the deploy lock, as Dokku does`);

@@ -59,9 +59,17 @@ function readText(file: string): string | null {
   }
 }
 
+/**
+ * Whether `buildId` has the shape of a Dokku build ID (a short word of letters, digits, `.`, `_`
+ * and `-`): only such an ID names a file under data/builds or is written into the deploy lock.
+ */
+export function isDokkuBuildId(buildId: string | null | undefined): buildId is string {
+  return typeof buildId === 'string' && /^[A-Za-z0-9._-]{1,100}$/.test(buildId);
+}
+
 /** Dokku's builds record (data/builds/APP/<id>.json) for the same deploy, when there is one. */
 export function dokkuBuildRecord(ctx: Context, app: string, buildId: string | null): DokkuBuildRecord | undefined {
-  if (!buildId || !/^[A-Za-z0-9._-]+$/.test(buildId)) return undefined;
+  if (!isDokkuBuildId(buildId)) return undefined;
   const text = readText(ctx.paths.buildRecord(app, buildId));
   if (!text) return undefined;
   try {
@@ -75,7 +83,7 @@ export function dokkuBuildRecord(ctx: Context, app: string, buildId: string | nu
 
 /** The deploy's full log: DOKKU_BUILD_LOG_FILE inside a deploy, else Dokku's builds log. */
 export function dokkuBuildLog(ctx: Context, app: string, buildId: string | null, logFile?: string): Buffer | undefined {
-  const candidates = [logFile, buildId && /^[A-Za-z0-9._-]+$/.test(buildId) ? ctx.paths.buildLog(app, buildId) : undefined];
+  const candidates = [logFile, isDokkuBuildId(buildId) ? ctx.paths.buildLog(app, buildId) : undefined];
   for (const file of candidates) {
     if (!file) continue;
     try {
