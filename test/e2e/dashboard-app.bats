@@ -15,6 +15,7 @@ bats_require_minimum_version 1.5.0
 load helpers/host
 load helpers/ownstack
 load helpers/stack
+load helpers/browser
 load helpers/sshd
 load helpers/git-http
 
@@ -44,6 +45,7 @@ setup_file() {
   dokku ownstack:set --global dashboard-ssh-host "$SSHD_ALSO_LISTEN:$SSHD_PORT" >/dev/null
   export DASHBOARD_STATE="$HOST_SANDBOX/browser-state.json"
   export DASHBOARD_ARTIFACTS="$HOST_REPO_ROOT/artifacts/dashboard-app"
+  browser_start
 }
 
 teardown_file() {
@@ -51,11 +53,10 @@ teardown_file() {
   # after a failed run: the app and the images it left (disable is the last test)
   dokku ownstack:dashboard:disable >/dev/null 2>&1 || true
   stop_pid_file "$HOST_SANDBOX/dark/pid"
+  browser_stop
   sshd_stop
   ownstack_teardown_file
 }
-
-browser() { node "$HOST_REPO_ROOT/test/e2e/helpers/dashboard-browser.mjs" "$@"; }
 
 @test "report before enable: not enabled" {
   run dokku ownstack:dashboard:report --format json

@@ -10,6 +10,7 @@ bats_require_minimum_version 1.5.0
 load helpers/host
 load helpers/ownstack
 load helpers/stack
+load helpers/browser
 load helpers/faults-lib
 
 # The payload a hostile build step, commit message or name would carry; it must stay text.
@@ -32,6 +33,7 @@ setup_file() {
   export DASHBOARD_URL="http://127.0.0.1:$DASHBOARD_PORT"
   export DASHBOARD_STATE="$HOST_SANDBOX/browser-state.json"
   export DASHBOARD_ARTIFACTS="$HOST_REPO_ROOT/artifacts/dashboard"
+  browser_start
   dokku ownstack:set --global dashboard-url "$DASHBOARD_URL" >/dev/null
   # the web process, as Dokku would run it: the plugin's binary with the host's environment
   "$HOST_SANDBOX/ownstack-plugin/build/ownstack" dashboard serve --listen 127.0.0.1 --port "$DASHBOARD_PORT" \
@@ -42,10 +44,9 @@ setup_file() {
 
 teardown_file() {
   stop_pid_file "$HOST_SANDBOX/dashboard.pid"
+  browser_stop
   ownstack_teardown_file
 }
-
-browser() { node "$HOST_REPO_ROOT/test/e2e/helpers/dashboard-browser.mjs" "$@"; }
 
 # A sign-in link for the key NAME (sshcommand sets NAME, which Dokku exports as SSH_NAME), with extra options.
 login_link() {

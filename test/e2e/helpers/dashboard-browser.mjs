@@ -18,17 +18,25 @@ import { chromium } from 'playwright-core';
 
 const require = createRequire(import.meta.url);
 const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-const base = process.env.DASHBOARD_URL ?? fail('DASHBOARD_URL is not set');
-const stateFile = process.env.DASHBOARD_STATE ?? fail('DASHBOARD_STATE is not set');
-const artifacts = process.env.DASHBOARD_ARTIFACTS ?? fail('DASHBOARD_ARTIFACTS is not set');
+const serving = process.argv[2] === 'serve'; // the browser alone: no page, no state
+const base = process.env.DASHBOARD_URL ?? (serving ? '' : fail('DASHBOARD_URL is not set'));
+const stateFile = process.env.DASHBOARD_STATE ?? (serving ? '' : fail('DASHBOARD_STATE is not set'));
+const artifacts = process.env.DASHBOARD_ARTIFACTS ?? (serving ? '' : fail('DASHBOARD_ARTIFACTS is not set'));
 
 function fail(message) {
   process.stderr.write(`dashboard-browser: ${message}\n`);
   process.exit(1);
 }
 
+const launchOptions = { executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'] };
+
+// With DASHBOARD_BROWSER (the endpoint `serve` wrote), the test file's one browser, reached over its
+// socket: starting chromium for every scenario cost more CPU than the scenario. Each scenario still
+// has a context of its own, so no cookie or cache crosses from one to the next but through the
+// state file. A browser that is gone fails the scenario.
 async function withBrowser(run, { signedIn = true } = {}) {
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
+  const endpoint = process.env.DASHBOARD_BROWSER;
+  const browser = endpoint ? await chromium.connect(fs.readFileSync(endpoint, 'utf8').trim()) : await chromium.launch(launchOptions);
   try {
     // bypassCSP: the dashboard's Content-Security-Policy rightly refuses injected scripts, and axe-core is one.
     const context = await browser.newContext({ bypassCSP: true, ...(signedIn && fs.existsSync(stateFile) ? { storageState: stateFile } : {}) });
@@ -391,7 +399,21 @@ const scenarios = {
   },
 };
 
+// serve ENDPOINT_FILE: launches the browser the scenarios connect to, writes its endpoint into the
+// file (renamed into place, so a reader never sees half of it), and keeps it until SIGTERM.
+async function serve(endpointFile) {
+  const server = await chromium.launchServer(launchOptions);
+  fs.writeFileSync(`${endpointFile}.tmp`, `${server.wsEndpoint()}\n`);
+  fs.renameSync(`${endpointFile}.tmp`, endpointFile);
+  await new Promise((resolve) => process.once('SIGTERM', resolve));
+  await server.close();
+}
+
 const [name, ...args] = process.argv.slice(2);
+if (name === 'serve') {
+  await serve(args[0] ?? fail('serve ENDPOINT_FILE'));
+  process.exit(0);
+}
 const scenario = scenarios[name] ?? fail(`unknown scenario ${name}: ${Object.keys(scenarios).join(', ')}`);
 try {
   await scenario(...args);

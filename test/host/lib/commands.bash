@@ -569,8 +569,9 @@ storage:list() {
   while IFS= read -r line; do dokku_log_verbose "$line"; done < <(cat "$(storage_mounts "$APP")" 2>/dev/null)
 }
 storage/docker-args-deploy() {
-  local line
-  while IFS= read -r line; do printf ' -v %s' "$line"; done < <(cat "$(storage_mounts "$1")" 2>/dev/null)
+  local line file="$DOKKU_LIB_ROOT/config/storage/$1/mounts"
+  [[ -f "$file" ]] || return 0 # (no process: this runs for every container a deploy makes)
+  while IFS= read -r line; do printf ' -v %s' "$line"; done <"$file"
 }
 
 network/network-get-ipaddr() { docker container inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$3" 2>/dev/null || true; }

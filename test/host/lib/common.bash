@@ -18,12 +18,18 @@ dokku_log_fail() {
 prop_get() {
   declare PLUGIN="$1" APP="$2" KEY="$3" DEFAULT="$4"
   local file="$DOKKU_LIB_ROOT/config/$PLUGIN/$APP/$KEY"
-  if [[ -s "$file" ]]; then cat "$file"; else printf '%s' "$DEFAULT"; fi
+  local value
+  if [[ -s "$file" ]]; then
+    IFS= read -r -d '' value <"$file" || true # the whole file, as cat prints it, without a process
+    printf '%s' "$value"
+  else
+    printf '%s' "$DEFAULT"
+  fi
 }
 
 prop_set() {
   declare PLUGIN="$1" APP="$2" KEY="$3" VALUE="$4"
-  mkdir -p "$DOKKU_LIB_ROOT/config/$PLUGIN/$APP"
+  [[ -d "$DOKKU_LIB_ROOT/config/$PLUGIN/$APP" ]] || mkdir -p "$DOKKU_LIB_ROOT/config/$PLUGIN/$APP"
   printf '%s' "$VALUE" >"$DOKKU_LIB_ROOT/config/$PLUGIN/$APP/$KEY"
 }
 
@@ -67,6 +73,12 @@ split_args() {
   declare -n _split_into="$1"
   _split_into=()
   local word
+  # with no quote and no backslash, xargs splits on blanks and newlines alone, as read does (no
+  # process: this runs for every container a deploy makes)
+  if [[ "$2" != *[\"\'\\]* ]]; then
+    IFS=$' \t\n' read -r -d '' -a _split_into <<<"$2" || true
+    return 0
+  fi
   while IFS= read -r -d '' word; do _split_into+=("$word"); done < <(printf '%s' "$2" | xargs -r printf '%s\0')
 }
 
@@ -175,7 +187,7 @@ config_save() {
   declare APP="$1"
   local file tmp
   file="$(config_file "$APP")"
-  mkdir -p "${file%/*}"
+  [[ -d "${file%/*}" ]] || mkdir -p "${file%/*}"
   # A private temp name: two config:set runs on one app may save at once.
   tmp="$(mktemp "$file.XXXXXX")"
   config_envfile >"$tmp"
@@ -309,7 +321,7 @@ setup_build_capture() {
     export DOKKU_BUILD_ID="${DOKKU_BUILD_ID:-pid-$DOKKU_PID}"
   fi
   export DOKKU_BUILD_SOURCE="$SOURCE"
-  mkdir -p "$DOKKU_LIB_ROOT/data/builds/$APP"
+  [[ -d "$DOKKU_LIB_ROOT/data/builds/$APP" ]] || mkdir -p "$DOKKU_LIB_ROOT/data/builds/$APP"
   export DOKKU_BUILD_LOG_FILE="$DOKKU_LIB_ROOT/data/builds/$APP/$DOKKU_BUILD_ID.log"
   : >"$DOKKU_BUILD_LOG_FILE"
   plugn trigger builds-record-start "$APP" "$DOKKU_BUILD_ID" "$$" "$SOURCE" || true
@@ -320,7 +332,7 @@ write_build_record() {
   declare APP="$1" ID="$2" JSON="$3"
   local file
   file="$(build_record_path "$APP" "$ID")"
-  mkdir -p "${file%/*}"
+  [[ -d "${file%/*}" ]] || mkdir -p "${file%/*}"
   printf '%s\n' "$JSON" >"$file.tmp" && mv "$file.tmp" "$file"
 }
 
@@ -366,7 +378,7 @@ build_record_rows() {
 acquire_app_deploy_lock() {
   declare APP="$1"
   local file="$DOKKU_LIB_ROOT/data/apps/$APP/.deploy.lock"
-  mkdir -p "${file%/*}"
+  [[ -d "${file%/*}" ]] || mkdir -p "${file%/*}"
   exec 200>"$file"
   if ! flock -n 200 &>/dev/null; then
     dokku_log_warn "$APP currently has a deploy lock in place. Exiting..."

@@ -130,7 +130,7 @@ git_trigger_build() {
 extract_app_file() {
   declare PLUGIN="$1" APP="$2" NAME="$3" WORKDIR="$4"
   local dest="$DOKKU_LIB_ROOT/data/$PLUGIN/$APP/$NAME" image
-  mkdir -p "${dest%/*}"
+  [[ -d "${dest%/*}" ]] || mkdir -p "${dest%/*}"
   rm -f "$dest".*
   image="$(prop_get git "$APP" source-image)"
   if [[ -z "$image" ]]; then

@@ -164,7 +164,7 @@ app_task_command() {
 # from IMAGE with the app's config; predeploy is committed into IMAGE.
 run_app_task() {
   declare APP="$1" IMAGE="$2" TAG="$3" PHASE="$4"
-  local command source="app.json" entrypoint shell body cid ok=true
+  local command source="app.json" entrypoint image_cmd shell body cid ok=true
   local script=() args=() filtered=() globals=() changes=() skip_next=false arg
   dokku_log_info1 "Checking for $PHASE task"
   command="$(app_task_command "$APP" "$PHASE")"
@@ -179,7 +179,8 @@ run_app_task() {
     dokku_log_verbose "Executing $PHASE task from $source in ephemeral container: $command"
   fi
 
-  entrypoint="$(docker image inspect --format '{{json .Config.Entrypoint}}' "$IMAGE")"
+  # the image's ENTRYPOINT, and its CMD for a predeploy commit: one inspect for both
+  { read -r entrypoint && read -r image_cmd; } < <(docker image inspect --format '{{json .Config.Entrypoint}}{{"\n"}}{{json .Config.Cmd}}' "$IMAGE")
   shell="$(prop_computed scheduler "$APP" shell /bin/bash)"
   case "$entrypoint" in
     null | '["/tini","--"]' | '["/bin/tini","--"]' | '["/usr/bin/tini","--"]' | '["/usr/local/bin/tini","--"]')
@@ -213,9 +214,11 @@ run_app_task() {
     dokku_log_fail "Execution of $PHASE task failed: $command"
   fi
   if [[ "$PHASE" == "predeploy" ]]; then
-    [[ "$entrypoint" != "null" ]] && changes+=(--change "$(jq -r 'if length == 3 and .[0] == "/bin/sh" and .[1] == "-c" then "ENTRYPOINT " + .[2] else "ENTRYPOINT " + tojson end' <<<"$entrypoint")")
-    arg="$(docker image inspect --format '{{json .Config.Cmd}}' "$IMAGE")"
-    [[ "$arg" != "null" ]] && changes+=(--change "$(jq -r 'if length == 3 and .[0] == "/bin/sh" and .[1] == "-c" then "CMD " + .[2] else "CMD " + tojson end' <<<"$arg")")
+    # ENTRYPOINT and CMD as Dokku's commit gives them (a shell form back as a string), a --change
+    # for each that is not null, in that order: one jq for both, NUL after each
+    while IFS= read -r -d '' arg; do changes+=(--change "$arg"); done < <(printf '%s\n%s\n' "$entrypoint" "$image_cmd" |
+      jq -j -n '[inputs] | [["ENTRYPOINT", .[0]], ["CMD", .[1]]][] | select(.[1] != null) | .[0] as $name | .[1] |
+        (if length == 3 and .[0] == "/bin/sh" and .[1] == "-c" then "\($name) " + .[2] else "\($name) " + tojson end) + "\u0000"')
     if ! docker container commit "${changes[@]}" --change "LABEL org.label-schema.schema-version=1.0" \
       --change "LABEL org.label-schema.vendor=dokku" --change "LABEL com.dokku.app-name=$APP" \
       --change "LABEL com.dokku.predeploy-phase=true" "$cid" "$IMAGE" >/dev/null; then

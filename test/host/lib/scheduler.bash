@@ -154,7 +154,7 @@ kill_new_container() {
   declare CID="$1" DYNO="$2"
   local app=""
   plugn trigger scheduler-register-retired "$app" "$CID" "$DOKKU_WAIT_TO_RETIRE"
-  mkdir -p "$DOKKU_LIB_ROOT/data/scheduler-docker-local/$app"
+  [[ -d "$DOKKU_LIB_ROOT/data/scheduler-docker-local/$app" ]] || mkdir -p "$DOKKU_LIB_ROOT/data/scheduler-docker-local/$app"
   echo "$CID $DYNO" >>"$DOKKU_LIB_ROOT/data/scheduler-docker-local/$app/failed-containers"
   if docker container inspect "$CID" &>/dev/null; then
     docker container update --restart=no "$CID" &>/dev/null || true
@@ -189,7 +189,7 @@ retire_old_containers() {
 # process type, else "the port answers HTTP" (web) or "still running".
 check_deploy() {
   declare APP="$1" CID="$2" PROC_TYPE="$3" PORT="$4" IP="$5" INDEX="$6"
-  local checks count failed=0 check host_addr=""
+  local checks count lines=() failed=0 check host_addr=""
   [[ "$(app_scheduler "$APP")" == "docker-local" ]] || return 0
   local skipped
   skipped="$(prop_get checks "$APP" skipped)"
@@ -198,8 +198,10 @@ check_deploy() {
     return 0
   fi
   [[ -n "$PORT" ]] && host_addr="$(container_host_addr "$CID" "$PORT")"
-  checks="$(app_json_get "$APP" ".healthchecks[\"$PROC_TYPE\"]" | jq -c '.[]?' 2>/dev/null || true)"
-  count="$(grep -c . <<<"$checks" || true)"
+  # one line per check, its settings as run_healthcheck reads them (one jq for all of them)
+  checks="$(app_json_get "$APP" "(.healthchecks[\"$PROC_TYPE\"] | .[]?) | [.name // \"\", .path // \"/\", .attempts // 3, .wait // 5, .timeout // 5, .content // \"\", .initialDelay // 0, .uptime // \"\", .command // \"\"] | map(tostring) | join(\"\\u001f\")")"
+  count=0
+  [[ -z "$checks" ]] || { mapfile -t lines <<<"$checks" && count="${#lines[@]}"; }
   dokku_log_info1 "Executing $((count > 0 ? count : 1)) healthchecks"
   if [[ "$count" -eq 0 ]]; then
     default_check "$CID" "$host_addr" || failed=1
@@ -207,7 +209,7 @@ check_deploy() {
     # Dokku runs a warn-only listening check next to these; waiting for the
     # port first keeps the first attempt from failing on a slow start.
     [[ -n "$host_addr" ]] && wait_for_http "$host_addr" 5 || true
-    while read -r check; do
+    while IFS= read -r check; do
       run_healthcheck "$CID" "$host_addr" "$check" || failed=$((failed + 1))
     done <<<"$checks"
   fi
@@ -257,7 +259,7 @@ run_healthcheck() {
   declare CID="$1" HOST_ADDR="$2" CHECK="$3"
   local name path attempts wait timeout content delay uptime command attempt code body
   body="$(mktemp)"
-  IFS=$'\x1f' read -r name path attempts wait timeout content delay uptime command < <(jq -r '[.name // "", .path // "/", .attempts // 3, .wait // 5, .timeout // 5, .content // "", .initialDelay // 0, .uptime // "", .command // ""] | map(tostring) | join("\u001f")' <<<"$CHECK")
+  IFS=$'\x1f' read -r name path attempts wait timeout content delay uptime command <<<"$CHECK"
   name="${name:-$path}"
   dokku_log_verbose "Running healthcheck name='$name' delay=$delay path='$path' attempts=$attempts timeout=$timeout wait=$wait"
   sleep "$delay"
@@ -341,7 +343,7 @@ register_retired() {
 register_dead() {
   declare TYPE="$1" APP="$2" ID="$3" WAIT="$4"
   local file="$DOKKU_LIB_ROOT/data/scheduler-docker-local/dead-${TYPE}s"
-  mkdir -p "${file%/*}"
+  [[ -d "${file%/*}" ]] || mkdir -p "${file%/*}"
   touch "$file"
   grep -q "$ID" "$file" || echo "$APP $ID $(($(date +%s) + WAIT))" >>"$file"
 }
