@@ -410,7 +410,7 @@ async function serve(endpointFile) {
 }
 
 const [name, ...args] = process.argv.slice(2);
-if (name === 'serve') {
+if (serving) {
   await serve(args[0] ?? fail('serve ENDPOINT_FILE'));
   process.exit(0);
 }
