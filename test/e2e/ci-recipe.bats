@@ -28,11 +28,12 @@ setup_file() {
   dokku pipeline:set "$PIPE" review-apps true >/dev/null
   dokku config:set --no-restart "$STG" GREETING=from-staging >/dev/null
   # the repository: the sample app, with a pr-predestroy script and review-app config in app.json
-  host_sample_app "$REPO" v1
+  host_sample_app "$REPO" v1 none
   printf '#!/bin/sh\necho "pr-predestroy-ran version=$(cat /app/VERSION)"\n' >"$REPO/bin/pr-predestroy"
   chmod +x "$REPO/bin/pr-predestroy"
   jq '.scripts["pr-predestroy"] = "/app/bin/pr-predestroy" | .environments.review.env = {GREETING: "from-review"}' \
-    "$HOST_SAMPLE_APP/app.json" >"$REPO/app.json"
+    "$REPO/app.json" >"$REPO/app.json.new"
+  mv "$REPO/app.json.new" "$REPO/app.json"
   host_commit "$REPO" "review app parts"
   # what the repository's settings hold: variables and secrets
   jq -n --arg port "$SSHD_PORT" --arg user "$DOKKU_SYSTEM_USER" --arg pipe "$PIPE" --arg stg "$STG" \

@@ -20,7 +20,7 @@ setup_file() {
   dokku pipeline:create "$PRD" >/dev/null
   dokku pipeline:add "$PRD" "$STG" --stage staging >/dev/null
   dokku pipeline:add "$PRD" "$DEV" --stage development >/dev/null
-  host_sample_app "$SRC" v1
+  host_sample_app "$SRC" v1 release
   host_push "$DEV" "$SRC" >/dev/null
   dokku pipeline:promote "$DEV" >/dev/null
   dokku pipeline:promote "$STG" >/dev/null

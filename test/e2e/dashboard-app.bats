@@ -35,7 +35,7 @@ setup_file() {
   host_create_app "$STG"
   dokku checks:set "$APP" wait-to-retire 1 >/dev/null
   dokku checks:set "$STG" wait-to-retire 1 >/dev/null
-  host_sample_app "$HOST_SANDBOX/src" v1
+  host_sample_app "$HOST_SANDBOX/src" v1 none
   chown -R "$SYSTEM_USER:" "$HOST_SANDBOX/src"
   host_push "$APP" "$HOST_SANDBOX/src" >"$HOST_SANDBOX/push.log" || { cat "$HOST_SANDBOX/push.log" >&3; return 1; }
   host_set_version "$HOST_SANDBOX/src" v2 >/dev/null

@@ -21,7 +21,7 @@ setup_file() {
   export APP="$(host_app_name dash)"
   host_create_app "$APP"
   dokku checks:set "$APP" wait-to-retire 1 >/dev/null
-  host_sample_app "$HOST_SANDBOX/src" v1
+  host_sample_app "$HOST_SANDBOX/src" v1 release
   host_push "$APP" "$HOST_SANDBOX/src" >"$HOST_SANDBOX/push.log" || { cat "$HOST_SANDBOX/push.log" >&3; return 1; }
   # v2: a build step (so the deploy log) and the pusher's key name (so WHO) carry markup
   printf 'RUN echo %q\n' "$XSS_PAYLOAD" >>"$HOST_SANDBOX/src/Dockerfile"

@@ -19,7 +19,7 @@ setup_file() {
   host_create_app "$PRD"
   dokku config:set --no-restart "$STG" GREETING=staging-hello >/dev/null
   dokku config:set --no-restart "$PRD" GREETING=production-hello >/dev/null
-  host_sample_app "$SRC" v1
+  host_sample_app "$SRC" v1 predeploy
   host_push "$STG" "$SRC" >/dev/null
   dokku pipeline:create "$PRD" >/dev/null
   dokku pipeline:add-staging "$PRD" "$STG" >/dev/null

@@ -207,8 +207,7 @@ store_dir() { echo "$DOKKU_LIB_ROOT/data/ownstack/$1"; }
 
 @test "(6) after Dokku pruned a deploy's build log (builds retention), ownstack still has it" {
   local app="$(host_app_name hist-many)" src="$HOST_SANDBOX/many"
-  host_sample_app "$src" many
-  rm "$src/app.json" && echo 'web: /app/bin/start' >"$src/Procfile" && host_commit "$src" "no tasks: quicker deploys"
+  host_sample_app "$src" many none
   host_create_app "$app"
   dokku ownstack:set "$app" retention 30 >/dev/null
   # Dokku keeps 20 builds by default; 3 here, so 5 deploys are enough to see the first pruned

@@ -28,7 +28,7 @@ setup_file() {
   ownstack_install
   host_create_app "$HX_APP"
   host_create_app "$HX_FREE"
-  host_sample_app "$HOST_SANDBOX/src" v1
+  host_sample_app "$HOST_SANDBOX/src" v1 none
   host_push "$HX_APP" "$HOST_SANDBOX/src" >"$HOST_SANDBOX/push.log" || { cat "$HOST_SANDBOX/push.log" >&3; return 1; }
   dokku pipeline:create "$HX_APP" --name "$HX_PIPE" >/dev/null
 }

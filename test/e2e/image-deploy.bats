@@ -17,7 +17,7 @@ setup_file() {
   export APP="$(host_app_name img)"
   on_stack b host_create_app "$APP"
   on_stack b dokku checks:set "$APP" wait-to-retire 1 >/dev/null
-  host_sample_app "$HOST_SANDBOX/src" v1
+  host_sample_app "$HOST_SANDBOX/src" v1 release
   on_stack b host_push "$APP" "$HOST_SANDBOX/src" >"$HOST_SANDBOX/push.log" || { cat "$HOST_SANDBOX/push.log" >&3; return 1; }
   export REPO="$REGISTRY/ci/$APP"
 }

@@ -15,7 +15,7 @@ setup_file() {
   ownstack_setup_file
   export APP="$(host_app_name load-push)"
   host_create_app "$APP"
-  host_sample_app "$HOST_SANDBOX/src" v1
+  host_sample_app "$HOST_SANDBOX/src" v1 none
   host_push "$APP" "$HOST_SANDBOX/src" >"$HOST_SANDBOX/push.log" || { cat "$HOST_SANDBOX/push.log" >&3; return 1; }
 }
 

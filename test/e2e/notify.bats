@@ -21,7 +21,7 @@ setup_file() {
   echo $! >"$HOST_SANDBOX/listener.pid"
   host_create_app "$APP"
   dokku config:set --no-restart "$APP" GREETING="$CONFIG_VALUE" >/dev/null
-  host_sample_app "$SRC" v1
+  host_sample_app "$SRC" v1 release
   wait_for test -s "$HOOK/port"
   export PORT="$(cat "$HOOK/port")"
 }

@@ -126,7 +126,7 @@ state_digest() {
   run dokku pipeline:info "$DEV" --format json
   assert_equal "$(jq -c .stages <<<"$output")" "{\"review\":[],\"development\":[\"$DEV\"],\"staging\":[\"$STG\"],\"production\":[\"$PRD\"]}"
 
-  host_sample_app "$DEV_SRC" v3
+  host_sample_app "$DEV_SRC" v3 none
   host_push "$DEV" "$DEV_SRC" >/dev/null
   run dokku pipeline:promote "$DEV"
   assert_success
@@ -184,7 +184,7 @@ state_digest() {
   # an app whose current release's image has been deleted behind our back
   host_create_app "$GONE"
   gone_src="$HOST_SANDBOX/gone-src"
-  host_sample_app "$gone_src" gone
+  host_sample_app "$gone_src" gone none
   run host_push "$GONE" "$gone_src"
   assert_success
   dokku pipeline:add "$PRD" "$GONE" --stage development >/dev/null

@@ -18,7 +18,7 @@ setup_file() {
   echo "$WHO_USER ALL=(ALL:ALL) NOPASSWD:SETENV: ALL" >"$SUDOERS" && chmod 0440 "$SUDOERS"
   ownstack_setup_file
   export APP="$(host_app_name po-app)" STG="$(host_app_name po-stg)" GONE="$(host_app_name po-gone)" SRC="$HOST_SANDBOX/src"
-  host_sample_app "$SRC" v1
+  host_sample_app "$SRC" v1 release
   host_create_app "$APP"
   host_create_app "$STG"
   dokku pipeline:create "$APP" --name "po-$HOST_TOKEN" >/dev/null

@@ -257,7 +257,7 @@ assert_stderr() { assert_equal "$stderr" "${1# }"; }
 @test "retention keeps the last N succeeded images; older releases expire and are refused with the git way back" {
   local ret src id image
   ret="$(host_app_name rb-ret)" src="$HOST_SANDBOX/src-ret"
-  host_sample_app "$src" r1
+  host_sample_app "$src" r1 none
   host_create_app "$ret"
   dokku ownstack:set "$ret" retention 2 >/dev/null
   host_push "$ret" "$src" >/dev/null

@@ -16,7 +16,7 @@ setup_file() {
   sshd_start
   sshd_add_key alice
   export APP="$(host_app_name ssh-web)" SRC="$HOST_SANDBOX/src"
-  host_sample_app "$SRC" v1
+  host_sample_app "$SRC" v1 none
 }
 
 teardown_file() {

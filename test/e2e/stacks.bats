@@ -23,7 +23,7 @@ setup_file() {
   export STG="$(host_app_name stg)" PB="$(host_app_name prdb)" PC="$(host_app_name prdc)" PIPE="web-$HOST_TOKEN"
   host_create_app "$STG"
   dokku checks:set "$STG" wait-to-retire 1 >/dev/null
-  host_sample_app "$HOST_SANDBOX/src" v1
+  host_sample_app "$HOST_SANDBOX/src" v1 release
   host_push "$STG" "$HOST_SANDBOX/src" >"$HOST_SANDBOX/push-stg.log" || { cat "$HOST_SANDBOX/push-stg.log" >&3; return 1; }
   on_stack b host_create_app "$PB"
   on_stack b dokku checks:set "$PB" wait-to-retire 1 >/dev/null
@@ -31,7 +31,7 @@ setup_file() {
   # C already serves a release of its own (v0), built there
   on_stack c host_create_app "$PC"
   on_stack c dokku checks:set "$PC" wait-to-retire 1 >/dev/null
-  host_sample_app "$HOST_SANDBOX/src-c" v0
+  host_sample_app "$HOST_SANDBOX/src-c" v0 release
   on_stack c host_push "$PC" "$HOST_SANDBOX/src-c" >"$HOST_SANDBOX/push-c.log" || { cat "$HOST_SANDBOX/push-c.log" >&3; return 1; }
 }
 

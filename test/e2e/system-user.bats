@@ -13,7 +13,7 @@ setup_file() {
   # The Debian docker.io package makes the docker group; Dokku's package puts `dokku` in it.
   ownstack_setup_file_as "$SYSTEM_USER"
   export STG="$(host_app_name su-stg)" PRD="$(host_app_name su-prd)" SRC="$HOST_SANDBOX/src"
-  host_sample_app "$SRC" v1
+  host_sample_app "$SRC" v1 none
   chown -R "$SYSTEM_USER:" "$SRC"
 }
 

@@ -28,7 +28,7 @@ setup_file() {
   cp "$repo/dist/ownstack-$VERSION.tgz" "$NEW_TGZ" # a private copy: other files may package again
   export STG="$(host_app_name upp-stg)" PRD="$(host_app_name upp-prd)" LONE="$(host_app_name upp-lone)" SRC="$HOST_SANDBOX/src"
   export DATA="$DOKKU_LIB_ROOT/data/ownstack" PLUGIN="$DOKKU_LIB_ROOT/plugins/available/ownstack"
-  host_sample_app "$SRC" v1
+  host_sample_app "$SRC" v1 none
   host_create_app "$STG"
   host_create_app "$PRD"
 }
