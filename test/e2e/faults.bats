@@ -13,7 +13,8 @@
 #      Docker engine of its own, reached over real ssh, images through a real registry).
 # Tests run in order and share the apps. Apps: STGA (serves va), STGB (vb) -> PRD (production);
 # RB (pushes r1 = v1, r2 = v2, rolled back and forth); CC (concurrency); OTHER (corrupt files);
-# XSTG (here) -> XB (on stack B), pipeline XPIPE.
+# XSTG (here) -> XB (on stack B), pipeline XPIPE. The apps keep the deploy tasks a kill point
+# stops in (the Procfile's release, app.json's postdeploy) and no other: OTHER none.
 
 bats_require_minimum_version 1.5.0
 load helpers/host
@@ -37,11 +38,11 @@ setup_file() {
     host_create_app "$app"
     dokku checks:set "$app" wait-to-retire 2 >/dev/null
   done
-  host_sample_app "$HOST_SANDBOX/src-a" va
-  host_sample_app "$HOST_SANDBOX/src-b" vb
-  host_sample_app "$HOST_SANDBOX/src-rb" r1
-  host_sample_app "$HOST_SANDBOX/src-cc" c1
-  host_sample_app "$HOST_SANDBOX/src-other" o1
+  host_sample_app "$HOST_SANDBOX/src-a" va release,postdeploy
+  host_sample_app "$HOST_SANDBOX/src-b" vb release,postdeploy
+  host_sample_app "$HOST_SANDBOX/src-rb" r1 release,postdeploy
+  host_sample_app "$HOST_SANDBOX/src-cc" c1 release,postdeploy
+  host_sample_app "$HOST_SANDBOX/src-other" o1 none
   # independent apps deploy side by side
   host_push "$STGA" "$HOST_SANDBOX/src-a" >"$HOST_SANDBOX/setup-a.out" &
   host_push "$STGB" "$HOST_SANDBOX/src-b" >"$HOST_SANDBOX/setup-b.out" &
@@ -68,7 +69,7 @@ faults_setup_stack_b() {
   stack_authorize_this_host b
   host_create_app "$XSTG"
   dokku checks:set "$XSTG" wait-to-retire 2 >/dev/null
-  host_sample_app "$HOST_SANDBOX/src-x" x1
+  host_sample_app "$HOST_SANDBOX/src-x" x1 release,postdeploy
   host_push "$XSTG" "$HOST_SANDBOX/src-x" >"$HOST_SANDBOX/setup-x.out" || { cat "$HOST_SANDBOX/setup-x.out" >&3; return 1; }
   on_stack b host_create_app "$XB"
   on_stack b dokku checks:set "$XB" wait-to-retire 2 >/dev/null

@@ -19,7 +19,7 @@ setup_file() {
   for app in "$DEV" "$STG" "$PRD" "$LONER"; do host_create_app "$app"; done
   dokku config:set --no-restart "$STG" GREETING=staging-hello >/dev/null
   dokku config:set --no-restart "$PRD" GREETING=production-hello >/dev/null
-  host_sample_app "$SRC" v1
+  host_sample_app "$SRC" v1 predeploy,release,heroku-postdeploy
   host_push "$STG" "$SRC" >/dev/null
 }
 

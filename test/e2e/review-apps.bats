@@ -41,7 +41,7 @@ teardown_file() {
 # The sample app, printing which secrets it sees, with Heroku's review-app parts in app.json.
 review_sample_app() {
   declare DIR="$1"
-  host_sample_app "$DIR" v1
+  host_sample_app "$DIR" v1 heroku-postdeploy
   cat >"$DIR/bin/start" <<'EOF'
 #!/bin/sh
 mkdir -p /tmp/www
@@ -63,7 +63,8 @@ EOF
   chmod +x "$DIR/bin/start" "$DIR/bin/pr-predestroy"
   jq --arg secret "$REVIEW_SECRET" '.scripts["pr-predestroy"] = "/app/bin/pr-predestroy"
     | .environments.review.env = {GREETING: "review-hello", REVIEW_SECRET: {value: $secret}}' \
-    "$HOST_SAMPLE_APP/app.json" >"$DIR/app.json"
+    "$DIR/app.json" >"$DIR/app.json.new"
+  mv "$DIR/app.json.new" "$DIR/app.json"
   host_commit "$DIR" "review parts"
 }
 

@@ -11,7 +11,7 @@ bats_require_minimum_version 1.5.0
 setup_file() {
   ownstack_setup_file
   export APP="$(host_app_name rb-main)" SRC="$HOST_SANDBOX/src"
-  host_sample_app "$SRC" v1
+  host_sample_app "$SRC" v1 predeploy,release
   host_create_app "$APP"
   host_push "$APP" "$SRC" >/dev/null
   host_set_version "$SRC" v2 && host_push "$APP" "$SRC" >/dev/null
