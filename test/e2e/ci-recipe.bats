@@ -31,9 +31,7 @@ setup_file() {
   host_sample_app "$REPO" v1 none
   printf '#!/bin/sh\necho "pr-predestroy-ran version=$(cat /app/VERSION)"\n' >"$REPO/bin/pr-predestroy"
   chmod +x "$REPO/bin/pr-predestroy"
-  jq '.scripts["pr-predestroy"] = "/app/bin/pr-predestroy" | .environments.review.env = {GREETING: "from-review"}' \
-    "$REPO/app.json" >"$REPO/app.json.new"
-  mv "$REPO/app.json.new" "$REPO/app.json"
+  host_edit_app_json "$REPO" '.scripts["pr-predestroy"] = "/app/bin/pr-predestroy" | .environments.review.env = {GREETING: "from-review"}'
   host_commit "$REPO" "review app parts"
   # what the repository's settings hold: variables and secrets
   jq -n --arg port "$SSHD_PORT" --arg user "$DOKKU_SYSTEM_USER" --arg pipe "$PIPE" --arg stg "$STG" \

@@ -61,10 +61,8 @@ for name in ${SHOW_ENV:-}; do
 done
 EOF
   chmod +x "$DIR/bin/start" "$DIR/bin/pr-predestroy"
-  jq --arg secret "$REVIEW_SECRET" '.scripts["pr-predestroy"] = "/app/bin/pr-predestroy"
-    | .environments.review.env = {GREETING: "review-hello", REVIEW_SECRET: {value: $secret}}' \
-    "$DIR/app.json" >"$DIR/app.json.new"
-  mv "$DIR/app.json.new" "$DIR/app.json"
+  host_edit_app_json "$DIR" --arg secret "$REVIEW_SECRET" '.scripts["pr-predestroy"] = "/app/bin/pr-predestroy"
+    | .environments.review.env = {GREETING: "review-hello", REVIEW_SECRET: {value: $secret}}'
   host_commit "$DIR" "review parts"
 }
 

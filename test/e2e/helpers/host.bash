@@ -91,8 +91,9 @@ host_sample_app() {
 # deploys in about half the time and CPU, so a file that tests none of them leaves them out.
 host_sample_app_tasks() {
   declare DIR="$1" TASKS="$2"
-  local task keep=",$TASKS," program=.
-  for task in ${TASKS//,/ }; do
+  local task keep=",$TASKS," program=. tasks
+  IFS=, read -ra tasks <<<"$TASKS"
+  for task in "${tasks[@]}"; do
     case "$task" in
       none | predeploy | release | postdeploy | heroku-postdeploy) ;;
       *) echo "host_sample_app: no such task: $task" >&2 && return 1 ;;
@@ -103,7 +104,13 @@ host_sample_app_tasks() {
   [[ "$keep" == *,postdeploy,* ]] || program+=' | del(.scripts.dokku.postdeploy)'
   [[ "$keep" == *,heroku-postdeploy,* ]] || program+=' | del(.scripts.postdeploy)'
   program+=' | if .scripts.dokku == {} then del(.scripts.dokku) else . end | if .scripts == {} then del(.scripts) else . end'
-  jq "$program" "$DIR/app.json" >"$DIR/app.json.new" && mv "$DIR/app.json.new" "$DIR/app.json"
+  host_edit_app_json "$DIR" "$program"
+}
+
+# Rewrites the app.json of the checkout in DIR with jq: host_edit_app_json DIR [jq option…] PROGRAM
+host_edit_app_json() {
+  declare DIR="$1"
+  jq "${@:2}" "$DIR/app.json" >"$DIR/app.json.new" && mv "$DIR/app.json.new" "$DIR/app.json"
 }
 
 host_commit() {
