@@ -39,15 +39,19 @@ host_setup_file() {
 # Removes what this file's apps left on the docker engine, then the sandbox.
 host_teardown_file() {
   [[ -n "$HOST_SANDBOX" ]] || return 0
-  local app ids
+  local app ids images=""
   for app in $(sort -u "$HOST_SANDBOX/apps"); do
     ids="$(docker container ls -aq --filter "label=com.dokku.app-name=$app"; docker container ls -aq --filter "name=^/$app\.")"
     # failed `docker build` steps carry no label; host_break_build names the app in them
     ids+=" $(docker container ls -a --no-trunc --filter status=exited --format '{{.ID}} {{.Command}}' | grep -F -- "$app" | cut -d' ' -f1 || true)"
     [[ -z "${ids// /}" ]] || docker container rm --force $ids >/dev/null 2>&1 || true
-    ids="$(docker image ls -q --filter "label=com.dokku.app-name=$app"; docker image ls -q "dokku/$app")"
-    [[ -z "$ids" ]] || docker image rm --force $(sort -u <<<"$ids") >/dev/null 2>&1 || true
+    images+=" $(docker image ls -q --filter "label=com.dokku.app-name=$app"; docker image ls -q "dokku/$app")"
   done
+  # All the apps' images at once, newest first: a promotion's release image (the target app's) is
+  # built on the promoted app's image, and an image cannot be removed before its children.
+  ids="$(tr -s ' ' '\n' <<<"$images" | sort -u | grep . || true)"
+  [[ -z "$ids" ]] || ids="$(docker image inspect --format '{{.Created}} {{.Id}}' $ids 2>/dev/null | sort -r | cut -d' ' -f2 || true)"
+  [[ -z "$ids" ]] || docker image rm --force $ids >/dev/null 2>&1 || true
   for app in $(sort -u "$HOST_SANDBOX/images"); do docker image rm --force "$app" >/dev/null 2>&1 || true; done
   rm -rf "$HOST_SANDBOX"
 }
