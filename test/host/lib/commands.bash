@@ -348,10 +348,6 @@ ps/post-create() {
 }
 ps/post-release-builder() { update_scale "$2"; }
 ps/ps-can-scale() { prop_set ps "$1" can-scale "$2"; }
-ps/docker-args-process-deploy() {
-  cat
-  printf ' --restart=%s' "$(prop_computed ps "$1" restart-policy on-failure:10)"
-}
 ps/post-app-clone() { [[ "$SKIP_REBUILD" == "true" ]] || plugn trigger receive-app "$2"; }
 ps/post-app-rename() { ps/post-app-clone "$@"; }
 
@@ -397,9 +393,7 @@ builds/builds-record-start() {
       ;;
   esac
   [[ " git-hook ps:rebuild git:sync git:from-archive git:from-image git:load-image " == *" $SOURCE "* ]] && kind=build
-  write_build_record "$APP" "$ID" "$(jq -n --arg id "$ID" --arg app "$APP" --arg kind "$kind" --argjson pid "$PID" \
-    --arg started "$(now_rfc3339)" --arg source "$SOURCE" \
-    '{id: $id, app: $app, kind: $kind, pid: $pid, started_at: $started, status: "running", source: $source}')"
+  write_build_record "$APP" "$ID" "$(build_record_json "$ID" "$APP" "$kind" "$PID" "$(now_rfc3339)" running "$SOURCE")"
 }
 builds/builds-record-finalize() {
   declare APP="$1" ID="$2" EXIT_CODE="$3"
@@ -409,12 +403,13 @@ builds/builds-record-finalize() {
     dokku_log_warn "builds-record-finalize: no record for $APP/$ID, skipping"
     return 0
   fi
-  status="$(jq -r .status "$file")"
+  local -A BUILD_RECORD=()
+  read_build_record "$file" || return 1
+  status="${BUILD_RECORD[status]}"
   if [[ "$status" == "running" ]]; then
     status=succeeded
     [[ "$EXIT_CODE" == "0" ]] || status=failed
-    write_build_record "$APP" "$ID" "$(jq --arg now "$(now_rfc3339)" --arg status "$status" --argjson code "$EXIT_CODE" \
-      '{id, app, kind, pid, started_at, finished_at: $now, status: $status, source, exit_code: $code}' "$file")"
+    write_build_record "$APP" "$ID" "$(finished_build_record_json "$file" "$status" "$EXIT_CODE" "$(now_rfc3339)")"
   fi
   prune_build_records "$APP"
 }
@@ -427,8 +422,10 @@ builds:list() {
   done
   verify_app_name "$app"
   dir="$DOKKU_LIB_ROOT/data/builds/$app"
+  local -A BUILD_RECORD=()
   for file in "$dir"/*.json; do
-    pid="$(jq .pid "$file")"
+    read_build_record "$file" 2>/dev/null || continue
+    pid="${BUILD_RECORD[pid]}"
     kill -0 "$pid" 2>/dev/null && alive+=("$pid")
   done
   local json
@@ -518,10 +515,6 @@ common/release-and-deploy() { release_and_deploy "$@"; }
 common/deploy() { cmd_deploy "$@"; }
 common/core-post-deploy() { prop_set common "$1" deployed true; }
 
-config/docker-args-deploy() {
-  cat
-  config_keys_as_env_args "$1"
-}
 config/config-get() { config_get "$1" "$2" || true; }
 config/config-set() { config_set "$@"; }
 config/config-export() {
@@ -567,11 +560,6 @@ storage:list() {
   fi
   dokku_log_info1_quiet "$APP volume bind-mounts:"
   while IFS= read -r line; do dokku_log_verbose "$line"; done < <(cat "$(storage_mounts "$APP")" 2>/dev/null)
-}
-storage/docker-args-deploy() {
-  local line file="$DOKKU_LIB_ROOT/config/storage/$1/mounts"
-  [[ -f "$file" ]] || return 0 # (no process: this runs for every container a deploy makes)
-  while IFS= read -r line; do printf ' -v %s' "$line"; done <"$file"
 }
 
 network/network-get-ipaddr() { docker container inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$3" 2>/dev/null || true; }

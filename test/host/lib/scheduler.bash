@@ -308,10 +308,11 @@ rename_containers() {
       status="$(docker container inspect --format '{{.State.Status}}' "$prev" || echo dead)"
       [[ "$status" != "dead" ]] || continue
       dokku_log_verbose_quiet "Found previous container(s) ($prev) named $name"
-      dokku_log_verbose_quiet "Renaming container ($prev) $name to $name.$(date +%s)"
-      docker container rename "$name" "$name.$(date +%s)" &>/dev/null || dokku_log_warn "Unable to rename container"
+      dokku_log_verbose_quiet "Renaming container ($prev) $name to $name.$EPOCHSECONDS"
+      docker container rename "$name" "$name.$EPOCHSECONDS" &>/dev/null || dokku_log_warn "Unable to rename container"
     done
-    current="$(docker container inspect --format '{{.Name}}' "$cid" | tr -d /)"
+    current="$(docker container inspect --format '{{.Name}}' "$cid")"
+    current="${current//\//}"
     if [[ -n "$current" ]]; then
       dokku_log_verbose_quiet "Renaming container $current (${cid:0:12}) to $name"
       docker container rename "$cid" "$name" >/dev/null || dokku_log_warn "Failed to rename container $current (${cid:0:12})"
@@ -330,7 +331,9 @@ register_retired() {
   [[ -n "$image_id" ]] && [[ -z "$DOKKU_SKIP_IMAGE_CLEANUP_REGISTRATION" ]] || return 0
   image_in_use_by_app "$APP" "$image_id" "$CID" || register_dead image "$APP" "$image_id" "$WAIT"
   # a git:from-image build also retires its source image once it is not the current source
-  alt_tag="$(docker image inspect --format '{{ index .Config.Labels "com.dokku.docker-image-labeler/alternate-tags" }}' "$image_id" 2>/dev/null | jq -r '.[]?' 2>/dev/null || true)"
+  alt_tag="$(docker image inspect --format '{{ index .Config.Labels "com.dokku.docker-image-labeler/alternate-tags" }}' "$image_id" 2>/dev/null || true)"
+  # a JSON list of tags; most images have none, and need no jq for it
+  [[ "$alt_tag" != "["* ]] && alt_tag="" || alt_tag="$(jq -r '.[]?' <<<"$alt_tag" 2>/dev/null || true)"
   if [[ -n "$alt_tag" ]] && [[ "$(prop_get git "$APP" source-image)" != "$alt_tag" ]]; then
     alt_id="$(docker image inspect --format '{{ .Id }}' "$alt_tag" 2>/dev/null | cut -d: -f2 || true)"
     if [[ -n "$alt_id" ]] && ! image_in_use_by_app "$APP" "$alt_id" "$CID"; then
@@ -345,7 +348,7 @@ register_dead() {
   local file="$DOKKU_LIB_ROOT/data/scheduler-docker-local/dead-${TYPE}s"
   [[ -d "${file%/*}" ]] || mkdir -p "${file%/*}"
   touch "$file"
-  grep -q "$ID" "$file" || echo "$APP $ID $(($(date +%s) + WAIT))" >>"$file"
+  grep -q "$ID" "$file" || echo "$APP $ID $(($EPOCHSECONDS + WAIT))" >>"$file"
 }
 
 image_in_use_by_app() {
@@ -367,7 +370,7 @@ retire_queued() {
   if [[ -f "$file/dead-containers" ]]; then
     while read -r owner id due; do
       [[ -n "$due" ]] || { due="$id" id="$owner" owner=""; } # " CID TS": no app
-      [[ -n "$id" ]] && [[ -z "$APP" || "$APP" == "$owner" ]] && (($(date +%s) > due)) || continue
+      [[ -n "$id" ]] && [[ -z "$APP" || "$APP" == "$owner" ]] && (($EPOCHSECONDS > due)) || continue
       dokku_log_verbose_quiet "Attempting to retire $owner container $id"
       state="$(docker container inspect --format '{{.State.Status}}' "$id" 2>/dev/null || true)"
       if [[ "$state" != "" && "$state" != "exited" && "$state" != "dead" ]]; then
@@ -383,7 +386,7 @@ retire_queued() {
   done_ids=()
   while read -r owner id due; do
     [[ -n "$due" ]] || { due="$id" id="$owner" owner=""; }
-    [[ -n "$id" ]] && [[ -z "$APP" || "$APP" == "$owner" ]] && (($(date +%s) > due)) || continue
+    [[ -n "$id" ]] && [[ -z "$APP" || "$APP" == "$owner" ]] && (($EPOCHSECONDS > due)) || continue
     if ! docker image inspect "$id" &>/dev/null; then done_ids+=("$id") && continue; fi
     dokku_log_verbose_quiet "Attempting to retire $owner image $id"
     if output="$(docker image remove "$id" 2>&1)"; then done_ids+=("$id") && continue; fi
