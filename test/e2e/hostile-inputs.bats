@@ -74,7 +74,9 @@ churn_images() {
   count="$(grep -c . "$HOST_REPO_ROOT/test/fixtures/hostile-inputs.jsonl")"
   assert [ "$count" -ge 200 ]
   mkdir -p "$BATS_TEST_TMPDIR/churn/context"
-  printf 'FROM dokku-test/busybox:latest\nARG N\nRUN echo "$N" >/churn\n' >"$BATS_TEST_TMPDIR/churn/context/Dockerfile"
+  # a new image each time, through a build step's intermediate container, as a RUN gives, without
+  # starting that container
+  printf 'FROM dokku-test/busybox:latest\nARG N\nLABEL churn=$N\n' >"$BATS_TEST_TMPDIR/churn/context/Dockerfile"
   mkfifo "$ticks"
   churn_images <"$ticks" &
   churn=$!
