@@ -446,8 +446,8 @@ docker_cleanup() {
   fi
   dokku_log_info1 "Cleaning up..."
   local label="label=com.dokku.app-name=$APP" ids
-  ids="$(docker container ls --quiet --all --filter status=exited --filter "label=$DOKKU_CONTAINER_LABEL" --filter "$label")
-$(docker container ls --quiet --all --filter status=dead --filter "label=$DOKKU_CONTAINER_LABEL" --filter "$label")"
+  # exited and dead in one listing (two values of one filter: either matches)
+  ids="$(docker container ls --quiet --all --filter status=exited --filter status=dead --filter "label=$DOKKU_CONTAINER_LABEL" --filter "$label")"
   [[ -n "${ids//$'\n'/}" ]] && { docker container rm $ids &>/dev/null || true; }
   ids="$(docker image ls --quiet --filter dangling=true --filter "$label")"
   [[ -n "$ids" ]] && { docker image rm $ids &>/dev/null || true; }

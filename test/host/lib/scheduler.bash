@@ -353,13 +353,16 @@ register_dead() {
 
 image_in_use_by_app() {
   declare APP="$1" IMAGE_ID="$2" EXCLUDE="$3"
-  local cid exclude_id="" dead="$DOKKU_LIB_ROOT/data/scheduler-docker-local/dead-containers"
+  local cid image ids exclude_id="" dead="$DOKKU_LIB_ROOT/data/scheduler-docker-local/dead-containers"
   [[ -n "$EXCLUDE" ]] && exclude_id="$(docker container inspect "$EXCLUDE" --format '{{.Id}}' 2>/dev/null || true)"
-  for cid in $(docker container ls -q --no-trunc -f "label=com.dokku.app-name=$APP"); do
+  ids="$(docker container ls -q --no-trunc -f "label=com.dokku.app-name=$APP")"
+  [[ -n "$ids" ]] || return 1
+  # every container's image in one inspect (one that went meanwhile is left out)
+  while read -r cid image; do
     [[ "$cid" == "$exclude_id" ]] && continue
     [[ -f "$dead" ]] && grep -q "${cid:0:12}" "$dead" && continue
-    [[ "$(docker container inspect "$cid" --format '{{.Image}}' | cut -d: -f2)" == "$IMAGE_ID" ]] && return 0
-  done
+    [[ "${image#*:}" == "$IMAGE_ID" ]] && return 0
+  done < <(docker container inspect --format '{{.Id}} {{.Image}}' $ids 2>/dev/null || true)
   return 1
 }
 
