@@ -409,7 +409,7 @@ builds/builds-record-finalize() {
   if [[ "$status" == "running" ]]; then
     status=succeeded
     [[ "$EXIT_CODE" == "0" ]] || status=failed
-    write_build_record "$APP" "$ID" "$(finished_build_record_json "$file" "$status" "$EXIT_CODE" "$(now_rfc3339)")"
+    write_build_record "$APP" "$ID" "$(finished_build_record_json "$status" "$EXIT_CODE" "$(now_rfc3339)")"
   fi
   prune_build_records "$APP"
 }

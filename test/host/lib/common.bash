@@ -368,11 +368,9 @@ read_build_record() {
   fi
 }
 
-# The record of FILE, finished now with STATUS and EXIT_CODE.
+# The record in BUILD_RECORD (as read_build_record left it), finished at NOW with STATUS and EXIT_CODE.
 finished_build_record_json() {
-  declare FILE="$1" STATUS="$2" EXIT_CODE="$3" NOW="$4"
-  local -A BUILD_RECORD=()
-  read_build_record "$FILE" || return 1
+  declare STATUS="$1" EXIT_CODE="$2" NOW="$3"
   build_record_json "${BUILD_RECORD[id]}" "${BUILD_RECORD[app]}" "${BUILD_RECORD[kind]}" "${BUILD_RECORD[pid]}" \
     "${BUILD_RECORD[started_at]}" "$STATUS" "${BUILD_RECORD[source]}" "$NOW" "$EXIT_CODE"
 }
@@ -388,10 +386,12 @@ prune_build_records() {
   retention="$(prop_computed builds "$APP" retention 20)"
   now="$(now_rfc3339)"
   rows="$(build_record_rows "${files[@]}")"
+  local -A BUILD_RECORD=()
   while IFS=$'\t' read -r status pid started file; do
     if [[ "$status" == "running" ]]; then
       kill -0 "$pid" 2>/dev/null && continue
-      write_build_record "$APP" "$(basename "$file" .json)" "$(finished_build_record_json "$file" failed -1 "$now")"
+      read_build_record "$file" || continue
+      write_build_record "$APP" "$(basename "$file" .json)" "$(finished_build_record_json failed -1 "$now")"
     fi
     finished+="$started $file"$'\n'
   done <<<"$rows"

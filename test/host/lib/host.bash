@@ -34,9 +34,6 @@ host_autoload() {
 if [[ "${TEST_HOST_AUTOLOAD:-}" == /* && -f "$TEST_HOST_AUTOLOAD" ]]; then
   source "$TEST_HOST_AUTOLOAD"
 else
-  for host_lib_module in "${HOST_LIB_MODULES[@]}"; do
-    HOST_LIB_LOADED[$host_lib_module]=1
-    source "$HOST_LIB/$host_lib_module.bash"
-  done
+  for host_lib_module in "${HOST_LIB_MODULES[@]}"; do source "$HOST_LIB/$host_lib_module.bash"; done
   unset host_lib_module
 fi

@@ -333,7 +333,7 @@ register_retired() {
   # a git:from-image build also retires its source image once it is not the current source
   alt_tag="$(docker image inspect --format '{{ index .Config.Labels "com.dokku.docker-image-labeler/alternate-tags" }}' "$image_id" 2>/dev/null || true)"
   # a JSON list of tags; most images have none, and need no jq for it
-  [[ "$alt_tag" != "["* ]] && alt_tag="" || alt_tag="$(jq -r '.[]?' <<<"$alt_tag" 2>/dev/null || true)"
+  if [[ "$alt_tag" == "["* ]]; then alt_tag="$(jq -r '.[]?' <<<"$alt_tag" 2>/dev/null || true)"; else alt_tag=""; fi
   if [[ -n "$alt_tag" ]] && [[ "$(prop_get git "$APP" source-image)" != "$alt_tag" ]]; then
     alt_id="$(docker image inspect --format '{{ .Id }}' "$alt_tag" 2>/dev/null | cut -d: -f2 || true)"
     if [[ -n "$alt_id" ]] && ! image_in_use_by_app "$APP" "$alt_id" "$CID"; then
