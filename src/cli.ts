@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { NotOurCommand, reportError, UserError } from './lib/output/errors.js';
-import { log, outputReaderGone } from './lib/output/log.js';
-import { takeWebUserOption, WEB_USER_ENV } from './lib/identity/web-user.js';
+import { reportError } from './lib/output/errors.js';
+import { outputReaderGone } from './lib/output/log.js';
 
 // The single error handler: a user error is one line on stderr and a non-zero exit; anything
 // unexpected is one line too, with the stack only under DOKKU_TRACE.
@@ -46,51 +45,8 @@ async function main(): Promise<void> {
     }
     return;
   }
-  const { buildProgram } = await import('./program.js');
-  const { CommanderError } = await import('commander');
-  try {
-    assertNoEndOfOptions(args);
-    const rest = withWebUserTaken(args);
-    // only the command that runs is loaded (its name comes first; Dokku drops its global flags)
-    const program = await buildProgram(rest[0] ?? '');
-    await program.parseAsync([...process.argv.slice(0, 2), ...rest], { from: 'node' });
-  } catch (error) {
-    process.exitCode = handleError(error, CommanderError);
-  }
-}
-
-/**
- * Commander reads a bare `--` as "end of options" and drops it, so `ownstack:set app retention --`
- * would quietly become an unset. None of our commands takes a value that starts with a dash, so a
- * `--` is refused, except in trigger arguments, which come from Dokku and are passed through.
- */
-function assertNoEndOfOptions(args: string[]): void {
-  if (args[0] !== 'trigger' && args.includes('--')) throw new UserError("Unexpected argument '--'");
-}
-
-/**
- * `--web-user NAME`, the dashboard's one global option (src/lib/identity/web-user.ts): taken off
- * the command line before commander sees it, refused unless the dashboard's key sent it, and
- * handed to WHO, and to every trigger this command causes, through the environment. Trigger
- * arguments come from Dokku and pass untouched.
- */
-function withWebUserTaken(args: string[]): string[] {
-  if (args[0] === 'trigger') return args;
-  const { args: rest, webUser } = takeWebUserOption(args, process.env.SSH_NAME);
-  if (webUser !== undefined) process.env[WEB_USER_ENV] = webUser;
-  return rest;
-}
-
-function handleError(error: unknown, CommanderError: typeof import('commander').CommanderError): number {
-  if (error instanceof CommanderError) {
-    if (error.code === 'commander.version' || error.code === 'commander.helpDisplayed' || error.exitCode === 0) return 0;
-    if (error.code === 'commander.unknownCommand') {
-      return new NotOurCommand().exitCode;
-    }
-    log.error(error.message.replace(/^error: /, '').split('\n')[0]);
-    return 1;
-  }
-  return reportError(error);
+  const { runCommand } = await import('./run-command.js');
+  process.exitCode = await runCommand(args);
 }
 
 void main();

@@ -1,8 +1,12 @@
 #!/usr/bin/env bats
-# The hostile-input corpus (test/fixtures/hostile-inputs.jsonl) through the host's `dokku`, with
-# real state behind it: every case must be refused with a non-zero exit and exactly one stderr line,
-# and change nothing under DOKKU_LIB_ROOT and no Docker image
-# (test/e2e/helpers/run-hostile-inputs.mjs). Its hostile config values (cases with `config_file`:
+# The hostile-input corpus (test/fixtures/hostile-inputs.jsonl) through the host's `dokku` and the
+# compiled binary, with real state behind it: each case must be refused with a non-zero exit and
+# exactly one stderr line, and change nothing under DOKKU_LIB_ROOT and no Docker image
+# (test/e2e/helpers/run-hostile-inputs.mjs). Every argument list of the corpus runs so in-process
+# through the binary's command path (test/unit/hostile-inputs.test.ts); this file runs the cases
+# that read standard input or hold a config value, and for each command its first case and its
+# first case of each kind of character that bash or ssh could mangle on the way (newline, quotes,
+# $, backtick, …: refusedThroughTheHost in helpers/hostile-corpus.mjs). Its hostile config values (cases with `config_file`:
 # spaces, quotes, $, =, backslashes, newlines) go the other way: config-push must keep each exactly
 # as Dokku's config holds it, print none, and see no change on a second push.
 #
@@ -69,10 +73,12 @@ churn_images() {
   [[ -z "$previous" ]] || docker image rm "$previous" >/dev/null 2>>"$dir/errors"
 }
 
-@test "every hostile input is refused with one stderr line and changes nothing, while other images come and go" {
-  local count churn ticks="$BATS_TEST_TMPDIR/ticks" fd
+@test "the host's sample of hostile inputs is refused with one stderr line and changes nothing, while other images come and go" {
+  local count sample churn ticks="$BATS_TEST_TMPDIR/ticks" fd
   count="$(grep -c . "$HOST_REPO_ROOT/test/fixtures/hostile-inputs.jsonl")"
   assert [ "$count" -ge 200 ]
+  sample="$(node --input-type=module -e "import { readCorpus, refusedThroughTheHost } from '$HOST_REPO_ROOT/test/e2e/helpers/hostile-corpus.mjs'; console.log(refusedThroughTheHost(readCorpus()).length)")"
+  assert [ "$sample" -ge 250 ]
   mkdir -p "$BATS_TEST_TMPDIR/churn/context"
   # a new image each time, through a build step's intermediate container, as a RUN gives, without
   # starting that container
@@ -87,7 +93,7 @@ churn_images() {
   exec {fd}>&-
   wait "$churn"
   echo "$output" # bats shows it when the test fails: the failing cases, one a line
-  assert_line --index 0 "$count hostile inputs, 0 failing"
+  assert_line --index 0 "$sample of $count hostile inputs through the host, 0 failing"
   assert_success
   # the engine really changed under the corpus: images were built and removed meanwhile
   [[ "$(grep -c . "$BATS_TEST_TMPDIR/churn/done" 2>/dev/null)" -ge 2 ]] || fail "the churn finished fewer than 2 builds: $(tail -n 3 "$BATS_TEST_TMPDIR/churn/errors" 2>/dev/null)"
@@ -101,7 +107,7 @@ churn_images() {
   run run_corpus "$fake" "$corpus"
   docker image rm dokku/$HX_APP:hostile-probe >/dev/null 2>&1 || true
   assert_failure
-  assert_line --index 0 "1 hostile inputs, 1 failing"
+  assert_line --index 0 "1 of 1 hostile inputs through the host, 1 failing"
   assert_output --partial "images or containers of $HX_APP, $HX_FREE, "$HX_NONE" changed"
 
   printf '#!/usr/bin/env bash\ndocker container create --name ownstack-retain.$HX_APP.v99 dokku-test/busybox:latest true >/dev/null\necho " !     refused" >&2\nexit 1\n' >"$fake"
@@ -115,7 +121,7 @@ churn_images() {
   run run_corpus "$fake" "$corpus"
   docker image rm "hx-other-$HOST_TOKEN:probe" >/dev/null 2>&1 || true
   assert_success
-  assert_line --index 0 "1 hostile inputs, 0 failing"
+  assert_line --index 0 "1 of 1 hostile inputs through the host, 0 failing"
 }
 
 @test "a corrupt setting file does not break ownstack:report, which shows the raw value" {

@@ -1,15 +1,18 @@
 #!/usr/bin/env node
-// Runs every case of test/fixtures/hostile-inputs.jsonl through the host's `dokku` with an argv
-// array (no shell) (and its hostile config values, see exactConfigProblems), and checks the three promises for bad input: a non-zero exit, exactly one
+// Runs the host's sample of test/fixtures/hostile-inputs.jsonl (refusedThroughTheHost in
+// hostile-corpus.mjs; test/unit/hostile-inputs.test.ts runs every argument list in-process) through
+// the host's `dokku` with an argv array (no shell) (and its hostile config values, see
+// exactConfigProblems), and checks the three promises for bad input: a non-zero exit, exactly one
 // line on stderr, and no change to what the plugin could touch: the sandbox's DOKKU_LIB_ROOT, and
 // on the Docker engine the images and containers of the sandbox's apps (by Dokku's app label and
 // by name) and their `ownstack-retain.*` holders. Other work on the same engine (another Dokku,
 // another test file, a CI build) is outside that scope and cannot fail the run.
 // Usage: run-hostile-inputs.mjs <dokku-binary> <corpus.jsonl> <app>[,<app>…]
-// Prints failures, exits 1 on any.
+// Prints "N of M hostile inputs through the host, K failing", then the failures; exits 1 on any.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { readCorpus, refusedThroughTheHost } from './hostile-corpus.mjs';
 
 const [dokku, corpusFile, appList] = process.argv.slice(2);
 const libRoot = process.env.DOKKU_LIB_ROOT;
@@ -72,8 +75,13 @@ function stdinOf(testCase) {
 // from several checkouts on one Docker engine never share an app.
 const suffix = process.env.HOSTILE_NAME_SUFFIX ?? '';
 const rename = (arg) => (suffix ? arg.replace(/\bhx-(app|free|none|pipe|stack|nostack)\b(?!-)/g, (name) => `${name}${suffix}`) : arg);
-const cases = fs.readFileSync(corpusFile, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line))
-  .map((testCase) => (testCase.args ? { ...testCase, args: testCase.args.map(rename) } : testCase));
+const corpus = readCorpus(corpusFile);
+// each case keeps its line in the corpus, which names it in a failure
+const cases = refusedThroughTheHost(corpus).map((testCase) => ({
+  ...testCase,
+  ...(testCase.args ? { args: testCase.args.map(rename) } : {}),
+  line: corpus.indexOf(testCase) + 1,
+}));
 // A case with `config_file` is a hostile value, not a hostile input: config-push of that dotenv
 // text to `app` (--no-restart) must succeed, leave exactly the `expect`ed values in Dokku's config
 // (config:export json), print none of them, and see no change when pushed again. Its keys are then
@@ -116,7 +124,7 @@ for (const [index, testCase] of cases.entries()) {
   if (testCase.config_file !== undefined) {
     const problems = exactConfigProblems({ ...testCase, app: rename(testCase.app) });
     before.tree = snapshotTree(libRoot);
-    if (problems.length) failures.push(`#${index + 1} config value (${testCase.why}): ${problems.join('; ')}`);
+    if (problems.length) failures.push(`#${testCase.line} config value (${testCase.why}): ${problems.join('; ')}`);
     continue;
   }
   const result = spawnSync(dokku, testCase.args, { encoding: 'utf8', timeout: 60_000, input: stdinOf(testCase) });
@@ -142,8 +150,8 @@ for (const [index, testCase] of cases.entries()) {
     }
     tick();
   }
-  if (problems.length) failures.push(`#${index + 1} ${JSON.stringify(testCase.args)} (${testCase.why}): ${problems.join('; ')}`);
+  if (problems.length) failures.push(`#${testCase.line} ${JSON.stringify(testCase.args)} (${testCase.why}): ${problems.join('; ')}`);
 }
-console.log(`${cases.length} hostile inputs, ${failures.length} failing`);
+console.log(`${cases.length} of ${corpus.length} hostile inputs through the host, ${failures.length} failing`);
 for (const failure of failures) console.log(`  ${failure}`);
 process.exit(failures.length ? 1 : 0);
