@@ -28,11 +28,11 @@ if (($#)); then
 else
   # Longest first (by the table of a whole run, slowest first), so that no long file starts late
   # and runs alone at the end while the other jobs idle; files not listed (new ones) start after.
-  first=(test/e2e/faults.bats test/e2e/hostile-inputs.bats test/e2e/rollback.bats test/e2e/upgrade-path.bats
-    test/e2e/stacks.bats test/e2e/pipelines.bats test/e2e/dashboard-app.bats test/e2e/conformance.bats
-    test/e2e/review-apps.bats test/e2e/dashboard.bats test/e2e/history.bats test/e2e/plugin.bats
-    test/e2e/host-deploys.bats test/e2e/guards.bats test/e2e/config-push.bats test/e2e/polish.bats
-    test/e2e/image-deploy.bats test/e2e/ci-recipe.bats test/e2e/load.bats test/e2e/system-user.bats
+  first=(test/e2e/faults.bats test/e2e/dashboard-app.bats test/e2e/rollback.bats test/e2e/stacks.bats
+    test/e2e/upgrade-path.bats test/e2e/pipelines.bats test/e2e/conformance.bats test/e2e/history.bats
+    test/e2e/review-apps.bats test/e2e/dashboard.bats test/e2e/hostile-inputs.bats test/e2e/image-deploy.bats
+    test/e2e/host-deploys.bats test/e2e/plugin.bats test/e2e/guards.bats test/e2e/config-push.bats
+    test/e2e/polish.bats test/e2e/ci-recipe.bats test/e2e/load.bats test/e2e/system-user.bats
     test/e2e/notify.bats test/e2e/upgrade.bats test/e2e/ssh.bats)
   files=()
   for file in "${first[@]}"; do [[ ! -f "$file" ]] || files+=("$file"); done
