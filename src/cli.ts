@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   // Dokku starts the binary for a trigger many times a day, inside every deploy: that start loads
   // only the triggers' code, not commander and the commands (~20 ms of every start; BENCHMARKS.md).
-  // It is the `trigger` command of the program below, with the same arguments and exit code.
+  // It is the `trigger` command of the program (src/program.ts), with the same arguments and exit code.
   if (args[0] === 'trigger' && args.length >= 2) {
     try {
       const { runTriggerCommand } = await import('./triggers/index.js');
