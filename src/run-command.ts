@@ -16,7 +16,6 @@ export async function runCommand(args: string[]): Promise<number> {
     const rest = withWebUserTaken(args);
     // only the command that runs is loaded (its name comes first; Dokku drops its global flags)
     const program = await buildProgram(rest[0] ?? '');
-    process.exitCode = undefined;
     await program.parseAsync([...process.argv.slice(0, 2), ...rest], { from: 'node' });
     return Number(process.exitCode ?? 0);
   } catch (error) {

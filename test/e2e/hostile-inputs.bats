@@ -6,9 +6,10 @@
 # through the binary's command path (test/unit/hostile-inputs.test.ts); this file runs the cases
 # that read standard input or hold a config value, and for each command its first case and its
 # first case of each kind of character that bash or ssh could mangle on the way (newline, quotes,
-# $, backtick, …: refusedThroughTheHost in helpers/hostile-corpus.mjs). Its hostile config values (cases with `config_file`:
-# spaces, quotes, $, =, backslashes, newlines) go the other way: config-push must keep each exactly
-# as Dokku's config holds it, print none, and see no change on a second push.
+# $, backtick, …: refusedThroughTheHost in helpers/hostile-corpus.mjs). Its hostile config values
+# (cases with `config_file`: spaces, quotes, $, =, backslashes, newlines) go the other way:
+# config-push must keep each exactly as Dokku's config holds it, print none, and see no change on
+# a second push.
 #
 # The corpus names its apps; the runner gives each name this file's token (hx-app becomes
 # hx-app-<token>), so runs in other checkouts on the same engine never meet these apps:
