@@ -243,15 +243,16 @@ assert_stderr() { assert_equal "$stderr" "${1# }"; }
   assert_failure
   assert_stderr " !     App rb-nope-$HOST_TOKEN does not exist"
 
-  # a deploy holds Dokku's lock: --lock-wait 0 gives up at once
-  local lockfile="$DOKKU_LIB_ROOT/data/apps/$APP/.deploy.lock" holder
+  # a deploy holds Dokku's lock: --lock-wait 0 gives up at once. The test holds it on a descriptor
+  # of its own and closes it after, so no process is left holding it (a `flock FILE sleep 60` whose
+  # flock is killed leaves its sleep holding the lock, and the next test's rollback waited for it).
+  local lockfile="$DOKKU_LIB_ROOT/data/apps/$APP/.deploy.lock" held
   mkdir -p "${lockfile%/*}"
-  flock "$lockfile" sleep 60 &
-  holder=$!
-  while ! [[ -e "$lockfile" ]] || flock --nonblock "$lockfile" true; do sleep 0.1; done
+  exec {held}>"$lockfile"
+  flock --nonblock "$held" || fail "could not take the deploy lock of $APP"
   assert_refused "$APP" "^ !     App $APP is locked by another deploy; gave up after 0s" "$APP" --lock-wait 0
-  kill "$holder"
-  wait "$holder" 2>/dev/null || true
+  exec {held}>&-
+  flock --nonblock "$lockfile" true || fail "the deploy lock of $APP is still held after the test let it go"
 }
 
 @test "retention keeps the last N succeeded images; older releases expire and are refused with the git way back" {
