@@ -5,6 +5,7 @@
 // as soon as what the page shows differs from what it should.
 //
 //   node dashboard-browser.mjs SCENARIO ARGS…
+//   node dashboard-browser.mjs serve ENDPOINT_FILE     (the test file's browser and scenario runner)
 //
 // Environment: DASHBOARD_URL (the served dashboard), DASHBOARD_STATE (a file holding the browser's
 // cookies between scenarios), DASHBOARD_ARTIFACTS (where screenshots go), CHROMIUM (the browser,
@@ -12,31 +13,37 @@
 // violation fails the scenario. A JavaScript dialog (an XSS payload that ran) fails it too.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 
 const require = createRequire(import.meta.url);
 const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-const serving = process.argv[2] === 'serve'; // the browser alone: no page, no state
-const base = process.env.DASHBOARD_URL ?? (serving ? '' : fail('DASHBOARD_URL is not set'));
-const stateFile = process.env.DASHBOARD_STATE ?? (serving ? '' : fail('DASHBOARD_STATE is not set'));
-const artifacts = process.env.DASHBOARD_ARTIFACTS ?? (serving ? '' : fail('DASHBOARD_ARTIFACTS is not set'));
+// What a scenario is run against, from its caller's environment: set once by a command line, and
+// for each request by `serve`.
+let base, stateFile, artifacts;
+function useEnvironment(env) {
+  const need = (name) => env[name] || fail(`${name} is not set`);
+  base = need('DASHBOARD_URL');
+  stateFile = need('DASHBOARD_STATE');
+  artifacts = need('DASHBOARD_ARTIFACTS');
+}
 
+class ScenarioFailure extends Error {}
 function fail(message) {
-  process.stderr.write(`dashboard-browser: ${message}\n`);
-  process.exit(1);
+  throw new ScenarioFailure(message);
 }
 
 const launchOptions = { executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'] };
 
-// With DASHBOARD_BROWSER (the endpoint `serve` wrote), the test file's one browser, reached over its
-// socket: starting chromium for every scenario cost more CPU than the scenario. Each scenario still
-// has a context of its own, so no cookie or cache crosses from one to the next but through the
-// state file. A browser that is gone fails the scenario.
+// Under `serve`, the test file's one browser, which runs every scenario: starting chromium for each
+// scenario cost more CPU than the scenario, and so did starting Node and loading playwright-core.
+// Each scenario still has a context of its own, so no cookie or cache crosses from one to the next
+// but through the state file. A browser that is gone fails the scenario.
+let sharedBrowser;
 async function withBrowser(run, { signedIn = true } = {}) {
-  const endpoint = process.env.DASHBOARD_BROWSER;
-  const browser = endpoint ? await chromium.connect(fs.readFileSync(endpoint, 'utf8').trim()) : await chromium.launch(launchOptions);
+  const browser = sharedBrowser ?? (await chromium.launch(launchOptions));
   try {
     // bypassCSP: the dashboard's Content-Security-Policy rightly refuses injected scripts, and axe-core is one.
     const context = await browser.newContext({ bypassCSP: true, ...(signedIn && fs.existsSync(stateFile) ? { storageState: stateFile } : {}) });
@@ -52,7 +59,8 @@ async function withBrowser(run, { signedIn = true } = {}) {
     assert.deepEqual(dialogs, [], 'a script opened a dialog: an XSS payload ran');
     assert.deepEqual(errors, [], 'a page script threw');
   } finally {
-    await browser.close();
+    if (browser === sharedBrowser) await Promise.all(browser.contexts().map((context) => context.close()));
+    else await browser.close();
   }
 }
 
@@ -399,24 +407,69 @@ const scenarios = {
   },
 };
 
-// serve ENDPOINT_FILE: launches the browser the scenarios connect to, writes its endpoint into the
-// file (renamed into place, so a reader never sees half of it), and keeps it until SIGTERM.
+// serve ENDPOINT_FILE: launches the browser, listens on a Unix socket beside ENDPOINT_FILE for
+// scenarios to run (helpers/browser.bash's `browser` posts them with curl: the scenario, its
+// arguments and the caller's DASHBOARD_* variables as JSON), writes the socket's path into the file
+// (renamed into place, so a reader never sees half of it), and runs until SIGTERM. One scenario
+// runs at a time, in the order they came. The answer is 200 and nothing, or 500 and what the
+// scenario failed with.
 async function serve(endpointFile) {
-  const server = await chromium.launchServer(launchOptions);
-  fs.writeFileSync(`${endpointFile}.tmp`, `${server.wsEndpoint()}\n`);
+  sharedBrowser = await chromium.launch(launchOptions);
+  const socket = `${endpointFile}.sock`;
+  fs.rmSync(socket, { force: true });
+  let queue = Promise.resolve();
+  const server = http.createServer((request, response) => {
+    let body = '';
+    request.setEncoding('utf8');
+    request.on('data', (chunk) => (body += chunk));
+    request.on('end', () => {
+      queue = queue.then(async () => {
+        const failure = await runScenario(body);
+        response.writeHead(failure === undefined ? 200 : 500, { 'content-type': 'text/plain' });
+        response.end(failure === undefined ? '' : `${failure}\n`);
+      });
+    });
+  });
+  server.requestTimeout = 0; // a scenario may wait on a stack that never answers
+  await new Promise((resolve) => server.listen(socket, resolve));
+  fs.writeFileSync(`${endpointFile}.tmp`, `${socket}\n`);
   fs.renameSync(`${endpointFile}.tmp`, endpointFile);
+  sharedBrowser.on('disconnected', () => {
+    process.stderr.write('dashboard-browser: the browser is gone\n');
+    process.exit(1);
+  });
   await new Promise((resolve) => process.once('SIGTERM', resolve));
-  await server.close();
+  server.close();
+  await sharedBrowser.close();
+}
+
+// One request of `serve`: {"scenario", "args", "env"}; what the scenario failed with, or undefined.
+async function runScenario(body) {
+  let name = '?';
+  try {
+    const request = JSON.parse(body);
+    name = String(request.scenario);
+    useEnvironment(request.env ?? {});
+    await scenarioNamed(name)(...(request.args ?? []).map(String));
+    return undefined;
+  } catch (error) {
+    return `dashboard-browser: ${name}: ${error?.message ?? error}`;
+  }
+}
+
+function scenarioNamed(name) {
+  return (Object.hasOwn(scenarios, name) && scenarios[name]) || fail(`unknown scenario ${name}: ${Object.keys(scenarios).join(', ')}`);
 }
 
 const [name, ...args] = process.argv.slice(2);
-if (serving) {
-  await serve(args[0] ?? fail('serve ENDPOINT_FILE'));
-  process.exit(0);
-}
-const scenario = scenarios[name] ?? fail(`unknown scenario ${name}: ${Object.keys(scenarios).join(', ')}`);
 try {
-  await scenario(...args);
+  if (name === 'serve') {
+    await serve(args[0] ?? fail('serve ENDPOINT_FILE'));
+    process.exit(0);
+  }
+  useEnvironment(process.env);
+  await scenarioNamed(name)(...args);
 } catch (error) {
-  fail(`${name}: ${error?.message ?? error}`);
+  process.stderr.write(`dashboard-browser: ${error instanceof ScenarioFailure ? '' : `${name}: `}${error?.message ?? error}\n`);
+  process.exit(1);
 }
