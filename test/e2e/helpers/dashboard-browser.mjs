@@ -434,12 +434,14 @@ async function serve(endpointFile) {
   await new Promise((resolve) => server.listen(socket, resolve));
   fs.writeFileSync(`${endpointFile}.tmp`, `${socket}\n`);
   fs.renameSync(`${endpointFile}.tmp`, endpointFile);
-  sharedBrowser.on('disconnected', () => {
+  const gone = () => {
     process.stderr.write('dashboard-browser: the browser is gone\n');
     process.exit(1);
-  });
+  };
+  sharedBrowser.on('disconnected', gone);
   await new Promise((resolve) => process.once('SIGTERM', resolve));
   server.close();
+  sharedBrowser.off('disconnected', gone);
   await sharedBrowser.close();
 }
 
