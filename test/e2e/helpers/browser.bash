@@ -20,10 +20,10 @@ browser_stop() { stop_pid_file "$HOST_SANDBOX/browser/pid"; }
 browser() {
   local answer code word named=() i=0
   [[ -s "$DASHBOARD_BROWSER" ]] || { echo "browser: no browser was started (browser_start)" >&2; return 1; }
-  # each word as a named value (0, 1, …), so that any of them may be empty, hold a newline or
-  # start with a dash
+  # each word as a named value (0, 1, …, kept in that order), so that any of them may be empty,
+  # hold a newline or start with a dash (jq 1.6 reads a word after --args as an option)
   for word in "$@"; do named+=(--arg "$((i++))" "$word"); done
-  answer="$(jq -cn "${named[@]}" '[$ARGS.named | to_entries[] | [(.key | tonumber), .value]] | sort | map(.[1]) as $words
+  answer="$(jq -cn "${named[@]}" '[$ARGS.named[]] as $words
       | {scenario: $words[0], args: $words[1:], env: env | {DASHBOARD_URL, DASHBOARD_STATE, DASHBOARD_ARTIFACTS} | with_entries(select(.value != null))}' |
     curl -sS --unix-socket "$(cat "$DASHBOARD_BROWSER")" --data-binary @- -w '\n%{http_code}' http://browser/scenario)" || {
     echo "browser: the browser process did not answer (curl's exit code $?)" >&2

@@ -44,9 +44,10 @@ const launchOptions = { executablePath: process.env.CHROMIUM ?? '/usr/bin/chromi
 let sharedBrowser;
 async function withBrowser(run, { signedIn = true } = {}) {
   const browser = sharedBrowser ?? (await chromium.launch(launchOptions));
+  let context;
   try {
     // bypassCSP: the dashboard's Content-Security-Policy rightly refuses injected scripts, and axe-core is one.
-    const context = await browser.newContext({ bypassCSP: true, ...(signedIn && fs.existsSync(stateFile) ? { storageState: stateFile } : {}) });
+    context = await browser.newContext({ bypassCSP: true, ...(signedIn && fs.existsSync(stateFile) ? { storageState: stateFile } : {}) });
     const page = await context.newPage();
     const dialogs = [];
     page.on('dialog', async (dialog) => {
@@ -59,7 +60,7 @@ async function withBrowser(run, { signedIn = true } = {}) {
     assert.deepEqual(dialogs, [], 'a script opened a dialog: an XSS payload ran');
     assert.deepEqual(errors, [], 'a page script threw');
   } finally {
-    if (browser === sharedBrowser) await Promise.all(browser.contexts().map((context) => context.close()));
+    if (browser === sharedBrowser) await context?.close();
     else await browser.close();
   }
 }
@@ -423,11 +424,14 @@ async function serve(endpointFile) {
     request.setEncoding('utf8');
     request.on('data', (chunk) => (body += chunk));
     request.on('end', () => {
-      queue = queue.then(async () => {
-        const failure = await runScenario(body);
-        response.writeHead(failure === undefined ? 200 : 500, { 'content-type': 'text/plain' });
-        response.end(failure === undefined ? '' : `${failure}\n`);
-      });
+      // a step that threw (an answer to a client gone) must not stop the scenarios after it
+      queue = queue
+        .then(async () => {
+          const failure = await runScenario(body);
+          response.writeHead(failure === undefined ? 200 : 500, { 'content-type': 'text/plain' });
+          response.end(failure === undefined ? '' : `${failure}\n`);
+        })
+        .catch(() => undefined);
     });
   });
   server.requestTimeout = 0; // a scenario may wait on a stack that never answers
