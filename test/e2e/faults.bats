@@ -103,16 +103,20 @@ kill_case() {
     if [[ "$old" == r2 ]]; then new=r1 args=("$RB" 1); else new=r2 args=("$RB" 2); fi
   fi
   [[ "$old" =~ ^(va|vb|r1|r2)$ ]] || fail "$app serves '$old' before the case"
-  before_current="$(current_id "$app")" before_max="$(newest_id "$app")"
+  read_history "$app"
+  before_current="$H_CURRENT" before_max="$H_NEWEST"
   grep -c "builds-record-finalize argv=\[\"$app\"" "$DOKKU_EVENTS_LOGFILE" >"$BATS_TEST_TMPDIR/finalize-count" || true
 
   gate_rule_for "$point" "$app" "$cmd"
   run_and_kill "$mode" "$cmd" "${args[@]}"
 
-  # no record lost or left running; the killed attempt (if it got a record) has a final status
-  assert_no_running "$app"
+  # no record lost or left running; the killed attempt (if it got a record) has a final status.
+  # One read of the history, after every process of the killed command has ended, for all that
+  # follows until the retry: nothing runs in between that could change it.
+  read_history "$app"
+  refute_running_in_history "$app"
   local attempts
-  attempts="$(history_json "$app" | jq -r --argjson max "$before_max" '[.[] | select(.id > $max) | "v\(.id) \(.kind) \(.status) \(.phase) \(.reason // "")"] | join("; ")')"
+  attempts="$(jq -r --argjson max "$before_max" '[.[] | select(.id > $max) | "v\(.id) \(.kind) \(.status) \(.phase) \(.reason // "")"] | join("; ")' <<<"$H_JSON")"
   echo "# after kill: $attempts" >&3
   # the killed attempt's log, written line by line as it ran, is kept: no live log is left, and
   # once Dokku's part had started releasing, the lines it printed until the kill can be read
@@ -126,7 +130,7 @@ kill_case() {
   fi
   # the version served is the one the history calls current
   local now current
-  now="$(served_version "$app")" current="$(current_id "$app")"
+  now="$(served_version "$app")" current="$H_CURRENT"
   echo "# serves $now (was $old), current v$current (was v$before_current)" >&3
   if [[ "$now" == "$new" ]]; then
     [[ "$current" -gt "$before_max" ]] || fail "$app serves the new $new, but the history's current release is still v$current ($attempts)"
@@ -135,7 +139,7 @@ kill_case() {
   else
     fail "$app serves '$now', neither $old nor $new"
   fi
-  assert_history_explains_serving "$app" "$now"
+  assert_serving_is_current "$app" "$now"
   # the locks are free
   lock_free "$(deploy_lock "$app")" || fail "the deploy lock of $app is still held"
   lock_free "$(store_dir "$app")/.lock" || fail "the store lock of $app is still held"
@@ -154,9 +158,10 @@ kill_case() {
   # a retry of the same operation succeeds and serves the new version
   run dokku "$cmd" "${args[@]}"
   assert_success
-  assert_no_running "$app"
-  assert_equal "$(current_id "$app")" "$(newest_id "$app")"
-  assert_history_explains_serving "$app" "$new"
+  read_history "$app"
+  refute_running_in_history "$app"
+  assert_equal "$H_CURRENT" "$H_NEWEST"
+  assert_serving_is_current "$app" "$new"
   [[ -z "$deferred" ]] || fail "$deferred"
 }
 
@@ -176,16 +181,17 @@ kill_case() {
   local old new args before_current
   old="$(served_version "$PRD")"
   if [[ "$old" == va ]]; then new=vb args=("$STGB" --to "$PRD"); else new=va args=("$STGA" --to "$PRD"); fi
-  before_current="$(current_id "$PRD")"
+  read_history "$PRD"
+  before_current="$H_CURRENT"
   gate_rule_for tag "$PRD" pipeline:promote
   run_and_kill group pipeline:promote "${args[@]}"
   run dokku config:set "$PRD" KILLED_THEN=set
   assert_success
-  assert_equal "$(served_version "$PRD")" "$old"
-  assert_no_running "$PRD"
-  assert_equal "$(history_json "$PRD" | jq -r 'max_by(.id) | "\(.kind) \(.status)"')" "config succeeded"
-  assert_history_explains_serving "$PRD" "$old"
-  [[ "$(current_id "$PRD")" -gt "$before_current" ]] || fail "the config release is not current"
+  read_history "$PRD"
+  refute_running_in_history "$PRD"
+  assert_equal "$(jq -r 'max_by(.id) | "\(.kind) \(.status)"' <<<"$H_JSON")" "config succeeded"
+  assert_serving_is_current "$PRD" "$old"
+  [[ "$H_CURRENT" -gt "$before_current" ]] || fail "the config release is not current"
   dokku config:unset "$PRD" KILLED_THEN >/dev/null
 }
 

@@ -43,20 +43,42 @@ served_version() { app_http "$1" | awk '{print $2}'; }
 # The lock is free: flock --nonblock gets it, or the file is gone (Dokku deletes it on release).
 lock_free() { [[ ! -e "$1" ]] || flock --nonblock "$1" true; }
 
+# One read of APP's history (reconciled, as every read is), and one jq over it, for a test that
+# checks several things of the same moment; sets
+#   H_JSON     the history (newest first)
+#   H_NEWEST   the highest release ID (0 with none)
+#   H_CURRENT  the ID the history calls current (0 with none)
+#   H_IMAGE    the current release's image ID
+#   H_RUNNING  the records with no final status, "v<id> <kind> <phase>" joined by "; "
+read_history() {
+  H_JSON="$(history_json "$1")" || fail "ownstack:history $1 failed"
+  IFS=$'\x1f' read -r H_NEWEST H_CURRENT H_IMAGE H_RUNNING < <(jq -r '[(map(.id) | max // 0),
+    (map(select(.current))[0] | (.id // 0), (.image_id // "")),
+    ([.[] | select(.status == "running") | "v\(.id) \(.kind) \(.phase)"] | join("; "))] | map(tostring) | join("\u001f")' <<<"$H_JSON")
+  [[ "$H_NEWEST" =~ ^[0-9]+$ && "$H_CURRENT" =~ ^[0-9]+$ ]] || fail "ownstack:history $1 did not read as a history: $H_JSON"
+}
+
+# Every record of the last read_history has a final status; prints the offenders otherwise.
+refute_running_in_history() { [[ -z "$H_RUNNING" ]] || fail "records of $1 left running: $H_RUNNING"; }
+
+# What serves is what the last read_history calls current: HTTP answers with the expected
+# version, and the web container runs the current release's image.
+assert_serving_is_current() {
+  assert_equal "$(served_version "$1")" "$2"
+  assert_equal "$H_IMAGE" "$(serving_image "$1")"
+}
+
 # Every record has a final status; prints the offenders otherwise.
 assert_no_running() {
-  local running
-  running="$(history_json "$1" | jq -r '.[] | select(.status == "running") | "v\(.id) \(.kind) \(.phase)"')"
-  [[ -z "$running" ]] || fail "records of $1 left running: $running"
+  read_history "$1"
+  refute_running_in_history "$1"
 }
 
 # What serves is what the history calls current: the web container runs the current release's
 # image, and HTTP answers with the expected version.
 assert_history_explains_serving() {
-  local app="$1" version="$2" info
-  info="$(dokku ownstack:info "$app" --format json)"
-  assert_equal "$(served_version "$app")" "$version"
-  assert_equal "$(jq -r .current.image_id <<<"$info")" "$(serving_image "$app")"
+  read_history "$1"
+  assert_serving_is_current "$1" "$2"
 }
 
 # Arms the gate: GATE_WHEN and the body of gate_match (bash, sees GATE_TOOL "$@" GATE_FD3 GATE_PARENT).

@@ -583,7 +583,7 @@ scheduler-docker-local/scheduler-stop() { scheduler_stop "$@"; }
 scheduler-docker-local/scheduler-retire() { retire_queued "$2"; }
 scheduler-docker-local/post-release-builder() {
   dokku_log_info2 "Processing deployment checks"
-  if [[ -z "$(app_json_get "$2" '.healthchecks.web')" ]]; then
+  if [[ -z "$(app_json_get "$2" '.healthchecks.web' healthchecks)" ]]; then
     dokku_log_verbose "No web healthchecks found in app.json. Simple container checks will be performed."
   fi
 }

@@ -486,11 +486,20 @@ procfile_types() {
   return 0
 }
 
+# app_json_get APP FILTER [KEY]: FILTER's value in the app's app.json, empty when none. KEY, a key
+# FILTER needs, lets a file whose text does not hold it answer empty without a jq (~17 ms a
+# start, about four in every deploy); a file with a \u escape, which could spell it, always
+# goes through jq.
 app_json_get() {
-  declare APP="$1" FILTER="$2"
-  local file
+  declare APP="$1" FILTER="$2" KEY="${3:-}"
+  local file text=""
   file="$(process_specific_file app-json "$APP" app.json)" || return 0
-  [[ -n "$file" ]] && jq -r "$FILTER // empty" "$file" 2>/dev/null
+  [[ -n "$file" ]] || return 0
+  if [[ -n "$KEY" ]]; then
+    IFS= read -r -d '' text <"$file" || true
+    [[ "$text" == *"\"$KEY\""* || "$text" == *'\u'* ]] || return 0
+  fi
+  jq -r "$FILTER // empty" "$file" 2>/dev/null
   return 0
 }
 

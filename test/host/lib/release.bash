@@ -154,9 +154,9 @@ app_task_command() {
   declare APP="$1" PHASE="$2"
   case "$PHASE" in
     release) procfile_command "$APP" release 5000 ;;
-    predeploy) app_json_get "$APP" .scripts.dokku.predeploy ;;
-    postdeploy) app_json_get "$APP" .scripts.dokku.postdeploy ;;
-    heroku.postdeploy) app_json_get "$APP" .scripts.postdeploy ;;
+    predeploy) app_json_get "$APP" .scripts.dokku.predeploy predeploy ;;
+    postdeploy) app_json_get "$APP" .scripts.dokku.postdeploy postdeploy ;;
+    heroku.postdeploy) app_json_get "$APP" .scripts.postdeploy postdeploy ;;
   esac
 }
 

@@ -199,7 +199,7 @@ check_deploy() {
   fi
   [[ -n "$PORT" ]] && host_addr="$(container_host_addr "$CID" "$PORT")"
   # one line per check, its settings as run_healthcheck reads them (one jq for all of them)
-  checks="$(app_json_get "$APP" "(.healthchecks[\"$PROC_TYPE\"] | .[]?) | [.name // \"\", .path // \"/\", .attempts // 3, .wait // 5, .timeout // 5, .content // \"\", .initialDelay // 0, .uptime // \"\", .command // \"\"] | map(tostring) | join(\"\\u001f\")")"
+  checks="$(app_json_get "$APP" "(.healthchecks[\"$PROC_TYPE\"] | .[]?) | [.name // \"\", .path // \"/\", .attempts // 3, .wait // 5, .timeout // 5, .content // \"\", .initialDelay // 0, .uptime // \"\", .command // \"\"] | map(tostring) | join(\"\\u001f\")" healthchecks)"
   count=0
   [[ -z "$checks" ]] || { mapfile -t lines <<<"$checks" && count="${#lines[@]}"; }
   dokku_log_info1 "Executing $((count > 0 ? count : 1)) healthchecks"
