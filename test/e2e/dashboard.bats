@@ -111,9 +111,9 @@ login_link() {
   assert_success
   # v3 stops in its release task (helpers/faults-gate.bash) until the browser lets it go
   faults_install_gate
-  arm_gate before "[[ \$GATE_TOOL == docker && \"\$1 \$2\" == 'container wait' ]] && \"\$real\" container inspect --format '{{json .Config.Cmd}}' \"\$3\" 2>/dev/null | grep -q /app/bin/release"
+  arm_gate before "[[ \$GATE_TOOL == docker && \"\$1 \$2\" == 'container wait' ]] && \"\$real\" container inspect --format '{{json .Config.Cmd}}' \"\$3\" 2>/dev/null | grep -q /app/bin/release" docker
   host_set_version "$HOST_SANDBOX/src" v3 >/dev/null
-  PATH="$GATE_BIN:$PATH" host_push "$APP" "$HOST_SANDBOX/src" >"$HOST_SANDBOX/push-v3.log" 2>&1 &
+  PATH="$GATE_RULE_BIN:$PATH" host_push "$APP" "$HOST_SANDBOX/src" >"$HOST_SANDBOX/push-v3.log" 2>&1 &
   local push=$!
   poll_until 120 test -e "$FAULT_GATE_DIR/reached" || { kill "$push"; fail "the push never reached its release task: $(cat "$HOST_SANDBOX/push-v3.log")"; }
   assert_equal "$(dokku ownstack:history "$APP" --format json | jq -r '.[0] | "\(.id) \(.status)"')" "3 running"
@@ -133,8 +133,8 @@ login_link() {
   dokku pipeline:add-staging "$APP" "$stg" >/dev/null
   # v4, the promotion, stops in its release task (helpers/faults-gate.bash) until the browser lets it go
   faults_install_gate
-  arm_gate before "[[ \$GATE_TOOL == docker && \"\$1 \$2\" == 'container wait' ]] && \"\$real\" container inspect --format '{{json .Config.Cmd}}' \"\$3\" 2>/dev/null | grep -q /app/bin/release"
-  PATH="$GATE_BIN:$PATH" dokku pipeline:promote "$stg" >"$HOST_SANDBOX/promote.log" 2>&1 &
+  arm_gate before "[[ \$GATE_TOOL == docker && \"\$1 \$2\" == 'container wait' ]] && \"\$real\" container inspect --format '{{json .Config.Cmd}}' \"\$3\" 2>/dev/null | grep -q /app/bin/release" docker
+  PATH="$GATE_RULE_BIN:$PATH" dokku pipeline:promote "$stg" >"$HOST_SANDBOX/promote.log" 2>&1 &
   local promote=$!
   poll_until 120 test -e "$FAULT_GATE_DIR/reached" || { kill "$promote"; fail "the promotion never reached its release task: $(cat "$HOST_SANDBOX/promote.log")"; }
   assert_equal "$(dokku ownstack:history "$APP" --format json | jq -r '.[0] | "\(.id) \(.kind) \(.status)"')" "4 promote running"

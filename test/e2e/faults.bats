@@ -377,7 +377,7 @@ hangup_case() {
   # while its redeploy runs (stopped in the release task), a push is refused as during any deploy,
   # and a rollback waits for it (here: gives up at once)
   gate_rule_for release "$CC" config:set
-  FAULT_GATE_DIR="$FAULT_GATE_DIR" PATH="$GATE_BIN:$PATH" dokku config:set "$CC" GREETING=w2 >"$out" 2>&1 &
+  FAULT_GATE_DIR="$FAULT_GATE_DIR" PATH="$GATE_RULE_BIN:$PATH" dokku config:set "$CC" GREETING=w2 >"$out" 2>&1 &
   pid=$!
   poll_until 120 test -e "$FAULT_GATE_DIR/reached" || { touch "$FAULT_GATE_DIR/go"; wait "$pid"; fail "the gate was never reached: $(cat "$out")"; }
   # forced: a push of the concurrency test above may have deployed one of its branches, so main
@@ -403,7 +403,7 @@ hangup_case() {
 @test "(2) config:set killed during its redeploy: the deploy lock is free once its processes are gone" {
   local lock="$(deploy_lock "$CC")" out="$BATS_TEST_TMPDIR/config.out" bg sid
   gate_rule_for release "$CC" config:set
-  FAULT_GATE_DIR="$FAULT_GATE_DIR" PATH="$GATE_BIN:$PATH" setsid dokku config:set "$CC" GREETING=w3 >"$out" 2>&1 &
+  FAULT_GATE_DIR="$FAULT_GATE_DIR" PATH="$GATE_RULE_BIN:$PATH" setsid dokku config:set "$CC" GREETING=w3 >"$out" 2>&1 &
   bg=$!
   poll_until 120 test -e "$FAULT_GATE_DIR/reached" || { touch "$FAULT_GATE_DIR/go"; wait "$bg"; fail "the gate was never reached: $(cat "$out")"; }
   ! lock_free "$lock" || fail "the redeploy does not hold the deploy lock"

@@ -9,23 +9,31 @@
 # The gate is armed by $FAULT_GATE_DIR/rule, a bash file defining:
 #   GATE_WHEN=before|after
 #   gate_match   returns 0 for the call to stop at; it sees GATE_TOOL (docker|flock|curl|plugn), the
-#                call's arguments as "$@", GATE_FD3 (what fd 3 names, for flock) and
+#                call's arguments as "$@", GATE_FD3 (what fd 3 names; set for flock only) and
 #                GATE_PARENT (the caller's command line).
 # It fires once: the first matching call takes $FAULT_GATE_DIR/fired (mkdir is atomic).
 
+# Every call of the tool in the command under test comes through here first, a few hundred in a
+# deploy: what follows starts no process of its own until the gate fires, but readlink for flock.
 GATE_TOOL="${0##*/}"
-gate_bin="$(cd "$(dirname "$0")" && pwd)"
+# the PATH entry this was found in, as PATH spells it (execvp puts it in $0)
+gate_bin="${0%/*}"
 clean_path=":$PATH:"
 # every occurrence (an env file sourced twice puts the directory on PATH twice)
 while [[ "$clean_path" == *":$gate_bin:"* ]]; do clean_path="${clean_path//:$gate_bin:/:}"; done
-clean_path="${clean_path#:}"
-clean_path="${clean_path%:}"
-real="$(PATH="$clean_path" command -v "$GATE_TOOL")" || { echo "faults-gate: no real $GATE_TOOL" >&2; exit 127; }
+real=""
+IFS=: read -ra gate_path_dirs <<<"$clean_path"
+for gate_dir in "${gate_path_dirs[@]}"; do
+  [[ -n "$gate_dir" && -f "$gate_dir/$GATE_TOOL" && -x "$gate_dir/$GATE_TOOL" ]] && real="$gate_dir/$GATE_TOOL" && break
+done
+[[ -n "$real" ]] || { echo "faults-gate: no real $GATE_TOOL" >&2; exit 127; }
 
 gate_armed=false
 if [[ -n "$FAULT_GATE_DIR" && -f "$FAULT_GATE_DIR/rule" && ! -e "$FAULT_GATE_DIR/fired" ]]; then
-  GATE_FD3="$(readlink /proc/$$/fd/3 2>/dev/null || true)"
-  GATE_PARENT="$(tr '\0' ' ' <"/proc/$PPID/cmdline" 2>/dev/null || true)"
+  GATE_FD3="" GATE_PARENT=""
+  [[ "$GATE_TOOL" != flock ]] || GATE_FD3="$(readlink /proc/$$/fd/3 2>/dev/null || true)"
+  # the caller's command line, its arguments each followed by a space
+  while IFS= read -r -d '' gate_arg; do GATE_PARENT+="$gate_arg "; done 2>/dev/null <"/proc/$PPID/cmdline" || true
   GATE_WHEN=before
   # shellcheck disable=SC1091
   source "$FAULT_GATE_DIR/rule"

@@ -12,12 +12,18 @@ faults_install_ownstack() {
   dokku plugin:install "$plugin" --name ownstack >/dev/null
 }
 
-# $GATE_BIN: docker, flock, curl and plugn stand-ins that stop once where $FAULT_GATE_DIR/rule says.
+# $GATE_BIN: docker, flock, curl and plugn stand-ins that stop once where $FAULT_GATE_DIR/rule says;
+# $GATE_BIN/only-TOOL: TOOL's alone, for a rule that stops at TOOL (arm_gate's third argument), so
+# that the other tools' calls, a few hundred in a deploy, do not each start the stand-in.
 faults_install_gate() {
   export GATE_BIN="$HOST_SANDBOX/gate-bin"
   mkdir -p "$GATE_BIN"
   local tool
-  for tool in docker flock curl plugn; do ln -sf "$HOST_REPO_ROOT/test/e2e/helpers/faults-gate.bash" "$GATE_BIN/$tool"; done
+  for tool in docker flock curl plugn; do
+    mkdir -p "$GATE_BIN/only-$tool"
+    ln -sf "$HOST_REPO_ROOT/test/e2e/helpers/faults-gate.bash" "$GATE_BIN/$tool"
+    ln -sf "$HOST_REPO_ROOT/test/e2e/helpers/faults-gate.bash" "$GATE_BIN/only-$tool/$tool"
+  done
   chmod +x "$HOST_REPO_ROOT/test/e2e/helpers/faults-gate.bash"
 }
 
@@ -81,11 +87,15 @@ assert_history_explains_serving() {
   assert_serving_is_current "$1" "$2"
 }
 
-# Arms the gate: GATE_WHEN and the body of gate_match (bash, sees GATE_TOOL "$@" GATE_FD3 GATE_PARENT).
+# Arms the gate: GATE_WHEN and the body of gate_match (bash, sees GATE_TOOL "$@" GATE_FD3 GATE_PARENT),
+# and exports GATE_RULE_BIN, the stand-ins to put first on PATH: with TOOL (the one tool the rule
+# can stop at), that tool's alone; without, all four ($GATE_BIN).
 arm_gate() {
   export FAULT_GATE_DIR="$BATS_TEST_TMPDIR/gate"
   rm -rf "$FAULT_GATE_DIR" && mkdir -p "$FAULT_GATE_DIR"
   printf 'GATE_WHEN=%s\ngate_match() {\n%s\n}\n' "$1" "$2" >"$FAULT_GATE_DIR/rule"
+  export GATE_RULE_BIN="$GATE_BIN${3:+/only-$3}"
+  [[ -x "$GATE_RULE_BIN/${3:-docker}" ]] || fail "arm_gate: no stand-in for '${3:-docker}' in $GATE_RULE_BIN"
 }
 
 # The rule for each kill point. $1 point, $2 app, $3 the command's name (pipeline:promote, ownstack:rollback).
@@ -94,20 +104,20 @@ gate_rule_for() {
   store="$(store_dir "$app")/.lock" lock="$(deploy_lock "$app")"
   case "$point" in
     # right after flock(1) took the app's deploy lock for the command
-    lock) arm_gate after "[[ \$GATE_TOOL == flock && \$GATE_FD3 == '$lock' && \$GATE_PARENT == *'build/ownstack $cmd'* ]]" ;;
+    lock) arm_gate after "[[ \$GATE_TOOL == flock && \$GATE_FD3 == '$lock' && \$GATE_PARENT == *'build/ownstack $cmd'* ]]" flock ;;
     # holding the store's lock to create the record: nothing written yet
-    create) arm_gate after "[[ \$GATE_TOOL == flock && \$GATE_FD3 == '$store' && \$GATE_PARENT == *'build/ownstack $cmd'* ]]" ;;
+    create) arm_gate after "[[ \$GATE_TOOL == flock && \$GATE_FD3 == '$store' && \$GATE_PARENT == *'build/ownstack $cmd'* ]]" flock ;;
     # `dokku/<app>:latest` retagged (over Docker's socket, no process to stop at) and the release's
     # Procfile and app.json in place: the command is about to start Dokku's part, which has not run
-    tag) arm_gate before "[[ \$GATE_TOOL == plugn && \"\$1 \$2 \$3\" =~ ^trigger\ (release-and-deploy|deploy)\ $app\$ && \$GATE_PARENT == *'build/ownstack $cmd'* ]]" ;;
+    tag) arm_gate before "[[ \$GATE_TOOL == plugn && \"\$1 \$2 \$3\" =~ ^trigger\ (release-and-deploy|deploy)\ $app\$ && \$GATE_PARENT == *'build/ownstack $cmd'* ]]" plugn ;;
     # the Procfile release task's container is running; Dokku waits for it
-    release) arm_gate before "[[ \$GATE_TOOL == docker && \"\$1 \$2\" == 'container wait' ]] && \"\$real\" container inspect --format '{{json .Config.Cmd}}' \"\$3\" 2>/dev/null | grep -q /app/bin/release" ;;
+    release) arm_gate before "[[ \$GATE_TOOL == docker && \"\$1 \$2\" == 'container wait' ]] && \"\$real\" container inspect --format '{{json .Config.Cmd}}' \"\$3\" 2>/dev/null | grep -q /app/bin/release" docker ;;
     # the new web container started, its app.json health check about to run
-    check) arm_gate before "[[ \$GATE_TOOL == curl && \"\$*\" == *'/health'* ]]" ;;
+    check) arm_gate before "[[ \$GATE_TOOL == curl && \"\$*\" == *'/health'* ]]" curl ;;
     # traffic switched: scripts.dokku.postdeploy runs, post-deploy (ours) not yet
-    switch) arm_gate before "[[ \$GATE_TOOL == docker && \"\$1 \$2\" == 'container wait' ]] && \"\$real\" container inspect --format '{{json .Config.Cmd}}' \"\$3\" 2>/dev/null | grep -q /app/bin/postdeploy" ;;
+    switch) arm_gate before "[[ \$GATE_TOOL == docker && \"\$1 \$2\" == 'container wait' ]] && \"\$real\" container inspect --format '{{json .Config.Cmd}}' \"\$3\" 2>/dev/null | grep -q /app/bin/postdeploy" docker ;;
     # Dokku finished; the command holds the store lock to write the outcome into its record
-    record) arm_gate after "[[ \$GATE_TOOL == flock && \$GATE_FD3 == '$store' && \$GATE_PARENT == *'build/ownstack $cmd'* ]] && grep -q 'builds-record-finalize argv=\[\"$app\"' '$DOKKU_EVENTS_LOGFILE' && [[ \$(grep -c 'builds-record-finalize argv=\[\"$app\"' '$DOKKU_EVENTS_LOGFILE') -gt \$(cat '$BATS_TEST_TMPDIR/finalize-count') ]]" ;;
+    record) arm_gate after "[[ \$GATE_TOOL == flock && \$GATE_FD3 == '$store' && \$GATE_PARENT == *'build/ownstack $cmd'* ]] && grep -q 'builds-record-finalize argv=\[\"$app\"' '$DOKKU_EVENTS_LOGFILE' && [[ \$(grep -c 'builds-record-finalize argv=\[\"$app\"' '$DOKKU_EVENTS_LOGFILE') -gt \$(cat '$BATS_TEST_TMPDIR/finalize-count') ]]" flock ;;
     *) fail "unknown kill point $point" ;;
   esac
 }
@@ -118,7 +128,7 @@ gate_rule_for() {
 run_and_kill() {
   local mode="$1" cmd="$2" out="$BATS_TEST_TMPDIR/killed.out"
   shift 2
-  FAULT_GATE_DIR="$FAULT_GATE_DIR" PATH="$GATE_BIN:$PATH" setsid dokku "$cmd" "$@" >"$out" 2>&1 &
+  FAULT_GATE_DIR="$FAULT_GATE_DIR" PATH="$GATE_RULE_BIN:$PATH" setsid dokku "$cmd" "$@" >"$out" 2>&1 &
   local bg=$! sid pid
   if ! poll_until 120 test -e "$FAULT_GATE_DIR/reached"; then
     touch "$FAULT_GATE_DIR/go"
