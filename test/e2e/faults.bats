@@ -1,9 +1,9 @@
 #!/usr/bin/env bats
 # Issue 6, fault injection on the Dokku test host with real containers:
 #  (1) kill -9 of a promotion and of a rollback at each phase, stopped there deterministically by
-#      the gate of helpers/faults-gate.bash (docker, flock and curl stand-ins first on PATH of the
-#      faulted command only), then: what serves is what the history says, no record stays
-#      running, the deploy lock is free, and a retry succeeds;
+#      the gate of helpers/faults-gate.bash (the stand-in of the tool it stops at, docker, flock,
+#      curl or plugn, first on PATH of the faulted command only), then: what serves is what the
+#      history says, no record stays running, the deploy lock is free, and a retry succeeds;
 #  (2) 10 concurrent operations on one app; config:set's redeploy and ps:restart waiting for a
 #      running deploy, holding the deploy lock, killed;
 #  (3) a full disk under data/ownstack (a tmpfs);
