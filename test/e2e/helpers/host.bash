@@ -12,8 +12,12 @@ HOST_DIR="$HOST_REPO_ROOT/test/host"
 HOST_SAMPLE_APP="$HOST_REPO_ROOT/test/fixtures/sample-app"
 HOST_TRACES="$HOST_REPO_ROOT/test/fixtures/traces"
 
-load "$HOST_REPO_ROOT/node_modules/bats-support/load"
-load "$HOST_REPO_ROOT/node_modules/bats-assert/load"
+# bats-support, then bats-assert: the files their load.bash sources (function definitions only),
+# sourced here without its `dirname` process per file (15 a test, ~4,000 in a run of the suite).
+for host_helper_file in "$HOST_REPO_ROOT"/node_modules/bats-support/src/*.bash "$HOST_REPO_ROOT"/node_modules/bats-assert/src/*.bash; do
+  source "$host_helper_file"
+done
+unset host_helper_file
 
 # Creates the sandbox and exports its environment (DOKKU_ROOT, PATH with the
 # host's dokku/plugn, ...) to every test of the file.
