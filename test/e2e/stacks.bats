@@ -287,8 +287,10 @@ gate_match() {
 }
 RULE
   cp "$STACK_B_ENV" "$BATS_TEST_TMPDIR/b.env"
-  # docker's stand-in alone: the rule stops at docker only (faults_install_gate)
-  echo "export FAULT_GATE_DIR=\"$gate\"; [[ :\$PATH: == *:$GATE_BIN/only-docker:* ]] || export PATH=\"$GATE_BIN/only-docker:\$PATH\"" >>"$STACK_B_ENV"
+  # docker's stand-in alone: the rule stops at docker only
+  local gate_bin
+  gate_bin="$(gate_bin_of docker)"
+  echo "export FAULT_GATE_DIR=\"$gate\"; [[ :\$PATH: == *:$gate_bin:* ]] || export PATH=\"$gate_bin:\$PATH\"" >>"$STACK_B_ENV"
   before="$(on_stack b dokku ownstack:info "$PB" --format json | jq .current.id)"
 
   setsid dokku pipeline:promote "$STG" --to "$PB@b" >"$out" 2>&1 &
@@ -304,7 +306,7 @@ RULE
   stack_wait_for 60 b_deploy_ended || { touch "$gate/go"; fail "B's deploy did not end: $(on_history b "$PB" | jq -c '.[0]')"; }
   cat "$BATS_TEST_TMPDIR/b.env" >"$STACK_B_ENV"
   # ([t]: the pattern must not match this very check's own command line)
-  stack_wait_for 30 bash -c "! pgrep -f '$GATE_BIN/only-docker/docker container wai[t]'" || { touch "$gate/go"; fail "B's release step was left waiting"; }
+  stack_wait_for 30 bash -c "! pgrep -f '$gate_bin/docker container wai[t]'" || { touch "$gate/go"; fail "B's release step was left waiting"; }
   run b_serves
   assert_output "sample v5 greeting=from-b"
   record="$(on_history b "$PB" | jq -c '.[0] | {kind, status, phase, reason, promoted_from: .promoted_from.id}')"

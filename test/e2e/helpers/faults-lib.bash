@@ -20,12 +20,15 @@ faults_install_gate() {
   mkdir -p "$GATE_BIN"
   local tool
   for tool in docker flock curl plugn; do
-    mkdir -p "$GATE_BIN/only-$tool"
+    mkdir -p "$(gate_bin_of "$tool")"
     ln -sf "$HOST_REPO_ROOT/test/e2e/helpers/faults-gate.bash" "$GATE_BIN/$tool"
-    ln -sf "$HOST_REPO_ROOT/test/e2e/helpers/faults-gate.bash" "$GATE_BIN/only-$tool/$tool"
+    ln -sf "$HOST_REPO_ROOT/test/e2e/helpers/faults-gate.bash" "$(gate_bin_of "$tool")/$tool"
   done
   chmod +x "$HOST_REPO_ROOT/test/e2e/helpers/faults-gate.bash"
 }
+
+# The directory holding TOOL's stand-in alone (faults_install_gate makes it).
+gate_bin_of() { echo "$GATE_BIN/only-$1"; }
 
 # Polls (0.1 s steps) until the command succeeds; gives up after $2 seconds (default 60).
 poll_until() {
@@ -41,7 +44,6 @@ store_dir() { echo "$DOKKU_LIB_ROOT/data/ownstack/$1"; }
 deploy_lock() { echo "$DOKKU_LIB_ROOT/data/apps/$1/.deploy.lock"; }
 history_json() { dokku ownstack:history "$1" --format json --limit 1000 2>/dev/null; }
 newest_id() { history_json "$1" | jq -r 'map(.id) | max // 0'; }
-current_id() { dokku ownstack:info "$1" --format json 2>/dev/null | jq -r '.current.id // 0'; }
 serving_image() { docker container inspect --format '{{.Image}}' "$(cat "$DOKKU_ROOT/$1/CONTAINER.web.1")"; }
 # "sample v1 greeting=…" -> v1
 served_version() { app_http "$1" | awk '{print $2}'; }
@@ -94,7 +96,8 @@ arm_gate() {
   export FAULT_GATE_DIR="$BATS_TEST_TMPDIR/gate"
   rm -rf "$FAULT_GATE_DIR" && mkdir -p "$FAULT_GATE_DIR"
   printf 'GATE_WHEN=%s\ngate_match() {\n%s\n}\n' "$1" "$2" >"$FAULT_GATE_DIR/rule"
-  export GATE_RULE_BIN="$GATE_BIN${3:+/only-$3}"
+  export GATE_RULE_BIN="$GATE_BIN"
+  [[ -z "${3:-}" ]] || GATE_RULE_BIN="$(gate_bin_of "$3")"
   [[ -x "$GATE_RULE_BIN/${3:-docker}" ]] || fail "arm_gate: no stand-in for '${3:-docker}' in $GATE_RULE_BIN"
 }
 
