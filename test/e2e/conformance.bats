@@ -101,7 +101,7 @@ conform() {
 }
 
 @test "06 git push whose app.json health check fails" {
-  cp "$HOST_SAMPLE_APP/Dockerfile" "$SRC/Dockerfile"
+  host_sample_dockerfile >"$SRC/Dockerfile"
   sed -i 's|"path": "/health"|"path": "/does-not-exist"|' "$SRC/app.json"
   host_commit "$SRC" "health check on a missing path"
   mark="$(events_mark)"
@@ -157,7 +157,7 @@ conform() {
 }
 
 @test "11 git:from-image" {
-  docker image build -q -t "$PROMO_IMAGE" "$HOST_SAMPLE_APP" >/dev/null
+  host_sample_dockerfile | docker image build -q -t "$PROMO_IMAGE" -f - "$HOST_SAMPLE_APP" >/dev/null
   mark="$(events_mark)"
   run dokku git:from-image "$APP" "$PROMO_IMAGE"
   assert_success

@@ -60,6 +60,20 @@ running_image() { docker container inspect --format '{{.Image}}' "$(cat "$DOKKU_
   assert_output "succeeded git-hook build"
 }
 
+@test "the file's builds start from its own app base, not the base other files build on" {
+  # Docker's legacy builder fails a cached build when a sibling of its parent is removed meanwhile
+  # (host_hold_app_base): another file's removals must never be siblings of this file's layers.
+  local shared own
+  shared="$(docker image inspect --format '{{.Id}}' dokku-test/busybox-app:1)"
+  own="$(docker image inspect --format '{{.Id}}' "$HOST_APP_BASE")"
+  assert_equal "$(docker image inspect --format '{{.Parent}}' "$own")" "$shared"
+  # the running image descends from it, and carries its label (teardown removes by that label)
+  run docker image history -q --no-trunc "$(running_image)"
+  assert_line "$own"
+  run docker image inspect --format '{{index .Config.Labels "com.dokku-test.sandbox"}}' "$(running_image)"
+  assert_output "$HOST_TOKEN"
+}
+
 @test "a third-party plugin's triggers run in Dokku's order among the core plugins" {
   run cat "$PROBE_LOG"
   assert_line "core-post-deploy: Procfile not promoted yet"

@@ -83,7 +83,7 @@ churn_images() {
   mkdir -p "$BATS_TEST_TMPDIR/churn/context"
   # a new image each time, through a build step's intermediate container, as a RUN gives, without
   # starting that container
-  printf 'FROM dokku-test/busybox:latest\nARG N\nLABEL churn=$N\n' >"$BATS_TEST_TMPDIR/churn/context/Dockerfile"
+  printf 'FROM %s\nARG N\nLABEL churn=$N\n' "$HOST_APP_BASE" >"$BATS_TEST_TMPDIR/churn/context/Dockerfile"
   mkfifo "$ticks"
   churn_images <"$ticks" &
   churn=$!

@@ -30,6 +30,8 @@ host_setup_file() {
   export HOST_TOKEN="$token"
   export HOST_SANDBOX="$(mktemp -d "${TMPDIR:-/tmp}/dokku-host.XXXXXX")"
   "$HOST_DIR/bin/base-image" >/dev/null
+  export HOST_APP_BASE="dokku-test/busybox-app-$token:1"
+  host_hold_app_base || return 1
   if [[ -n "$USER_NAME" ]]; then
     chmod 755 "$HOST_SANDBOX"
     source "$("$HOST_DIR/bin/dokku-host-setup" "$HOST_SANDBOX/root" --user "$USER_NAME")"
@@ -39,6 +41,20 @@ host_setup_file() {
   : >"$HOST_SANDBOX/apps"
   : >"$HOST_SANDBOX/images"
 }
+
+# This file's own app base, HOST_APP_BASE, on the engine of DOCKER_HOST: an image of the shared
+# one (test/host/bin/base-image) that every build of the file's sample apps starts FROM. Docker's
+# legacy builder, looking for a cached step, reads every child of the step's parent and fails the
+# build ("unable to find image") when one of them is removed meanwhile; test files share one
+# engine and remove their images as they go. On a parent of its own, a file's builds read only its
+# own images. Built without the cache, so that making it reads no children either.
+host_hold_app_base() {
+  printf 'FROM dokku-test/busybox-app:1\nLABEL com.dokku-test.sandbox=%s\n' "$HOST_TOKEN" |
+    docker image build -q --no-cache -t "$HOST_APP_BASE" - >/dev/null
+}
+
+# The sample app's Dockerfile, on this file's app base.
+host_sample_dockerfile() { sed "s|^FROM dokku-test/busybox-app:1\$|FROM $HOST_APP_BASE|" "$HOST_SAMPLE_APP/Dockerfile"; }
 
 # Removes what this file's apps left on the docker engine, then the sandbox.
 host_teardown_file() {
@@ -51,6 +67,9 @@ host_teardown_file() {
     [[ -z "${ids// /}" ]] || docker container rm --force $ids >/dev/null 2>&1 || true
     images+=" $(docker image ls -q --filter "label=com.dokku.app-name=$app"; docker image ls -q "dokku/$app")"
   done
+  # Every image built on this file's app base carries its label: a build's intermediate images
+  # too, and the base itself.
+  images+=" $(docker image ls -aq --filter "label=com.dokku-test.sandbox=$HOST_TOKEN")"
   # All the apps' images at once, newest first: a promotion's release image (the target app's) is
   # built on the promoted app's image, and an image cannot be removed before its children.
   ids="$(tr -s ' ' '\n' <<<"$images" | sort -u | grep . || true)"
@@ -83,11 +102,9 @@ host_sample_app() {
   declare DIR="$1" VERSION="${2:-v1}" TASKS="${3:-all}"
   mkdir -p "$DIR"
   cp -a "$HOST_SAMPLE_APP/." "$DIR/"
+  host_sample_dockerfile >"$DIR/Dockerfile"
   [[ "$TASKS" == all ]] || host_sample_app_tasks "$DIR" "$TASKS" || return 1
   echo "$VERSION" >"$DIR/VERSION"
-  # This file's own content: test files share one engine and its build cache, and a build that
-  # took another file's layer from the cache fails if that file removes its images meanwhile.
-  echo "$HOST_TOKEN" >"$DIR/.sandbox"
   host_git "$DIR" init -q -b main
   host_commit "$DIR" "$VERSION"
 }

@@ -133,6 +133,7 @@ stack_host_setup() {
   echo "export DOCKER_HOST=\"${!engine_var}\" DOKKU_TEST_PUBLISH_IP=\"${!publish_var}\"" >>"$env_file"
   export "STACK_${name^^}_ENV=$env_file"
   on_stack "$name" "$HOST_DIR/bin/base-image" >/dev/null
+  on_stack "$name" host_hold_app_base
   on_stack "$name" ownstack_install_into "$root/ownstack-plugin"
   [[ -z "$user" ]] || stack_sshd_start "$name"
 }
