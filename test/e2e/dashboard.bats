@@ -111,7 +111,7 @@ login_link() {
   assert_success
   # v3 stops in its release task (helpers/faults-gate.bash) until the browser lets it go
   faults_install_gate
-  arm_gate before "[[ \$GATE_TOOL == docker && \"\$1 \$2\" == 'container wait' ]] && \"\$real\" container inspect --format '{{json .Config.Cmd}}' \"\$3\" 2>/dev/null | grep -q /app/bin/release" docker
+  gate_rule_for release "$APP" git-push
   host_set_version "$HOST_SANDBOX/src" v3 >/dev/null
   PATH="$GATE_RULE_BIN:$PATH" host_push "$APP" "$HOST_SANDBOX/src" >"$HOST_SANDBOX/push-v3.log" 2>&1 &
   local push=$!
@@ -133,7 +133,7 @@ login_link() {
   dokku pipeline:add-staging "$APP" "$stg" >/dev/null
   # v4, the promotion, stops in its release task (helpers/faults-gate.bash) until the browser lets it go
   faults_install_gate
-  arm_gate before "[[ \$GATE_TOOL == docker && \"\$1 \$2\" == 'container wait' ]] && \"\$real\" container inspect --format '{{json .Config.Cmd}}' \"\$3\" 2>/dev/null | grep -q /app/bin/release" docker
+  gate_rule_for release "$APP" pipeline:promote
   PATH="$GATE_RULE_BIN:$PATH" dokku pipeline:promote "$stg" >"$HOST_SANDBOX/promote.log" 2>&1 &
   local promote=$!
   poll_until 120 test -e "$FAULT_GATE_DIR/reached" || { kill "$promote"; fail "the promotion never reached its release task: $(cat "$HOST_SANDBOX/promote.log")"; }

@@ -12,22 +12,20 @@ faults_install_ownstack() {
   dokku plugin:install "$plugin" --name ownstack >/dev/null
 }
 
-# $GATE_BIN: docker, flock, curl and plugn stand-ins that stop once where $FAULT_GATE_DIR/rule says;
-# $GATE_BIN/only-TOOL: TOOL's alone, for a rule that stops at TOOL (arm_gate's third argument), so
-# that the other tools' calls, a few hundred in a deploy, do not each start the stand-in.
+# Under $GATE_BIN, one directory per tool (gate_bin_of) holding that tool's stand-in alone, which
+# stops once where $FAULT_GATE_DIR/rule says. A rule stops at one tool, and only that tool's
+# directory goes on PATH: the other tools' calls, a few hundred in a deploy, never start it.
 faults_install_gate() {
   export GATE_BIN="$HOST_SANDBOX/gate-bin"
-  mkdir -p "$GATE_BIN"
   local tool
   for tool in docker flock curl plugn; do
     mkdir -p "$(gate_bin_of "$tool")"
-    ln -sf "$HOST_REPO_ROOT/test/e2e/helpers/faults-gate.bash" "$GATE_BIN/$tool"
     ln -sf "$HOST_REPO_ROOT/test/e2e/helpers/faults-gate.bash" "$(gate_bin_of "$tool")/$tool"
   done
   chmod +x "$HOST_REPO_ROOT/test/e2e/helpers/faults-gate.bash"
 }
 
-# The directory holding TOOL's stand-in alone (faults_install_gate makes it).
+# The directory holding TOOL's stand-in (faults_install_gate makes it).
 gate_bin_of() { echo "$GATE_BIN/only-$1"; }
 
 # Polls (0.1 s steps) until the command succeeds; gives up after $2 seconds (default 60).
@@ -89,16 +87,16 @@ assert_history_explains_serving() {
   assert_serving_is_current "$1" "$2"
 }
 
-# Arms the gate: GATE_WHEN and the body of gate_match (bash, sees GATE_TOOL "$@" GATE_FD3 GATE_PARENT),
-# and exports GATE_RULE_BIN, the stand-ins to put first on PATH: with TOOL (the one tool the rule
-# can stop at), that tool's alone; without, all four ($GATE_BIN).
+# Arms the gate: arm_gate WHEN BODY TOOL. GATE_WHEN, the body of gate_match (bash, sees GATE_TOOL
+# "$@" GATE_FD3 GATE_PARENT), and GATE_RULE_BIN exported: TOOL's stand-in, to put first on PATH of
+# the command under test (TOOL, the one tool the rule stops at).
 arm_gate() {
   export FAULT_GATE_DIR="$BATS_TEST_TMPDIR/gate"
   rm -rf "$FAULT_GATE_DIR" && mkdir -p "$FAULT_GATE_DIR"
   printf 'GATE_WHEN=%s\ngate_match() {\n%s\n}\n' "$1" "$2" >"$FAULT_GATE_DIR/rule"
-  export GATE_RULE_BIN="$GATE_BIN"
-  [[ -z "${3:-}" ]] || GATE_RULE_BIN="$(gate_bin_of "$3")"
-  [[ -x "$GATE_RULE_BIN/${3:-docker}" ]] || fail "arm_gate: no stand-in for '${3:-docker}' in $GATE_RULE_BIN"
+  export GATE_RULE_BIN
+  GATE_RULE_BIN="$(gate_bin_of "${3:?arm_gate: the tool the rule stops at}")"
+  [[ -x "$GATE_RULE_BIN/$3" ]] || fail "arm_gate: no stand-in for '$3' in $GATE_RULE_BIN"
 }
 
 # The rule for each kill point. $1 point, $2 app, $3 the command's name (pipeline:promote, ownstack:rollback).
