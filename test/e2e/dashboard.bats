@@ -39,7 +39,8 @@ setup_file() {
   "$HOST_SANDBOX/ownstack-plugin/build/ownstack" dashboard serve --listen 127.0.0.1 --port "$DASHBOARD_PORT" \
     >"$HOST_SANDBOX/dashboard.log" 2>&1 &
   echo $! >"$HOST_SANDBOX/dashboard.pid"
-  stack_wait_for 30 curl -s -o /dev/null "$DASHBOARD_URL/" || { cat "$HOST_SANDBOX/dashboard.log" >&3; return 1; }
+  # its own line, printed once it holds the port: any other server there would answer a curl too
+  stack_wait_for 30 grep -qF "listening on 127.0.0.1:$DASHBOARD_PORT," "$HOST_SANDBOX/dashboard.log" || { cat "$HOST_SANDBOX/dashboard.log" >&3; return 1; }
 }
 
 teardown_file() {

@@ -14,9 +14,21 @@
 #
 # Everything lives under $HOST_SANDBOX and stops in stack_teardown (call it from teardown_file).
 
-# A free TCP port on 127.0.0.1, from the kernel.
+# A free TCP port on 127.0.0.1 for a server to listen on, below the kernel's ephemeral range. A port
+# in that range found free can be taken before the server binds it: the kernel hands those out to
+# every listen(0) and outgoing connection, and Docker publishes the containers' ports there one
+# after another (another server took the dashboard's port once, and every page answered 404).
 free_port() {
-  node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"
+  node -e '
+    const net = require("net");
+    const ephemeral = Number(require("fs").readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+    const low = 1024, high = ephemeral - 1;
+    const attempt = () => {
+      const port = low + Math.floor(Math.random() * (high - low + 1));
+      const server = net.createServer().once("error", attempt);
+      server.listen(port, "127.0.0.1", () => server.close(() => console.log(port)));
+    };
+    attempt();'
 }
 
 # Polls (0.1 s steps) until the command succeeds; gives up after $1 seconds.
